@@ -1,0 +1,4 @@
+"""Stage command line."""
+
+def main(argv=None) -> int:
+    return 0
