@@ -1,0 +1,108 @@
+"""Tracking source models: FreeD, OpenTrackIO, simulated camera moves, recorded takes."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+
+from stage.config.types import Finite, Name, NonNegativeFloat, Port, PositiveFloat, StrictModel, Vec3
+
+FREED_PRESETS = ("generic", "sony", "panasonic", "stype", "mosys", "ncam", "zcam")
+
+
+class Calibration(StrictModel):
+    """Tracker-to-stage transform: a tracker position ``p`` maps to ``R @ p + translation_m``,
+    with ``R`` from ``rotation_deg`` in the stage convention (pan, tilt, roll; docs/coordinates.md)."""
+
+    translation_m: Vec3 = (0.0, 0.0, 0.0)
+    """Position of the tracker origin in stage metres."""
+    rotation_deg: Vec3 = (0.0, 0.0, 0.0)
+    """Orientation of the tracker axes in the stage, ``[pan, tilt, roll]`` degrees."""
+
+
+class _SourceBase(StrictModel):
+    name: Name
+    """Unique source name; cameras refer to it."""
+    calibration: Calibration = Calibration()
+    """Tracker-to-stage transform."""
+    timeout_ms: Annotated[Finite, Field(gt=0.0, le=60000.0)] = 250.0
+    """After this long without a sample the source's cameras are published with ``stale: true``."""
+
+
+def _check_ip(value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError as exc:
+        raise ValueError(f"not an IP address: {value!r}") from exc
+    return value
+
+
+class FreeDSource(_SourceBase):
+    """FreeD D1 over UDP."""
+
+    kind: Literal["freed"]
+    bind: str = "0.0.0.0"
+    """Local address to receive on."""
+    port: Port = 40000
+    """UDP port."""
+    preset: Literal["generic", "sony", "panasonic", "stype", "mosys", "ncam", "zcam"] = "generic"
+    """Vendor preset: axis mapping and how zoom/focus/spare bits are read (docs/tracking.md)."""
+
+    _bind_ip = field_validator("bind")(_check_ip)
+
+
+class OpenTrackIOSource(_SourceBase):
+    """SMPTE RIS-OSVP OpenTrackIO over UDP, unicast or multicast (239.135.1.N)."""
+
+    kind: Literal["opentrackio"]
+    address: str = "239.135.1.1"
+    """Multicast group to join, or a local unicast address to bind."""
+    port: Port = 55555
+    """UDP port."""
+    interface: str = "0.0.0.0"
+    """Local interface address for multicast membership."""
+
+    _address_ip = field_validator("address", "interface")(_check_ip)
+
+
+class SimulatedSource(_SourceBase):
+    """A simulated camera move (seeded, reproducible)."""
+
+    kind: Literal["simulated"]
+    move: Literal["static", "orbit", "dolly", "crane", "handheld"] = "orbit"
+    """Camera move."""
+    rate_hz: Annotated[Finite, Field(gt=0.0, le=2000.0)] = 60.0
+    """Samples per second."""
+    center_m: Vec3 = (0.0, 0.0, 1.6)
+    """Centre of the move (orbit centre, dolly midpoint, static position), stage metres."""
+    target_m: Vec3 = (0.0, 4.0, 1.6)
+    """Point the camera looks at during orbit, dolly and crane moves, stage metres."""
+    extent_m: NonNegativeFloat = 1.0
+    """Size of the move: orbit radius, dolly half-length, crane half-height, metres."""
+    period_s: PositiveFloat = 8.0
+    """Time for one full cycle of the move, seconds."""
+    noise: NonNegativeFloat = 0.0
+    """Handheld shake amplitude (metres for position, ×10 degrees for angles)."""
+    seed: int = 0
+    """Random seed for handheld noise."""
+    zoom_pull: tuple[Finite, Finite] | None = None
+    """Optional zoom encoder pull ``[from, to]`` over one period."""
+
+
+class ReplaySource(_SourceBase):
+    """Replay of a recorded take (JSON lines written by ``stage record``)."""
+
+    kind: Literal["replay"]
+    take: str
+    """Path to the take file, relative to the config file."""
+    speed: Literal["realtime", "fast"] = "realtime"
+    """``realtime`` keeps the recorded timing; ``fast`` sends as fast as possible."""
+    loop: bool = False
+    """Start again at the end of the take."""
+
+
+Source = Annotated[
+    FreeDSource | OpenTrackIOSource | SimulatedSource | ReplaySource, Field(discriminator="kind")
+]
