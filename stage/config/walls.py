@@ -10,7 +10,16 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from stage.config.types import Finite, Name, NonNegativeFloat, PixelSize, PositiveFloat, StrictModel, Vec2, Vec3
+from stage.config.types import (
+    Finite,
+    Name,
+    NonNegativeFloat,
+    PixelSize,
+    PositiveFloat,
+    StrictModel,
+    Vec2,
+    Vec3,
+)
 
 
 class Corners(StrictModel):

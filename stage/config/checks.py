@@ -1,0 +1,219 @@
+"""Cross-field checks of a stage config that a single model cannot make.
+
+Each check yields ``(key path, reason)``; the loader adds the file name and line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from stage.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource
+from stage.config.stage import StageConfig
+from stage.config.walls import CurvedWall
+
+Found = tuple[tuple[Any, ...], str]
+
+RIGHT_ANGLE_TOLERANCE_DEG = 0.5
+"""How far from 90° the two edges of a flat wall may be."""
+MIN_EDGE_M = 0.01
+"""Shorter edges than this make a wall degenerate."""
+
+_ENDPOINT = re.compile(r"^(tcp)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+|\*):(\d{1,5})$|^(ipc|inproc)://.+$")
+
+
+def check_stage(config: StageConfig, base_dir: Path) -> list[Found]:
+    """Every cross-field problem of ``config``; paths in it are resolved against ``base_dir``."""
+    checks = (
+        _unique_names(config),
+        _references(config),
+        _wall_geometry(config),
+        _output_regions(config),
+        _endpoints(config),
+        _ports(config),
+        _files(config, base_dir),
+        _subnets(config),
+    )
+    return [found for check in checks for found in check]
+
+
+def _duplicates(items: list[Any], key: str, where: str) -> Iterator[Found]:
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        value = getattr(item, key)
+        if value in first:
+            yield (where, i, key), f"duplicate {key} {value!r} (also {where}[{first[value]}])"
+        else:
+            first[value] = i
+
+
+def _unique_names(config: StageConfig) -> Iterator[Found]:
+    yield from _duplicates(config.walls, "name", "walls")
+    yield from _duplicates(config.cameras, "id", "cameras")
+    yield from _duplicates(config.sources, "name", "sources")
+    yield from _duplicates(config.nodes, "name", "nodes")
+    for n, node in enumerate(config.nodes):
+        for (_, i, key), msg in _duplicates(node.outputs, "name", "outputs"):
+            yield ("nodes", n, "outputs", i, key), msg
+
+
+def _references(config: StageConfig) -> Iterator[Found]:
+    sources = {s.name for s in config.sources}
+    for i, camera in enumerate(config.cameras):
+        if camera.source not in sources:
+            known = ", ".join(sorted(sources)) or "none defined"
+            yield ("cameras", i, "source"), f"unknown source {camera.source!r} (sources: {known})"
+    nodes = {n.name: n for n in config.nodes}
+    for i, wall in enumerate(config.walls):
+        node = nodes.get(wall.output.node)
+        if node is None:
+            yield ("walls", i, "output", "node"), f"unknown render node {wall.output.node!r}"
+        elif wall.output.output is not None and wall.output.output not in {o.name for o in node.outputs}:
+            yield ("walls", i, "output", "output"), f"node {node.name!r} has no output {wall.output.output!r}"
+
+
+def _wall_geometry(config: StageConfig) -> Iterator[Found]:
+    from stage.geometry.sections import wall_sections
+
+    viewpoint = np.asarray(config.render.outer.viewpoint_m, dtype=float)
+    for i, wall in enumerate(config.walls):
+        if isinstance(wall, CurvedWall):
+            sweep = wall.arc.start_deg - wall.arc.end_deg
+            chord = 2 * wall.arc.radius_m * math.sin(math.radians(sweep / wall.columns) / 2)
+            if chord < MIN_EDGE_M:
+                yield ("walls", i, "columns"), f"cabinet columns are {chord * 1000:.1f} mm wide: degenerate"
+                continue
+        else:
+            c = wall.corners
+            ll, lr, ul = (np.asarray(v, dtype=float) for v in (c.lower_left, c.lower_right, c.upper_left))
+            right, up = lr - ll, ul - ll
+            if np.linalg.norm(right) < MIN_EDGE_M or np.linalg.norm(up) < MIN_EDGE_M:
+                yield ("walls", i, "corners"), "degenerate wall: zero width or height (corners coincide)"
+                continue
+            cos = float(np.dot(right, up) / (np.linalg.norm(right) * np.linalg.norm(up)))
+            angle = math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+            if abs(angle - 90.0) > RIGHT_ANGLE_TOLERANCE_DEG:
+                yield (
+                    ("walls", i, "corners", "upper_left"),
+                    f"corners are not at a right angle: {angle:.2f}° at lower_left "
+                    f"(tolerance ±{RIGHT_ANGLE_TOLERANCE_DEG}°)",
+                )
+                continue
+        sections = wall_sections(wall)
+        behind = [s for s in sections if float(np.dot(s.normal, viewpoint - s.lower_left)) <= 0.0]
+        if behind:
+            hint = "swap lower_left and lower_right" if not isinstance(wall, CurvedWall) else "swap start_deg/end_deg"
+            yield (
+                ("walls", i),
+                f"wall faces away from the stage viewpoint {list(viewpoint)} "
+                f"({len(behind)} of {len(sections)} sections): corners must be given as seen from inside; {hint}",
+            )
+
+
+def _output_regions(config: StageConfig) -> Iterator[Found]:
+    from stage.geometry.sections import wall_resolution_px
+
+    nodes = {n.name: n for n in config.nodes}
+    placed: dict[tuple[str, str], list[tuple[int, tuple[int, int, int, int]]]] = {}
+    for i, wall in enumerate(config.walls):
+        node = nodes.get(wall.output.node)
+        if node is None:
+            continue
+        outputs = {o.name: o for o in node.outputs}
+        out = outputs.get(wall.output.output) if wall.output.output else node.outputs[0]
+        if out is None:
+            continue
+        w, h = wall_resolution_px(wall)
+        x, y = wall.output.offset_px
+        ow, oh = out.resolution_px
+        if x + w > ow or y + h > oh:
+            yield (
+                ("walls", i, "output"),
+                f"wall image {w}×{h} px at [{x}, {y}] does not fit output {node.name}/{out.name} ({ow}×{oh} px)",
+            )
+        rect = (x, y, w, h)
+        for j, other in placed.get((node.name, out.name), []):
+            ox, oy, ow2, oh2 = other
+            if x < ox + ow2 and ox < x + w and y < oy + oh2 and oy < y + h:
+                yield (
+                    ("walls", i, "output", "offset_px"),
+                    f"overlaps wall {config.walls[j].name!r} on output {node.name}/{out.name}",
+                )
+        placed.setdefault((node.name, out.name), []).append((i, rect))
+
+
+def _endpoint_port(endpoint: str) -> tuple[str, int] | None:
+    m = _ENDPOINT.match(endpoint)
+    if m is None or m.group(1) is None:
+        return None
+    return m.group(2), int(m.group(3))
+
+
+def _endpoints(config: StageConfig) -> Iterator[Found]:
+    named = [(("endpoints", k), getattr(config.endpoints, k)) for k in type(config.endpoints).model_fields]
+    named.append((("control", "endpoint"), config.control.endpoint))
+    seen: dict[int, tuple[Any, ...]] = {}
+    for loc, endpoint in named:
+        if not _ENDPOINT.match(endpoint):
+            yield loc, f"not a ZeroMQ endpoint: {endpoint!r} (expected tcp://host:port, ipc://path or inproc://name)"
+            continue
+        hp = _endpoint_port(endpoint)
+        if hp is None:
+            continue
+        port = hp[1]
+        if not 1 <= port <= 65535:
+            yield loc, f"port {port} out of range"
+        elif port in seen:
+            yield loc, f"TCP port {port} is also used by {'.'.join(seen[port])}"
+        else:
+            seen[port] = loc
+
+
+def _ports(config: StageConfig) -> Iterator[Found]:
+    """Two UDP listeners on one port (multicast sources on different groups may share a port)."""
+    users: dict[int, list[tuple[tuple[Any, ...], str | None]]] = {}
+    users.setdefault(config.control.osc_port, []).append((("control", "osc_port"), None))
+    for i, source in enumerate(config.sources):
+        if isinstance(source, FreeDSource | OpenTrackIOSource):
+            group = None
+            if isinstance(source, OpenTrackIOSource) and ipaddress.ip_address(source.address).is_multicast:
+                group = source.address
+            loc = ("sources", i, "port")
+            for other_loc, other_group in users.get(source.port, []):
+                if group is None or other_group is None or group == other_group:
+                    yield loc, f"UDP port {source.port} is also used by {_dotted(other_loc)}"
+                    break
+            users.setdefault(source.port, []).append((loc, group))
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    from stage.config.loader import format_loc
+
+    return format_loc(loc)
+
+
+def _files(config: StageConfig, base_dir: Path) -> Iterator[Found]:
+    for i, source in enumerate(config.sources):
+        if isinstance(source, ReplaySource) and not (base_dir / source.take).is_file():
+            yield ("sources", i, "take"), f"take file not found: {os.path.normpath(base_dir / source.take)}"
+    if config.scene is not None and not (base_dir / config.scene).is_file():
+        yield ("scene",), f"scene file not found: {os.path.normpath(base_dir / config.scene)}"
+
+
+def _subnets(config: StageConfig) -> Iterator[Found]:
+    for i, subnet in enumerate(config.control.allowed_clients):
+        try:
+            ipaddress.ip_network(subnet, strict=False)
+        except ValueError:
+            yield ("control", "allowed_clients", i), f"not a subnet: {subnet!r} (expected CIDR, e.g. 10.0.0.0/24)"
+    try:
+        ipaddress.ip_address(config.control.osc_bind)
+    except ValueError:
+        yield ("control", "osc_bind"), f"not an IP address: {config.control.osc_bind!r}"

@@ -1,0 +1,82 @@
+"""Human- and machine-readable summaries of a loaded stage config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stage.config.cameras import FixedLens
+from stage.config.scene import SceneConfig
+from stage.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource, SimulatedSource
+from stage.config.stage import StageConfig
+from stage.geometry.sections import wall_resolution_px, wall_sections, wall_size_m
+
+
+def _source_text(source: Any) -> str:
+    if isinstance(source, FreeDSource):
+        return f"FreeD udp://{source.bind}:{source.port} preset={source.preset}"
+    if isinstance(source, OpenTrackIOSource):
+        return f"OpenTrackIO udp://{source.address}:{source.port}"
+    if isinstance(source, SimulatedSource):
+        return f"simulated {source.move} at {source.rate_hz:g} Hz"
+    if isinstance(source, ReplaySource):
+        return f"replay {source.take} ({source.speed})"
+    return source.kind
+
+
+def summary_lines(config: StageConfig, scene: SceneConfig | None = None) -> list[str]:
+    """A short multi-line summary: walls, pixel count, cameras, sources, endpoints."""
+    lines = [f"stage: {config.name}"]
+    total_px = 0
+    lines.append(f"walls ({len(config.walls)}):")
+    for wall in config.walls:
+        w_m, h_m = wall_size_m(wall)
+        w_px, h_px = wall_resolution_px(wall)
+        total_px += w_px * h_px
+        sections = len(wall_sections(wall))
+        extra = f", {sections} cabinet columns" if sections > 1 else ""
+        lines.append(
+            f"  {wall.name:<14} {wall.kind:<8} {w_m:6.2f} × {h_m:5.2f} m  {w_px:>5} × {h_px:<5} px"
+            f"  → {wall.output.node}{extra}"
+        )
+    lines.append(f"pixels: {total_px:,}")
+    lines.append(f"cameras ({len(config.cameras)}):")
+    for cam in config.cameras:
+        lens = (
+            f"{cam.lens.focal_length_mm:g} mm fixed"
+            if isinstance(cam.lens, FixedLens)
+            else f"zoom table {cam.lens.zoom[0].focal_length_mm:g}–{cam.lens.zoom[-1].focal_length_mm:g} mm"
+        )
+        sensor = f"{cam.sensor_mm[0]:g} × {cam.sensor_mm[1]:g} mm"
+        lines.append(f"  {cam.id:<14} sensor {sensor}, {lens}, source {cam.source}")
+    lines.append(f"sources ({len(config.sources)}):")
+    for source in config.sources:
+        lines.append(f"  {source.name:<14} {_source_text(source)}")
+    lines.append(f"render nodes: {', '.join(n.name for n in config.nodes)}")
+    lines.append(
+        f"endpoints: pose {config.endpoints.pose}, state {config.endpoints.state}, "
+        f"control {config.control.endpoint}, OSC udp://{config.control.osc_bind}:{config.control.osc_port}"
+    )
+    if scene is not None:
+        lines.append(f"scene: {scene.name} ({len(scene.objects)} objects)")
+    return lines
+
+
+def resolved_json(config: StageConfig, scene: SceneConfig | None = None) -> dict[str, Any]:
+    """The whole resolved config (defaults filled in) plus derived wall geometry, for scripts."""
+    walls = []
+    for wall in config.walls:
+        w_px, h_px = wall_resolution_px(wall)
+        w_m, h_m = wall_size_m(wall)
+        walls.append(
+            {
+                "name": wall.name,
+                "size_m": [w_m, h_m],
+                "resolution_px": [w_px, h_px],
+                "sections": [s.to_json() for s in wall_sections(wall)],
+            }
+        )
+    out: dict[str, Any] = {"config": config.model_dump(mode="json"), "derived": {"walls": walls}}
+    out["derived"]["pixel_count"] = sum(w["resolution_px"][0] * w["resolution_px"][1] for w in walls)
+    if scene is not None:
+        out["scene"] = scene.model_dump(mode="json")
+    return out
