@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+# GL fixtures (headless EGL context, Xvfb); importing them selects PyOpenGL's EGL platform before any test module
+# imports OpenGL.GL.
+pytest_plugins = ["tests.renderer.gl_fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 

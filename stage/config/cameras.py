@@ -25,7 +25,8 @@ class ZoomPoint(StrictModel):
     """One zoom-encoder calibration point."""
 
     encoder: Finite
-    """Raw zoom encoder value as the tracking source reports it."""
+    """Zoom encoder value as the tracking source reports it: normalised 0 (wide) .. 1 (tele), as in OpenTrackIO;
+    FreeD counts are normalised over the preset's encoder range (docs/tracking.md)."""
     focal_length_mm: Annotated[Finite, Field(gt=0.0, le=5000.0)]
     """Focal length at this encoder value, millimetres."""
     entrance_pupil_m: Finite = 0.0
@@ -36,7 +37,7 @@ class FocusPoint(StrictModel):
     """One focus-encoder calibration point."""
 
     encoder: Finite
-    """Raw focus encoder value as the tracking source reports it."""
+    """Focus encoder value as the tracking source reports it: normalised 0 (infinity) .. 1 (closest)."""
     focus_m: PositiveFloat
     """Focus distance at this encoder value, metres."""
 
@@ -68,11 +69,15 @@ class OneEuroSettings(StrictModel):
 
     kind: Literal["one_euro"]
     min_cutoff_hz: PositiveFloat = 1.0
-    """Cutoff at rest: lower removes more jitter, adds lag when slow."""
-    beta: Annotated[Finite, Field(ge=0.0)] = 0.0
-    """Speed coefficient: higher reduces lag on fast moves."""
+    """Position cutoff at rest: lower removes more jitter, adds lag when slow."""
+    beta: Annotated[Finite, Field(ge=0.0)] = 0.5
+    """Position speed coefficient, per m/s: higher reduces lag on fast moves."""
+    rotation_min_cutoff_hz: PositiveFloat = 1.0
+    """Angle cutoff at rest."""
+    rotation_beta: Annotated[Finite, Field(ge=0.0)] = 0.01
+    """Angle speed coefficient, per degree/s."""
     d_cutoff_hz: PositiveFloat = 1.0
-    """Cutoff of the derivative estimate."""
+    """Cutoff of the derivative estimate (both)."""
 
 
 class NoFilter(StrictModel):

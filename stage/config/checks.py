@@ -26,7 +26,8 @@ RIGHT_ANGLE_TOLERANCE_DEG = 0.5
 MIN_EDGE_M = 0.01
 """Shorter edges than this make a wall degenerate."""
 
-_ENDPOINT = re.compile(r"^(tcp)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+|\*):(\d{1,5})$|^(ipc|inproc)://.+$")
+_ENDPOINT = re.compile(r"^(tcp)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+|\*):(\d{1,5}|\*)$|^(ipc|inproc)://.+$")
+"""A ZeroMQ endpoint; a ``*`` port lets the system choose (the process logs the port it got)."""
 
 
 def check_stage(config: StageConfig, base_dir: Path) -> list[Found]:
@@ -151,7 +152,7 @@ def _output_regions(config: StageConfig) -> Iterator[Found]:
 
 def _endpoint_port(endpoint: str) -> tuple[str, int] | None:
     m = _ENDPOINT.match(endpoint)
-    if m is None or m.group(1) is None:
+    if m is None or m.group(1) is None or m.group(3) == "*":
         return None
     return m.group(2), int(m.group(3))
 

@@ -1,0 +1,81 @@
+"""The tracking daemon as a real process with real sockets on loopback."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+import zmq
+
+from stage.wire.pose import decode_pose, decode_stats
+from tests.procs import Proc, recv_frames, subscriber
+
+
+@pytest.fixture
+def ctx():
+    ctx = zmq.Context()
+    yield ctx
+    ctx.destroy(linger=0)
+
+
+def start_sim_daemon(*extra: str) -> tuple[Proc, str]:
+    proc = Proc(["-m", "tracking", "--source", "sim://orbit?rate_hz=200&name=simcam", "--publish",
+                 "tcp://127.0.0.1:*", *extra])
+    endpoint = proc.wait_for(r"publishing on (tcp://127\.0\.0\.1:\d+)").group(1)
+    return proc, endpoint
+
+
+def test_publishes_valid_poses_and_stops_cleanly_on_sigterm(ctx: zmq.Context) -> None:
+    proc, endpoint = start_sim_daemon()
+    try:
+        sub = subscriber(ctx, endpoint, b"pose/")
+        seqs = []
+        for _ in range(50):
+            msg = decode_pose(recv_frames(sub, 5.0))
+            assert msg.camera == "simcam" and msg.source == "simcam" and not msg.stale
+            assert msg.t_recv <= msg.t_pub
+            seqs.append(msg.seq)
+        assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+        proc.signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        assert not any("Traceback" in line for line in proc.lines)
+    finally:
+        proc.kill()
+
+
+def test_late_subscriber_gets_current_pose_at_once(ctx: zmq.Context) -> None:
+    # A 0.5 Hz source: the next sample is 2 s away, so a message within 1 s can only be the cached one.
+    proc = Proc(["-m", "tracking", "--source", "sim://static?rate_hz=0.5&name=slow", "--publish",
+                 "tcp://127.0.0.1:*"])
+    try:
+        endpoint = proc.wait_for(r"publishing on (tcp://127\.0\.0\.1:\d+)").group(1)
+        first = subscriber(ctx, endpoint, b"pose/")
+        seen = decode_pose(recv_frames(first, 5.0))
+        late = subscriber(ctx, endpoint, b"pose/slow")
+        cached = decode_pose(recv_frames(late, 1.0))
+        assert cached.seq == seen.seq and cached.position_m == seen.position_m
+    finally:
+        proc.kill()
+
+
+def test_stats_topic_counts_per_source(ctx: zmq.Context) -> None:
+    proc, endpoint = start_sim_daemon()
+    try:
+        sub = subscriber(ctx, endpoint, b"stats")
+        recv_frames(sub, 3.0)  # first interval may be partial
+        stats = decode_stats(recv_frames(sub, 3.0))
+        src = stats.sources["simcam"]
+        assert src.kind == "simulated" and src.accepted > 100 and 150 < src.rate_hz < 250
+        assert src.latency_ms_p50 is not None and src.latency_ms_p50 < 50
+    finally:
+        proc.kill()
+
+
+def test_bad_source_url_is_one_line_exit_2() -> None:
+    proc = Proc(["-m", "tracking", "--source", "freed://0.0.0.0:40000?preset=nonesuch"])
+    try:
+        assert proc.wait(20) == 2
+        lines = [line for line in proc.lines if line.strip()]
+        assert len(lines) == 1 and "preset" in lines[0] and "Traceback" not in lines[0]
+    finally:
+        proc.kill()

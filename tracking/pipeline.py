@@ -1,0 +1,212 @@
+"""Per-camera processing: tracker sample → calibrated, lens-solved, filtered, latency-compensated pose.
+
+One :class:`CameraPipeline` per configured camera. It is pure state plus arithmetic: the daemon hands it
+samples with their receive time and publishes what it returns. Nothing here touches a socket.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from stage.config.cameras import Camera, LensTable, OneEuroSettings
+from stage.config.sources import Calibration
+from stage.lens import LensSolver
+from stage.pose import Pose, ptr_from_rotation, rotation_from_ptr, unwrap_deg
+from stage.wire.pose import WIRE_VERSION
+from tracking.oneeuro import PoseFilter
+from tracking.sample import TrackerSample
+
+
+@dataclass(frozen=True)
+class SolvedPose:
+    """A camera pose ready to publish (everything in stage conventions)."""
+
+    camera: str
+    source: str
+    seq: int
+    t_sample: float
+    t_recv: float
+    position_m: tuple[float, float, float]
+    rotation_deg: tuple[float, float, float]
+    focal_length_mm: float
+    sensor_mm: tuple[float, float]
+    focus_m: float | None
+    entrance_pupil_m: float
+    fstop: float | None
+    timecode: str | None
+
+    def body(self, t_pub: float, stale: bool) -> dict:
+        """The wire body (:class:`stage.wire.pose.PoseMessage` fields)."""
+        m = Pose(self.position_m, self.rotation_deg).world_from_camera()
+        return {
+            "v": WIRE_VERSION,
+            "camera": self.camera,
+            "source": self.source,
+            "seq": self.seq,
+            "t_sample": self.t_sample,
+            "t_recv": self.t_recv,
+            "t_pub": t_pub,
+            "position_m": list(self.position_m),
+            "rotation_deg": list(self.rotation_deg),
+            "world_from_camera": m.tolist(),
+            "focal_length_mm": self.focal_length_mm,
+            "sensor_mm": list(self.sensor_mm),
+            "focus_m": self.focus_m,
+            "entrance_pupil_m": self.entrance_pupil_m,
+            "fstop": self.fstop,
+            "timecode": self.timecode,
+            "stale": stale,
+        }
+
+    def is_finite(self) -> bool:
+        values = (*self.position_m, *self.rotation_deg, self.focal_length_mm, self.entrance_pupil_m, *self.sensor_mm)
+        optional = (self.focus_m, self.fstop)
+        return all(math.isfinite(v) for v in values) and all(v is None or math.isfinite(v) for v in optional)
+
+
+class Calibrator:
+    """Tracker-to-stage transform of one source (``sources[].calibration``)."""
+
+    def __init__(self, calibration: Calibration):
+        self.rotation = rotation_from_ptr(*calibration.rotation_deg)
+        self.translation = np.asarray(calibration.translation_m, dtype=float)
+        self.identity = not self.translation.any() and not any(calibration.rotation_deg)
+
+    def apply(
+        self, position_m: tuple[float, float, float], rotation_deg: tuple[float, float, float]
+    ) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+        if self.identity:
+            return position_m, rotation_deg
+        p = self.rotation @ np.asarray(position_m, dtype=float) + self.translation
+        r = self.rotation @ rotation_from_ptr(*rotation_deg)
+        pan, tilt, roll = ptr_from_rotation(r)
+        # Keep the angles continuous with the tracker's own (no jump at ±180°).
+        pan = unwrap_deg(rotation_deg[0], pan)
+        roll = unwrap_deg(rotation_deg[2], roll)
+        return (float(p[0]), float(p[1]), float(p[2])), (pan, tilt, roll)
+
+
+class Predictor:
+    """Extrapolates a pose ``horizon_s`` ahead from the velocity between the last two samples."""
+
+    def __init__(self, horizon_s: float):
+        self.horizon_s = horizon_s
+        self._last: tuple[float, np.ndarray] | None = None
+
+    def __call__(self, t: float, axes: np.ndarray) -> np.ndarray:
+        last, self._last = self._last, (t, axes)
+        if last is None or t <= last[0]:
+            return axes
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite result is dropped by the caller
+            velocity = (axes - last[1]) / (t - last[0])
+            return axes + velocity * self.horizon_s
+
+
+DELAYED = "delayed"
+"""Returned by :meth:`CameraPipeline.process` when the pose is held back by a delay."""
+
+
+class CameraPipeline:
+    """Calibration → lens → filter → latency for one camera."""
+
+    def __init__(self, camera: Camera, source_name: str, calibration: Calibration):
+        self.camera = camera
+        self.source_name = source_name
+        self.calibrator = Calibrator(calibration)
+        self.lens = LensSolver(camera.lens)
+        self.is_table = isinstance(camera.lens, LensTable)
+        self.filter = (
+            PoseFilter(
+                position=(camera.filter.min_cutoff_hz, camera.filter.beta, camera.filter.d_cutoff_hz),
+                rotation=(camera.filter.rotation_min_cutoff_hz, camera.filter.rotation_beta, camera.filter.d_cutoff_hz),
+            )
+            if isinstance(camera.filter, OneEuroSettings)
+            else None
+        )
+        mode, ms = camera.latency.mode, camera.latency.ms
+        self.delay_s = ms / 1000.0 if mode == "delay" else 0.0
+        self.predictor = Predictor(ms / 1000.0) if mode == "predict" and ms > 0 else None
+        self.seq = 0
+        self._unwrapped: np.ndarray | None = None
+        self.pending: deque[tuple[float, SolvedPose]] = deque()
+        """Poses held back by a delay, with the time they are due."""
+        self.last: SolvedPose | None = None
+        """The last pose handed out (the last-value cache and stale re-sends use it)."""
+
+    def accepts(self, sample: TrackerSample) -> bool:
+        wanted = self.camera.source_camera
+        return wanted is None or wanted == sample.source_camera_id
+
+    def _angles(self, rotation_deg: tuple[float, float, float]) -> np.ndarray:
+        """Angles unwrapped against the previous sample, so filters and predictors never see a ±180° jump."""
+        angles = np.asarray(rotation_deg, dtype=float)
+        if self._unwrapped is not None:
+            angles = self._unwrapped + (angles - self._unwrapped + 180.0) % 360.0 - 180.0
+        self._unwrapped = angles
+        return angles
+
+    def process(self, sample: TrackerSample, t_recv: float) -> SolvedPose | str | None:
+        """Solve one sample. Returns the pose to publish now, :data:`DELAYED` when a delay holds it back (see
+        :meth:`due`), or ``None`` when the result is not finite (dropped; the previous pose stays current)."""
+        position, rotation = self.calibrator.apply(sample.position_m, sample.rotation_deg)
+        t = sample.t_sample if sample.t_sample is not None else t_recv
+        axes = np.concatenate([np.asarray(position, dtype=float), self._angles(rotation)])
+        if self.filter is not None:
+            position_f, rotation_f = self.filter(axes[:3], axes[3:], t)
+            axes = np.array([*position_f, *rotation_f])
+        if self.predictor is not None:
+            axes = self.predictor(t, axes)
+        lens = self.lens(sample.zoom_encoder, sample.focus_encoder)
+        use_table = self.is_table and sample.zoom_encoder is not None
+        focal = lens.focal_length_mm if use_table or sample.focal_length_mm is None else sample.focal_length_mm
+        pupil = lens.entrance_pupil_m if use_table or sample.entrance_pupil_m is None else sample.entrance_pupil_m
+        focus = sample.focus_m if sample.focus_m is not None else lens.focus_m
+        wrapped = [((float(a) + 180.0) % 360.0) - 180.0 for a in axes[3:]]
+        pose = SolvedPose(
+            camera=self.camera.id,
+            source=self.source_name,
+            seq=self.seq,
+            t_sample=t,
+            t_recv=t_recv,
+            position_m=(float(axes[0]), float(axes[1]), float(axes[2])),
+            rotation_deg=(wrapped[0], float(axes[4]), wrapped[2]),
+            focal_length_mm=float(focal),
+            sensor_mm=sample.sensor_mm or self.camera.sensor_mm,
+            focus_m=focus,
+            entrance_pupil_m=float(pupil),
+            fstop=sample.fstop,
+            timecode=sample.timecode,
+        )
+        if not pose.is_finite():
+            return None
+        self.seq += 1
+        if self.delay_s > 0.0:
+            self.pending.append((t_recv + self.delay_s, pose))
+            return DELAYED
+        self.last = pose
+        return pose
+
+    def due(self, now: float) -> list[SolvedPose]:
+        """Delayed poses whose time has come, oldest first."""
+        out = []
+        while self.pending and self.pending[0][0] <= now:
+            out.append(self.pending.popleft()[1])
+        if out:
+            self.last = out[-1]
+        return out
+
+    def next_due(self) -> float | None:
+        return self.pending[0][0] if self.pending else None
+
+    def reset_motion(self) -> None:
+        """Forget filter and predictor history (after a dropout, so a new move starts clean)."""
+        if self.filter is not None:
+            self.filter.reset()
+        if self.predictor is not None:
+            self.predictor._last = None
+        self._unwrapped = None
+

@@ -1,0 +1,53 @@
+"""UDP receive sockets: unicast bind, or multicast group membership (OpenTrackIO 239.135.1.N)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import struct
+
+RECV_BUFFER_BYTES = 4 * 1024 * 1024
+"""Kernel receive buffer asked for: bursts from several trackers must not overflow it."""
+MAX_DATAGRAM_BYTES = 65535
+MAX_READS_PER_WAKE = 256
+"""Datagrams drained per readable event before going back to the loop (timers stay on time)."""
+
+
+def open_udp(address: str, port: int, interface: str = "0.0.0.0") -> socket.socket:
+    """A non-blocking UDP socket bound to ``port``; joins ``address`` when it is a multicast group,
+    else binds to ``address``. ``SO_REUSEADDR`` lets several receivers share a multicast port."""
+    ip = ipaddress.ip_address(address)
+    family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECV_BUFFER_BYTES)
+        except OSError:
+            pass
+        if ip.is_multicast:
+            sock.bind(("", port))
+            if family == socket.AF_INET:
+                mreq = struct.pack("4s4s", ip.packed, socket.inet_aton(interface))
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+            else:
+                mreq = struct.pack("16sI", ip.packed, 0)
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+        else:
+            sock.bind((address, port))
+        sock.setblocking(False)
+        return sock
+    except Exception:
+        sock.close()
+        raise
+
+
+def drain(sock: socket.socket) -> list[tuple[bytes, tuple]]:
+    """Every datagram waiting on ``sock`` (up to :data:`MAX_READS_PER_WAKE`) with its sender."""
+    out = []
+    for _ in range(MAX_READS_PER_WAKE):
+        try:
+            out.append(sock.recvfrom(MAX_DATAGRAM_BYTES))
+        except (BlockingIOError, InterruptedError):
+            break
+    return out
