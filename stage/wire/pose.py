@@ -6,10 +6,10 @@ Every message has two frames: the topic (UTF-8) and a UTF-8 JSON object. This mo
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Annotated, Any
 
+import orjson
 from pydantic import Field, ValidationError
 
 from stage.config.types import Finite, StrictModel
@@ -119,7 +119,7 @@ def encode_pose_dict(body: dict[str, Any]) -> list[bytes]:
     This is the daemon's hot path: it does not re-validate (the daemon validates each value where it is
     computed); :func:`decode_pose` validates on the way in.
     """
-    return [(POSE_TOPIC_PREFIX + body["camera"]).encode(), json.dumps(body, allow_nan=False).encode()]
+    return [(POSE_TOPIC_PREFIX + body["camera"]).encode(), orjson.dumps(body)]
 
 
 def encode_stats(message: StatsMessage) -> list[bytes]:

@@ -8,7 +8,6 @@ JSON path in the message, e.g. ``lens.pinholeFocalLength``.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 
 import cbor2
 import numpy as np
+import orjson
 
 from tracking.errors import TrackingParseError
 from tracking.opentrackio._rotation import nearest_rotation, ptr_from_rotation, transform_matrix
@@ -38,7 +38,7 @@ def decode_payload(encoding: int, payload: bytes) -> dict[str, Any]:
     """
     try:
         if encoding == ENCODING_JSON:
-            msg = json.loads(payload)
+            msg = orjson.loads(payload)
         elif encoding == ENCODING_CBOR:
             msg = cbor2.loads(payload)
         else:
