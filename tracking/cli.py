@@ -22,6 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from stage.config.cameras import Camera
 from stage.config.errors import ConfigError, Problem
 from stage.config.sources import Source
+from stage.take import TakeError
 from tracking.daemon import TrackingDaemon, TrackingSetup
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,9 @@ def run(args: argparse.Namespace) -> int:
         setup = setup_from_urls(args.source, args.publish or DEFAULT_PUBLISH)
     try:
         daemon = TrackingDaemon(setup)
+    except TakeError as exc:
+        print(f"stage track: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"stage track: cannot open a socket: {exc}", file=sys.stderr)
         return 1
