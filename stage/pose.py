@@ -119,6 +119,26 @@ class Pose:
         return cls(tuple(float(v) for v in m[:3, 3]), ptr_from_rotation(r))
 
 
+def world_from_camera_rows(
+    position_m: tuple[float, float, float], rotation_deg: tuple[float, float, float]
+) -> list[list[float]]:
+    """:meth:`Pose.world_from_camera` as nested lists, in plain floats: the tracking daemon's hot path, where a
+    handful of numpy 3×3 products would cost more than the whole message."""
+    p, t, r = (math.radians(a) for a in rotation_deg)
+    cp, sp, ct, st, cr, sr = math.cos(p), math.sin(p), math.cos(t), math.sin(t), math.cos(r), math.sin(r)
+    # Columns of R = Rz(pan) Rx(tilt) Ry(roll): right (c0), forward (c1), up (c2). GL axes: X = c0, Y = c2, Z = -c1.
+    c0 = (cp * cr - sp * st * sr, sp * cr + cp * st * sr, -ct * sr)
+    c1 = (-sp * ct, cp * ct, st)
+    c2 = (cp * sr + sp * st * cr, sp * sr - cp * st * cr, ct * cr)
+    x, y, z = position_m
+    return [
+        [c0[0], c2[0], -c1[0], x],
+        [c0[1], c2[1], -c1[1], y],
+        [c0[2], c2[2], -c1[2], z],
+        [0.0, 0.0, 0.0, 1.0],
+    ]
+
+
 def invert_rigid(m: np.ndarray) -> np.ndarray:
     """Inverse of a 4×4 rotation + translation transform."""
     out = np.eye(4)

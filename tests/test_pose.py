@@ -76,3 +76,14 @@ def test_unwrap_crosses_180_without_a_jump() -> None:
     assert unwrap_deg(179.0, -179.0) == pytest.approx(181.0)
     assert unwrap_deg(-179.0, 179.0) == pytest.approx(-181.0)
     assert unwrap_deg(720.0, 1.0) == pytest.approx(721.0)
+
+
+def test_fast_rows_equal_the_matrix_form() -> None:
+    from stage.pose import world_from_camera_rows
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        position = tuple(rng.uniform(-10, 10, 3))
+        rotation = tuple(rng.uniform(-400, 400, 3))
+        np.testing.assert_allclose(world_from_camera_rows(position, rotation),
+                                   Pose(position, rotation).world_from_camera(), atol=1e-12)

@@ -15,7 +15,7 @@ import numpy as np
 from stage.config.cameras import Camera, LensTable, OneEuroSettings
 from stage.config.sources import Calibration
 from stage.lens import LensSolver
-from stage.pose import Pose, ptr_from_rotation, rotation_from_ptr, unwrap_deg
+from stage.pose import ptr_from_rotation, rotation_from_ptr, unwrap_deg, world_from_camera_rows
 from stage.wire.pose import WIRE_VERSION
 from tracking.oneeuro import PoseFilter
 from tracking.sample import TrackerSample
@@ -41,7 +41,6 @@ class SolvedPose:
 
     def body(self, t_pub: float, stale: bool) -> dict:
         """The wire body (:class:`stage.wire.pose.PoseMessage` fields)."""
-        m = Pose(self.position_m, self.rotation_deg).world_from_camera()
         return {
             "v": WIRE_VERSION,
             "camera": self.camera,
@@ -52,7 +51,7 @@ class SolvedPose:
             "t_pub": t_pub,
             "position_m": list(self.position_m),
             "rotation_deg": list(self.rotation_deg),
-            "world_from_camera": m.tolist(),
+            "world_from_camera": world_from_camera_rows(self.position_m, self.rotation_deg),
             "focal_length_mm": self.focal_length_mm,
             "sensor_mm": list(self.sensor_mm),
             "focus_m": self.focus_m,
@@ -95,15 +94,17 @@ class Predictor:
 
     def __init__(self, horizon_s: float):
         self.horizon_s = horizon_s
-        self._last: tuple[float, np.ndarray] | None = None
+        self._last: tuple[float, list[float]] | None = None
 
-    def __call__(self, t: float, axes: np.ndarray) -> np.ndarray:
+    def __call__(self, t: float, axes: list[float]) -> list[float]:
         last, self._last = self._last, (t, axes)
         if last is None or t <= last[0]:
             return axes
-        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite result is dropped by the caller
-            velocity = (axes - last[1]) / (t - last[0])
-            return axes + velocity * self.horizon_s
+        try:
+            scale = self.horizon_s / (t - last[0])
+            return [a + (a - b) * scale for a, b in zip(axes, last[1], strict=True)]
+        except OverflowError:  # absurd velocities: the caller drops a non-finite pose
+            return [math.inf] * len(axes)
 
 
 DELAYED = "delayed"
@@ -131,7 +132,7 @@ class CameraPipeline:
         self.delay_s = ms / 1000.0 if mode == "delay" else 0.0
         self.predictor = Predictor(ms / 1000.0) if mode == "predict" and ms > 0 else None
         self.seq = 0
-        self._unwrapped: np.ndarray | None = None
+        self._unwrapped: list[float] | None = None
         self.pending: deque[tuple[float, SolvedPose]] = deque()
         """Poses held back by a delay, with the time they are due."""
         self.last: SolvedPose | None = None
@@ -141,11 +142,13 @@ class CameraPipeline:
         wanted = self.camera.source_camera
         return wanted is None or wanted == sample.source_camera_id
 
-    def _angles(self, rotation_deg: tuple[float, float, float]) -> np.ndarray:
+    def _angles(self, rotation_deg: tuple[float, float, float]) -> list[float]:
         """Angles unwrapped against the previous sample, so filters and predictors never see a ±180° jump."""
-        angles = np.asarray(rotation_deg, dtype=float)
-        if self._unwrapped is not None:
-            angles = self._unwrapped + (angles - self._unwrapped + 180.0) % 360.0 - 180.0
+        previous = self._unwrapped
+        if previous is None:
+            angles = [float(a) for a in rotation_deg]
+        else:
+            angles = [p + (a - p + 180.0) % 360.0 - 180.0 for p, a in zip(previous, rotation_deg, strict=True)]
         self._unwrapped = angles
         return angles
 
@@ -154,10 +157,10 @@ class CameraPipeline:
         :meth:`due`), or ``None`` when the result is not finite (dropped; the previous pose stays current)."""
         position, rotation = self.calibrator.apply(sample.position_m, sample.rotation_deg)
         t = sample.t_sample if sample.t_sample is not None else t_recv
-        axes = np.concatenate([np.asarray(position, dtype=float), self._angles(rotation)])
+        axes = [*position, *self._angles(rotation)]
         if self.filter is not None:
             position_f, rotation_f = self.filter(axes[:3], axes[3:], t)
-            axes = np.array([*position_f, *rotation_f])
+            axes = [*position_f, *rotation_f]
         if self.predictor is not None:
             axes = self.predictor(t, axes)
         lens = self.lens(sample.zoom_encoder, sample.focus_encoder)
@@ -165,15 +168,15 @@ class CameraPipeline:
         focal = lens.focal_length_mm if use_table or sample.focal_length_mm is None else sample.focal_length_mm
         pupil = lens.entrance_pupil_m if use_table or sample.entrance_pupil_m is None else sample.entrance_pupil_m
         focus = sample.focus_m if sample.focus_m is not None else lens.focus_m
-        wrapped = [((float(a) + 180.0) % 360.0) - 180.0 for a in axes[3:]]
+        wrapped = [((a + 180.0) % 360.0) - 180.0 if math.isfinite(a) else a for a in axes[3:]]
         pose = SolvedPose(
             camera=self.camera.id,
             source=self.source_name,
             seq=self.seq,
             t_sample=t,
             t_recv=t_recv,
-            position_m=(float(axes[0]), float(axes[1]), float(axes[2])),
-            rotation_deg=(wrapped[0], float(axes[4]), wrapped[2]),
+            position_m=(axes[0], axes[1], axes[2]),
+            rotation_deg=(wrapped[0], axes[4], wrapped[2]),
             focal_length_mm=float(focal),
             sensor_mm=sample.sensor_mm or self.camera.sensor_mm,
             focus_m=focus,

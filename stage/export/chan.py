@@ -8,8 +8,8 @@ degrees (what Nuke's chan import turns back into a focal length with the camera'
 
 The axis change maps stage X (right) to Nuke X, stage Z (up) to Nuke Y, and stage Y (forward) to Nuke −Z, so a
 stage camera at zero rotation is a Nuke camera at zero rotation. Then ``nuke_from_camera = N · stage_from_glcam``
-with :data:`NUKE_FROM_STAGE` ``N``; it works out to ``rx = tilt, ry = pan, rz = −roll`` (see
-docs in :func:`nuke_rotation_deg`), but the export goes through the matrices so any pose round-trips.
+with :data:`NUKE_FROM_STAGE` ``N``; it works out to ``rx = tilt, ry = pan, rz = −roll``
+(:func:`nuke_rotation_deg`), but the export goes through the matrices so any pose converts exactly.
 """
 
 from __future__ import annotations
