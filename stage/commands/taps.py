@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tap", help="print the pose stream as JSON lines")
     p.add_argument("endpoint", nargs="?", help=f"daemon PUB endpoint (default: the config's, else {DEFAULT_ENDPOINT})")
     p.add_argument("--topic", default="", metavar="PREFIX", help="only topics starting with PREFIX (pose/cam1, stats)")
-    p.add_argument("--count", type=_count, metavar="N", help="exit after N messages")
+    p.add_argument("--count", type=_count, metavar="N", help="exit after N decodable messages")
     p.add_argument("--timeout", type=_positive, metavar="S", help="exit 1 when no message arrives for S seconds")
     p.add_argument("--config", help="stage config whose endpoints.pose to use")
     p.set_defaults(func=cmd_tap)
@@ -122,7 +122,7 @@ def cmd_tap(args: argparse.Namespace) -> int:
                 last = time.monotonic()
                 try:
                     line = tap_line(frames)
-                except (WireError, ValueError) as exc:
+                except WireError as exc:
                     bad += 1
                     print(f"tap: undecodable message #{bad}: {exc}", file=sys.stderr, flush=True)
                     continue
@@ -190,7 +190,12 @@ def cmd_record(args: argparse.Namespace) -> int:
                         rejected += 1
                         log.warning("skipped a bad message: %s", exc)
                         continue
-                    if message.v > WIRE_VERSION or not dedup.accept(message):
+                    if message.v > WIRE_VERSION:  # the contract: ignore a newer protocol version
+                        rejected += 1
+                        log.warning("skipped a pose of wire version %d (this recorder knows %d)", message.v,
+                                    WIRE_VERSION)
+                        continue
+                    if not dedup.accept(message):
                         continue
                     writer.write(frames[1])
                     counts[message.camera] += 1

@@ -60,6 +60,8 @@ def _unique_names(config: StageConfig) -> Iterator[Found]:
     yield from _duplicates(config.cameras, "id", "cameras")
     yield from _duplicates(config.sources, "name", "sources")
     yield from _duplicates(config.nodes, "name", "nodes")
+    for (_, i, key), msg in _duplicates(config.render.light_cards, "name", "light_cards"):
+        yield ("render", "light_cards", i, key), msg
     for n, node in enumerate(config.nodes):
         for (_, i, key), msg in _duplicates(node.outputs, "name", "outputs"):
             yield ("nodes", n, "outputs", i, key), msg
@@ -71,6 +73,10 @@ def _references(config: StageConfig) -> Iterator[Found]:
         if camera.source not in sources:
             known = ", ".join(sorted(sources)) or "none defined"
             yield ("cameras", i, "source"), f"unknown source {camera.source!r} (sources: {known})"
+    walls = {w.name for w in config.walls}
+    for i, card in enumerate(config.render.light_cards):
+        if card.wall is not None and card.wall not in walls:
+            yield ("render", "light_cards", i, "wall"), f"unknown wall {card.wall!r}"
     nodes = {n.name: n for n in config.nodes}
     for i, wall in enumerate(config.walls):
         node = nodes.get(wall.output.node)

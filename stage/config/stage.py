@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from stage.config.cameras import Camera
+from stage.config.lightcards import LightCard
 from stage.config.sources import Source
 from stage.config.types import (
     ColorRGB,
@@ -66,6 +67,8 @@ class RenderSettings(StrictModel):
     """Chroma-key mode."""
     target_fps: Annotated[Finite, Field(gt=0.0, le=480.0)] = 60.0
     """Frame rate the render nodes aim for."""
+    light_cards: list[LightCard] = []
+    """Light cards on the walls (live-editable)."""
 
 
 class Control(StrictModel):

@@ -1,0 +1,57 @@
+#version 330 core
+#include "scene_block.glsl"
+// Sky (gradient + sun disc) and the infinite ground plane, ray-traced per pixel; writes the ground's depth so
+// objects drawn afterwards occlude and are occluded correctly. The sky is at the far plane (depth 1).
+in vec4 v_near;
+in vec4 v_mid;
+out vec4 frag_color;
+
+const float SUN_COS_INNER = 0.99996192;  // cos(0.5 deg): full disc inside
+const float SUN_COS_OUTER = 0.99984770;  // cos(1.0 deg): soft edge outside
+const float MINOR_LINE_STRENGTH = 0.5;   // minor grid lines blend half way to the grid colour
+
+vec3 sky_color(vec3 d) {
+    float e = clamp(d.z, -1.0, 1.0);
+    float k = 1.0 - pow(1.0 - abs(e), 3.0);  // 0 at the horizon, 1 at zenith/nadir, flat at the poles
+    vec3 sky = mix(u_sky_horizon.rgb, e >= 0.0 ? u_sky_zenith.rgb : u_sky_nadir.rgb, k);
+    float disc = smoothstep(SUN_COS_OUTER, SUN_COS_INNER, dot(d, u_sun_dir.xyz));
+    return sky + disc * u_sun_dir.w * u_sun_color.rgb;
+}
+
+// Coverage in [0, 1] of grid lines of width w (in cells) at cell coordinates uv. Lines are never drawn thinner
+// than one pixel (thinner ones dim instead), and fade to their mean coverage w once cells shrink below ~2 px.
+float grid_coverage(vec2 uv, float w) {
+    vec2 duv = max(fwidth(uv), vec2(1e-6));
+    vec2 dist = abs(fract(uv + 0.5) - 0.5);
+    vec2 drawn = max(vec2(w), duv);
+    vec2 cov = (1.0 - smoothstep(0.5 * drawn - 0.5 * duv, 0.5 * drawn + 0.5 * duv, dist)) * min(vec2(w) / drawn, 1.0);
+    cov = mix(cov, vec2(w), clamp(2.0 * duv - 0.5, 0.0, 1.0));
+    return 1.0 - (1.0 - cov.x) * (1.0 - cov.y);
+}
+
+void main() {
+    vec3 origin = v_near.xyz / v_near.w;
+    vec3 dir = normalize(v_mid.xyz / v_mid.w - origin);
+    // Ray-plane hit, computed for every pixel so that fwidth() below runs in uniform control flow.
+    float dz = abs(dir.z) > 1e-7 ? dir.z : 1e-7;
+    float t = (u_ground.x - origin.z) / dz;
+    vec3 hit = origin + t * dir;
+    float spacing = u_grid_color.w;
+    vec2 cell = (u_scene_from_world * vec4(hit, 1.0)).xy / spacing;
+    float minor = grid_coverage(cell, u_ground.y / spacing);
+    float major = grid_coverage(cell * 0.1, 0.1 * u_ground.y / spacing);
+    float line = max(MINOR_LINE_STRENGTH * minor, major);
+
+    if (u_ground_color.w > 0.5 && t > 0.0) {
+        vec3 albedo = mix(u_ground_color.rgb, u_grid_color.rgb, line);
+        vec3 light = u_sun_color.rgb * max(u_sun_dir.z, 0.0) + u_ambient.rgb;
+        float fade = 1.0 - exp(-pow(t / u_ground.z, 2.0));  // t = distance, since dir is unit
+        frag_color = vec4(mix(albedo * light, u_sky_horizon.rgb, fade), 1.0);
+        vec4 clip = u_clip_from_world * vec4(hit, 1.0);
+        float ndc_z = clamp(clip.z / clip.w, -1.0, 1.0);
+        gl_FragDepth = gl_DepthRange.near + gl_DepthRange.diff * (0.5 * ndc_z + 0.5);
+    } else {
+        frag_color = vec4(sky_color(dir), 1.0);
+        gl_FragDepth = gl_DepthRange.far;
+    }
+}

@@ -1,0 +1,17 @@
+#version 330 core
+#include "scene_block.glsl"
+// Instanced primitive: per-vertex unit mesh, per-instance scene_from_object, its normal matrix and albedo.
+layout(location = 0) in vec3 a_position;
+layout(location = 1) in vec3 a_normal;
+layout(location = 2) in mat4 a_scene_from_object;  // locations 2-5
+layout(location = 6) in mat3 a_normal_matrix;      // locations 6-8
+layout(location = 9) in vec4 a_albedo;             // rgb colour, w emissive
+out vec3 v_normal;
+flat out vec4 v_albedo;
+void main() {
+    vec4 world = u_world_from_scene * (a_scene_from_object * vec4(a_position, 1.0));
+    gl_Position = u_clip_from_world * world;
+    // The placement is a rotation times a uniform scale, so its linear part transforms normals too.
+    v_normal = mat3(u_world_from_scene) * (a_normal_matrix * a_normal);
+    v_albedo = a_albedo;
+}
