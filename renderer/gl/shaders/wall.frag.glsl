@@ -1,0 +1,88 @@
+#version 330 core
+// The wall pass: one fragment per LED pixel. The pixel's stage position comes from the wall's position map;
+// the outer frustum is sampled from a cube map rendered at the outer viewpoint, light cards are laid over it,
+// then every camera's inner frustum (lowest priority first) is composited on top with a soft edge.
+// Output: scene-linear × 2^EV × brightness, encoded with the output transfer function.
+
+#define MAX_CAMERAS 4
+#define MAX_CARDS 8
+
+uniform sampler2D position_map;   // RGB32F, stage metres of each pixel centre (GL rows: bottom = last image row)
+uniform ivec2 viewport_origin;    // window pixel of the wall image's bottom-left corner
+uniform vec2 pitch_m;             // metres per pixel along the wall (x) and up (y), for the marker grid
+uniform ivec2 size_px;
+
+uniform samplerCube outer_cube;
+uniform vec3 outer_eye;
+
+uniform int camera_count;
+uniform sampler2DArray inner_tex;  // one layer per camera, scene-linear
+uniform mat4 inner_clip[MAX_CAMERAS];
+uniform float soft_edge_ndc;      // width of the blend band in NDC units (2 = the whole frustum)
+
+uniform bool chroma_key;
+uniform vec3 key_color;
+uniform bool marker_grid;
+uniform float marker_spacing_m;
+
+uniform int card_count;
+uniform vec3 card_center[MAX_CARDS];
+uniform vec3 card_right[MAX_CARDS];
+uniform vec3 card_up[MAX_CARDS];
+uniform vec2 card_half_m[MAX_CARDS];
+uniform int card_shape[MAX_CARDS];   // 0 rectangle, 1 ellipse
+uniform float card_soft[MAX_CARDS];
+uniform vec3 card_color[MAX_CARDS];  // colour × intensity
+
+uniform float gain;                // 2^EV × brightness; 0 for a disabled wall
+uniform int transfer;              // 0 linear, 1 sRGB
+
+out vec4 frag_color;
+
+float card_weight(int i, vec3 p) {
+    vec3 d = p - card_center[i];
+    vec2 q = vec2(dot(d, card_right[i]), dot(d, card_up[i])) / card_half_m[i];
+    float r = card_shape[i] == 1 ? length(q) : max(abs(q.x), abs(q.y));
+    float soft = max(card_soft[i], 1e-4);
+    return 1.0 - smoothstep(1.0 - soft, 1.0, r);
+}
+
+vec3 key_fill(ivec2 pixel_gl) {
+    if (!marker_grid) return key_color;
+    // Wall-local metres from the top-left corner; a cross at every grid point.
+    vec2 m = (vec2(pixel_gl.x, size_px.y - 1 - pixel_gl.y) + 0.5) * pitch_m;
+    vec2 g = abs(mod(m + 0.5 * marker_spacing_m, marker_spacing_m) - 0.5 * marker_spacing_m);
+    float arm = 0.06, half_width = 0.008;
+    bool cross = (g.x < half_width && g.y < arm) || (g.y < half_width && g.x < arm);
+    return cross ? key_color * 0.35 : key_color;
+}
+
+vec3 encode(vec3 linear) {
+    vec3 c = clamp(linear, 0.0, 1.0);
+    if (transfer == 1) {
+        return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(vec3(0.0031308), c));
+    }
+    return c;
+}
+
+void main() {
+    ivec2 pixel_gl = ivec2(gl_FragCoord.xy) - viewport_origin;
+    vec3 p = texelFetch(position_map, pixel_gl, 0).xyz;
+    vec3 color = texture(outer_cube, p - outer_eye).rgb;
+    for (int i = 0; i < card_count; ++i) {
+        color = mix(color, card_color[i], card_weight(i, p));
+    }
+    for (int i = 0; i < camera_count; ++i) {
+        vec4 clip = inner_clip[i] * vec4(p, 1.0);
+        if (clip.w <= 0.0) continue;
+        vec2 ndc = clip.xy / clip.w;
+        vec2 margin = 1.0 - abs(ndc);
+        if (margin.x < 0.0 || margin.y < 0.0) continue;
+        float alpha = soft_edge_ndc > 0.0
+            ? smoothstep(0.0, soft_edge_ndc, margin.x) * smoothstep(0.0, soft_edge_ndc, margin.y)
+            : 1.0;
+        vec3 inner = chroma_key ? key_fill(pixel_gl) : texture(inner_tex, vec3(ndc * 0.5 + 0.5, float(i))).rgb;
+        color = mix(color, inner, alpha);
+    }
+    frag_color = vec4(encode(color * gain), 1.0);
+}

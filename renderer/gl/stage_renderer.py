@@ -1,0 +1,188 @@
+"""Everything a frame needs on one GL context: scene pass, inner-frustum layers, outer cube map, wall compositor.
+
+:class:`StageRenderer` is shared by ``stage render`` (one deterministic frame into offscreen targets) and the render
+node (continuous frames into windows or offscreen outputs). It owns GL objects; create it with a current context.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+
+from renderer.cubemap import cube_face_projection, cube_face_views
+from renderer.gl.program import Program
+from renderer.gl.resources import FULLSCREEN_VERTEX_SHADER, Framebuffer, FullscreenTriangle
+from renderer.gl.scene_pass import ScenePass, load_shader
+from renderer.gl.targets import CubeTarget, LayeredTarget
+from renderer.gl.wall_pass import MAX_CAMERAS, WallCompositor, WallFrame, WallSurface
+from renderer.lightcards import PlacedCard
+from renderer.views import FAR_M, NEAR_M, CameraView
+from stage.config.scene import SceneConfig
+from stage.config.walls import Wall
+from stage.geometry.sections import wall_sections
+
+log = logging.getLogger(__name__)
+
+MIN_CUBE_FACE_PX = 64
+MAX_CUBE_FACE_PX = 2048
+
+
+def outer_face_size(walls: list[Wall], resolution_scale: float) -> int:
+    """Cube face size giving about ``resolution_scale`` of the walls' LED density seen from the viewpoint: a face
+    spans 90°, so a wall spanning ~90° of view with W pixels wants a W-pixel face."""
+    from stage.geometry.sections import wall_resolution_px
+
+    widest = max((max(wall_resolution_px(w)) for w in walls), default=256)
+    return int(min(MAX_CUBE_FACE_PX, max(MIN_CUBE_FACE_PX, round(widest * resolution_scale))))
+
+
+class StageRenderer:
+    def __init__(self, scene: SceneConfig, walls: list[Wall], inner_px: tuple[int, int], cameras: int,
+                 outer_face_px: int) -> None:
+        self.scene_pass = ScenePass(scene)
+        self.inner = LayeredTarget(inner_px[0], inner_px[1], min(max(cameras, 1), MAX_CAMERAS))
+        self.outer = CubeTarget(outer_face_px)
+        self.compositor = WallCompositor()
+        self.surfaces = {w.name: WallSurface(w) for w in walls}
+        self._encode = Program({"vertex": FULLSCREEN_VERTEX_SHADER, "fragment": load_shader("encode.frag")}, "encode")
+        self._preview = Program({"vertex": load_shader("preview.vert"), "fragment": load_shader("preview.frag")},
+                                "preview")
+        self._triangle = FullscreenTriangle()
+        self._outer_key: tuple | None = None
+
+    # -- passes ---------------------------------------------------------------------------------------------
+
+    def set_scene(self, scene: SceneConfig) -> None:
+        self.scene_pass.set_scene(scene)
+        self._outer_key = None
+
+    def set_placement(self, offset_m, yaw_deg: float, scale: float) -> None:
+        self.scene_pass.set_placement(offset_m, yaw_deg, scale)
+        self._outer_key = None
+
+    def render_inner(self, views: list[CameraView], time_s: float = 0.0) -> None:
+        """One scene render per camera (entrance pupil, lens FOV + overscan) into its layer."""
+        for layer, view in enumerate(views[: self.inner.layers]):
+            self.inner.bind_layer(layer)
+            self.scene_pass.draw(view.view, view.projection, time_s)
+
+    def render_outer(self, viewpoint_m: tuple[float, float, float], time_s: float = 0.0) -> bool:
+        """The outer frustum as a cube map at ``viewpoint_m``; skipped when nothing it depends on changed (the
+        viewpoint is static, so a live stage re-renders it only on scene, placement or time changes)."""
+        key = (tuple(viewpoint_m), time_s)
+        if key == self._outer_key:
+            return False
+        projection = cube_face_projection(NEAR_M, FAR_M)
+        for face, (_, view) in enumerate(cube_face_views(viewpoint_m)):
+            self.outer.bind_face(face)
+            self.scene_pass.draw(view, projection, time_s)
+        self._outer_key = key
+        return True
+
+    def draw_wall(self, wall: str, origin_gl: tuple[int, int], frame: WallFrame, cards: list[PlacedCard],
+                  brightness: float = 1.0, enabled: bool = True) -> None:
+        self.compositor.draw(self.surfaces[wall], origin_gl, frame, self.inner, self.outer, cards, brightness,
+                             enabled)
+
+    # -- whole images (stage render, previews) ------------------------------------------------------------------
+
+    def wall_image(self, wall: str, frame: WallFrame, cards: list[PlacedCard], brightness: float = 1.0,
+                   enabled: bool = True) -> Framebuffer:
+        """Render one wall into its own RGBA8 framebuffer (caller deletes it)."""
+        surface = self.surfaces[wall]
+        fb = Framebuffer(surface.width_px, surface.height_px, "rgba8", depth=False)
+        fb.bind()
+        self.draw_wall(wall, (0, 0), frame, cards, brightness, enabled)
+        return fb
+
+    def camera_image(self, view: CameraView, size_px: tuple[int, int], gain: float, transfer: str = "srgb",
+                     time_s: float = 0.0) -> np.ndarray:
+        """The scene straight from the camera (lens FOV, no overscan), output-encoded: RGBA8, row 0 top."""
+        from OpenGL import GL
+
+        linear = Framebuffer(*size_px, "rgba16f", depth=True)
+        out = Framebuffer(*size_px, "rgba8", depth=False)
+        try:
+            linear.bind()
+            self.scene_pass.draw(view.view, view.projection_lens, time_s)
+            out.bind()
+            GL.glDisable(GL.GL_DEPTH_TEST)
+            self._encode.use()
+            linear.color.bind(0)
+            self._encode.set_int("image", 0)
+            self._encode.set_float("gain", gain)
+            self._encode.set_int("transfer", 1 if transfer == "srgb" else 0)
+            self._triangle.draw()
+            return out.read()
+        finally:
+            linear.delete()
+            out.delete()
+
+    def preview_image(self, view: CameraView, size_px: tuple[int, int], walls: list[Wall],
+                      images: dict[str, Framebuffer]) -> np.ndarray:
+        """The physical stage as the camera sees it: LED sections showing their images, everything else black."""
+        from OpenGL import GL
+
+        out = Framebuffer(*size_px, "rgba8", depth=True)
+        vao = int(GL.glGenVertexArrays(1))
+        vbo = int(GL.glGenBuffers(1))
+        try:
+            out.bind()
+            GL.glClearColor(0.0, 0.0, 0.0, 1.0)
+            GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
+            GL.glEnable(GL.GL_DEPTH_TEST)
+            GL.glDepthFunc(GL.GL_LESS)
+            self._preview.use()
+            self._preview.set_mat4("clip_from_world", view.clip_from_world_lens)
+            self._preview.set_int("wall_image", 0)
+            GL.glBindVertexArray(vao)
+            GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vbo)
+            GL.glEnableVertexAttribArray(0)
+            GL.glVertexAttribPointer(0, 3, GL.GL_FLOAT, GL.GL_FALSE, 20, None)
+            GL.glEnableVertexAttribArray(1)
+            GL.glVertexAttribPointer(1, 2, GL.GL_FLOAT, GL.GL_FALSE, 20, GL.ctypes.c_void_p(12))
+            for wall in walls:
+                image = images.get(wall.name)
+                if image is None:
+                    continue
+                vertices = section_quads(wall, image.width, image.height)
+                GL.glBufferData(GL.GL_ARRAY_BUFFER, vertices, GL.GL_STREAM_DRAW)
+                GL.glActiveTexture(GL.GL_TEXTURE0)
+                GL.glBindTexture(GL.GL_TEXTURE_2D, image.color.handle)
+                GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR)
+                GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR)
+                GL.glDrawArrays(GL.GL_TRIANGLES, 0, len(vertices) // 5)
+            GL.glBindVertexArray(0)
+            return out.read()
+        finally:
+            GL.glDeleteBuffers(1, [vbo])
+            GL.glDeleteVertexArrays(1, [vao])
+            out.delete()
+
+    def delete(self) -> None:
+        for surface in self.surfaces.values():
+            surface.delete()
+        for obj in (self.scene_pass, self.inner, self.outer, self.compositor, self._encode, self._preview,
+                    self._triangle):
+            obj.delete()
+
+
+def section_quads(wall: Wall, width_px: int, height_px: int) -> np.ndarray:
+    """Two triangles per flat section: interleaved ``x, y, z, u, v`` float32 with GL texture coordinates into a
+    wall image framebuffer (v = 0 at the bottom row of the image)."""
+    rows = []
+    for s in wall_sections(wall):
+        x, y, w, h = s.pixel_rect
+        u0, u1 = x / width_px, (x + w) / width_px
+        v_top, v_bottom = 1.0 - y / height_px, 1.0 - (y + h) / height_px
+        ll, lr, ul, ur = s.lower_left, s.lower_right, s.upper_left, s.upper_right
+        corners = [(ll, u0, v_bottom), (lr, u1, v_bottom), (ur, u1, v_top), (ll, u0, v_bottom), (ur, u1, v_top),
+                   (ul, u0, v_top)]
+        rows += [[*p, u, v] for p, u, v in corners]
+    return np.asarray(rows, dtype=np.float32).ravel()
+
+
+def exposure_gain(exposure_ev: float) -> float:
+    return math.pow(2.0, exposure_ev)

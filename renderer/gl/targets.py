@@ -1,0 +1,122 @@
+"""Render targets beyond a plain framebuffer: a layered 2D texture array (one inner frustum per camera) and a cube
+map (the outer frustum seen from its viewpoint). Both are float (RGBA16F) with a depth renderbuffer.
+
+OpenGL is imported inside the methods; constructing one needs a current context.
+"""
+
+from __future__ import annotations
+
+from renderer.gl.resources import FramebufferError
+
+
+def _check_complete(what: str) -> None:
+    from OpenGL import GL
+
+    status = GL.glCheckFramebufferStatus(GL.GL_FRAMEBUFFER)
+    if status != GL.GL_FRAMEBUFFER_COMPLETE:
+        raise FramebufferError(f"{what} framebuffer incomplete (status 0x{int(status):04X})")
+
+
+class _DepthFramebuffer:
+    def __init__(self, width: int, height: int) -> None:
+        from OpenGL import GL
+
+        self.width, self.height = width, height
+        self.fbo = int(GL.glGenFramebuffers(1))
+        self.depth = int(GL.glGenRenderbuffers(1))
+        GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, self.depth)
+        GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, GL.GL_DEPTH_COMPONENT24, width, height)
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.fbo)
+        GL.glFramebufferRenderbuffer(GL.GL_FRAMEBUFFER, GL.GL_DEPTH_ATTACHMENT, GL.GL_RENDERBUFFER, self.depth)
+
+    def delete(self) -> None:
+        from OpenGL import GL
+
+        if self.fbo:
+            GL.glDeleteFramebuffers(1, [self.fbo])
+            GL.glDeleteRenderbuffers(1, [self.depth])
+            self.fbo = self.depth = 0
+
+
+class LayeredTarget(_DepthFramebuffer):
+    """A ``GL_TEXTURE_2D_ARRAY`` of ``layers`` RGBA16F images, linear filtered; :meth:`bind_layer` renders into one."""
+
+    def __init__(self, width: int, height: int, layers: int) -> None:
+        from OpenGL import GL
+
+        super().__init__(width, height)
+        self.layers = max(1, layers)
+        self.texture = int(GL.glGenTextures(1))
+        GL.glBindTexture(GL.GL_TEXTURE_2D_ARRAY, self.texture)
+        for name, value in ((GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR), (GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR),
+                            (GL.GL_TEXTURE_WRAP_S, GL.GL_CLAMP_TO_EDGE), (GL.GL_TEXTURE_WRAP_T, GL.GL_CLAMP_TO_EDGE)):
+            GL.glTexParameteri(GL.GL_TEXTURE_2D_ARRAY, name, value)
+        GL.glTexImage3D(GL.GL_TEXTURE_2D_ARRAY, 0, GL.GL_RGBA16F, width, height, self.layers, 0, GL.GL_RGBA,
+                        GL.GL_HALF_FLOAT, None)
+        self.bind_layer(0)
+        _check_complete("inner-frustum layer")
+
+    def bind_layer(self, layer: int) -> None:
+        from OpenGL import GL
+
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.fbo)
+        GL.glFramebufferTextureLayer(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, self.texture, 0, layer)
+        GL.glViewport(0, 0, self.width, self.height)
+
+    def bind_texture(self, unit: int) -> None:
+        from OpenGL import GL
+
+        GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
+        GL.glBindTexture(GL.GL_TEXTURE_2D_ARRAY, self.texture)
+
+    def delete(self) -> None:
+        from OpenGL import GL
+
+        if self.texture:
+            GL.glDeleteTextures([self.texture])
+            self.texture = 0
+        super().delete()
+
+
+class CubeTarget(_DepthFramebuffer):
+    """A ``GL_TEXTURE_CUBE_MAP`` of RGBA16F faces (``size`` × ``size``), linear filtered, seamless."""
+
+    def __init__(self, size: int) -> None:
+        from OpenGL import GL
+
+        super().__init__(size, size)
+        self.size = size
+        self.texture = int(GL.glGenTextures(1))
+        GL.glBindTexture(GL.GL_TEXTURE_CUBE_MAP, self.texture)
+        for name, value in ((GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR), (GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR),
+                            (GL.GL_TEXTURE_WRAP_S, GL.GL_CLAMP_TO_EDGE), (GL.GL_TEXTURE_WRAP_T, GL.GL_CLAMP_TO_EDGE),
+                            (GL.GL_TEXTURE_WRAP_R, GL.GL_CLAMP_TO_EDGE)):
+            GL.glTexParameteri(GL.GL_TEXTURE_CUBE_MAP, name, value)
+        for face in range(6):
+            GL.glTexImage2D(GL.GL_TEXTURE_CUBE_MAP_POSITIVE_X + face, 0, GL.GL_RGBA16F, size, size, 0, GL.GL_RGBA,
+                            GL.GL_HALF_FLOAT, None)
+        GL.glEnable(GL.GL_TEXTURE_CUBE_MAP_SEAMLESS)
+        self.bind_face(0)
+        _check_complete("outer-frustum cube")
+
+    def bind_face(self, face: int) -> None:
+        from OpenGL import GL
+
+        GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.fbo)
+        GL.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_CUBE_MAP_POSITIVE_X + face,
+                                  self.texture, 0)
+        GL.glViewport(0, 0, self.size, self.size)
+
+    def bind_texture(self, unit: int) -> None:
+        from OpenGL import GL
+
+        GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
+        GL.glBindTexture(GL.GL_TEXTURE_CUBE_MAP, self.texture)
+
+    def delete(self) -> None:
+        from OpenGL import GL
+
+        if self.texture:
+            GL.glDeleteTextures([self.texture])
+            self.texture = 0
+        super().delete()

@@ -1,0 +1,126 @@
+"""The wall pass: composites outer frustum, light cards and inner frusta onto every LED pixel of a wall.
+
+One :class:`WallCompositor` per GL context holds the program; one :class:`WallSurface` per wall holds its position
+map (stage metres of every pixel centre, uploaded once as an RGB32F texture). Drawing a wall is one full-screen
+triangle over the wall's viewport, so its cost depends on its pixel count, not on how many flat sections it has.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from renderer.gl.program import Program
+from renderer.gl.resources import FULLSCREEN_VERTEX_SHADER, FullscreenTriangle, Texture
+from renderer.gl.scene_pass import load_shader
+from renderer.gl.targets import CubeTarget, LayeredTarget
+from renderer.lightcards import PlacedCard
+from stage.config.walls import Wall
+from stage.geometry.pixelmap import pixel_positions
+from stage.geometry.sections import wall_resolution_px, wall_size_m
+
+MAX_CAMERAS = 4
+MAX_CARDS = 8
+TRANSFER_CODES = {"linear": 0, "srgb": 1}
+
+
+@dataclass(frozen=True)
+class WallFrame:
+    """Per-frame inputs shared by every wall of a node."""
+
+    inner_clip: list[np.ndarray]
+    """``clip_from_world`` (with overscan) of each camera, lowest priority first; layer i of the inner target."""
+    soft_edge_pct: float
+    chroma_key: bool
+    key_color: tuple[float, float, float]
+    marker_grid: bool
+    marker_spacing_m: float
+    outer_eye_m: tuple[float, float, float]
+    exposure_gain: float
+    transfer: str = "srgb"
+
+
+class WallSurface:
+    """A wall's position map on the GPU and its pixel geometry."""
+
+    def __init__(self, wall: Wall) -> None:
+        self.wall = wall
+        self.width_px, self.height_px = wall_resolution_px(wall)
+        width_m, height_m = wall_size_m(wall)
+        self.pitch_m = (width_m / self.width_px, height_m / self.height_px)
+        self.position_map = Texture.from_array(pixel_positions(wall), "rgb32f")
+
+    def delete(self) -> None:
+        self.position_map.delete()
+
+
+class WallCompositor:
+    """The wall program; :meth:`draw` renders one wall into the bound framebuffer at ``origin_gl``."""
+
+    def __init__(self) -> None:
+        self.program = Program({"vertex": FULLSCREEN_VERTEX_SHADER, "fragment": load_shader("wall.frag")}, "wall")
+        self.triangle = FullscreenTriangle()
+        p = self.program
+        p.use()
+        p.set_int("position_map", 0)
+        p.set_int("inner_tex", 1)
+        p.set_int("outer_cube", 2)
+
+    def draw(
+        self,
+        surface: WallSurface,
+        origin_gl: tuple[int, int],
+        frame: WallFrame,
+        inner: LayeredTarget,
+        outer: CubeTarget,
+        cards: list[PlacedCard],
+        brightness: float = 1.0,
+        enabled: bool = True,
+    ) -> None:
+        from OpenGL import GL
+
+        p = self.program
+        p.use()
+        GL.glViewport(origin_gl[0], origin_gl[1], surface.width_px, surface.height_px)
+        GL.glDisable(GL.GL_DEPTH_TEST)
+        GL.glDisable(GL.GL_BLEND)
+        surface.position_map.bind(0)
+        inner.bind_texture(1)
+        outer.bind_texture(2)
+        GL.glUniform2i(p.location("viewport_origin"), *origin_gl)
+        GL.glUniform2i(p.location("size_px"), surface.width_px, surface.height_px)
+        p.set_float("pitch_m", *surface.pitch_m)
+        p.set_float("outer_eye", *frame.outer_eye_m)
+        count = min(len(frame.inner_clip), MAX_CAMERAS)
+        p.set_int("camera_count", count)
+        if count:
+            stack = np.stack([np.asarray(m, dtype=np.float32) for m in frame.inner_clip[:count]])
+            GL.glUniformMatrix4fv(p.location("inner_clip"), count, GL.GL_TRUE, np.ascontiguousarray(stack))
+        p.set_float("soft_edge_ndc", 2.0 * frame.soft_edge_pct / 100.0)
+        p.set_int("chroma_key", int(frame.chroma_key))
+        p.set_float("key_color", *frame.key_color)
+        p.set_int("marker_grid", int(frame.marker_grid))
+        p.set_float("marker_spacing_m", frame.marker_spacing_m)
+        mine = [c for c in cards if c.wall == surface.wall.name][:MAX_CARDS]
+        p.set_int("card_count", len(mine))
+        if mine:
+            def vecs(attr: str) -> np.ndarray:
+                return np.ascontiguousarray(np.stack([np.asarray(getattr(c, attr), dtype=np.float32) for c in mine]))
+
+            GL.glUniform3fv(p.location("card_center"), len(mine), vecs("center_m"))
+            GL.glUniform3fv(p.location("card_right"), len(mine), vecs("right"))
+            GL.glUniform3fv(p.location("card_up"), len(mine), vecs("up"))
+            GL.glUniform2fv(p.location("card_half_m"), len(mine), vecs("half_size_m"))
+            GL.glUniform3fv(p.location("card_color"), len(mine), vecs("color"))
+            GL.glUniform1iv(p.location("card_shape"), len(mine), np.array([int(c.ellipse) for c in mine], np.int32))
+            GL.glUniform1fv(p.location("card_soft"), len(mine), np.array([c.softness for c in mine], np.float32))
+        gain = frame.exposure_gain * brightness if enabled else 0.0
+        p.set_float("gain", gain if math.isfinite(gain) else 0.0)
+        p.set_int("transfer", TRANSFER_CODES[frame.transfer])
+        self.triangle.draw()
+
+    def delete(self) -> None:
+        self.program.delete()
+        self.triangle.delete()

@@ -1,0 +1,145 @@
+"""One deterministic frame of a stage, offscreen: what ``stage render`` and golden tests use.
+
+``render_frame`` draws every wall at its LED resolution, the camera's own view and the witness preview, and returns
+them with the geometry that ``render.json`` records. Same inputs, same machine → byte-identical images.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from renderer.lightcards import place_cards
+from renderer.views import CameraState, CameraView, camera_resolution_px, camera_view
+from stage.config.scene import SceneConfig
+from stage.config.stage import StageConfig
+from stage.geometry.sections import wall_resolution_px, wall_sections
+from stage.live import LiveState
+
+
+@dataclass
+class FrameResult:
+    walls: dict[str, np.ndarray]
+    """Wall images, RGBA8, row 0 top, at LED resolution."""
+    camera: np.ndarray
+    preview: np.ndarray
+    view: CameraView
+    camera_size_px: tuple[int, int]
+    metadata: dict = field(default_factory=dict)
+
+
+def render_frame(
+    config: StageConfig,
+    scene: SceneConfig,
+    cameras: list[CameraState],
+    live: LiveState | None = None,
+    time_s: float = 0.0,
+    camera_width_px: int = 960,
+    context=None,
+) -> FrameResult:
+    """Render one frame headless. ``cameras[0]`` is the camera whose view and preview are produced; all cameras get
+    an inner frustum. Creates (and closes) a headless GL context unless one is given and current."""
+    from renderer.gl import create_context
+    from renderer.gl.stage_renderer import StageRenderer, exposure_gain, outer_face_size
+    from renderer.gl.wall_pass import WallFrame
+
+    live = live or LiveState.from_config(config)
+    own = context is None
+    ctx = create_context("headless") if own else context
+    try:
+        ordered = sorted(cameras, key=lambda c: c.priority)
+        views = [camera_view(c, live.overscan_pct) for c in ordered]
+        main_view = camera_view(cameras[0], live.overscan_pct)
+        renderer = StageRenderer(scene, list(config.walls), config.render.inner.resolution_px, len(views),
+                                 outer_face_size(list(config.walls), config.render.outer.resolution_scale))
+        try:
+            placement = scene.placement
+            renderer.set_placement(
+                tuple(a + b for a, b in zip(placement.offset_m, live.offset_m, strict=True)),
+                placement.yaw_deg + live.yaw_deg, placement.scale * live.scale)
+            renderer.render_inner(views, time_s)
+            renderer.render_outer(config.render.outer.viewpoint_m, time_s)
+            key = config.render.chroma_key
+            frame = WallFrame(
+                inner_clip=[v.clip_from_world for v in views],
+                soft_edge_pct=live.soft_edge_pct,
+                chroma_key=live.chroma_key,
+                key_color=key.color,
+                marker_grid=key.marker_grid,
+                marker_spacing_m=key.marker_spacing_m,
+                outer_eye_m=config.render.outer.viewpoint_m,
+                exposure_gain=exposure_gain(live.exposure_ev),
+            )
+            cards = place_cards(list(live.light_cards.values()), list(config.walls), config.render.outer.viewpoint_m)
+            fbs = {}
+            try:
+                for wall in config.walls:
+                    state = live.walls.get(wall.name)
+                    fbs[wall.name] = renderer.wall_image(wall.name, frame, cards,
+                                                         state.brightness if state else 1.0,
+                                                         state.enabled if state else True)
+                walls = {name: fb.read() for name, fb in fbs.items()}
+                size = camera_resolution_px(cameras[0].sensor_mm, camera_width_px)
+                camera = renderer.camera_image(main_view, size, exposure_gain(live.exposure_ev), time_s=time_s)
+                preview = renderer.preview_image(main_view, size, list(config.walls), fbs)
+            finally:
+                for fb in fbs.values():
+                    fb.delete()
+        finally:
+            renderer.delete()
+    finally:
+        if own:
+            ctx.close()
+    return FrameResult(walls=walls, camera=camera, preview=preview, view=main_view, camera_size_px=size)
+
+
+def render_json(config: StageConfig, result: FrameResult, camera: CameraState) -> dict:
+    """The ``render.json`` document (docs/rendering.md)."""
+    walls = []
+    for wall in config.walls:
+        w, h = wall_resolution_px(wall)
+        walls.append({
+            "name": wall.name,
+            "image": f"walls/{wall.name}.png",
+            "resolution": [w, h],
+            "sections": [s.to_json() for s in wall_sections(wall)],
+        })
+    view = result.view
+    return {
+        "camera": {
+            "id": camera.camera,
+            "world_from_camera": view.world_from_camera.tolist(),
+            "projection": view.projection_lens.tolist(),
+            "resolution": list(result.camera_size_px),
+            "position_m": list(camera.position_m),
+            "rotation_deg": list(camera.rotation_deg),
+            "entrance_pupil_m": camera.entrance_pupil_m,
+            "focal_length_mm": camera.focal_length_mm,
+            "sensor_mm": list(camera.sensor_mm),
+            "image": "camera.png",
+            "preview": "preview.png",
+        },
+        "walls": walls,
+    }
+
+
+def save_png(image: np.ndarray, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = "RGBA" if image.shape[2] == 4 else "RGB"
+    Image.fromarray(np.ascontiguousarray(image[:, :, :3] if mode == "RGBA" else image), "RGB").save(path, "PNG")
+
+
+def write_frame(out_dir: Path, config: StageConfig, result: FrameResult, camera: CameraState) -> None:
+    """``walls/<wall>.png``, ``camera.png``, ``preview.png`` and ``render.json`` under ``out_dir``."""
+    for name, image in result.walls.items():
+        save_png(image, out_dir / "walls" / f"{name}.png")
+    save_png(result.camera, out_dir / "camera.png")
+    save_png(result.preview, out_dir / "preview.png")
+    doc = render_json(config, result, camera)
+    tmp = out_dir / "render.json.tmp"
+    tmp.write_text(json.dumps(doc, indent=2))
+    tmp.replace(out_dir / "render.json")

@@ -1,0 +1,125 @@
+"""``stage render``: one deterministic frame (or a whole take) to PNGs, headless — for CI and for people."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from stage.config.cameras import Camera
+from stage.config.errors import ConfigError, Problem
+
+log = logging.getLogger(__name__)
+
+
+def _pose(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--pose {text!r}: expected X,Y,Z,PAN,TILT,ROLL numbers") from None
+    if len(values) != 6 or not all(abs(v) < 1e6 for v in values):
+        raise argparse.ArgumentTypeError(f"--pose {text!r}: expected six finite numbers X,Y,Z,PAN,TILT,ROLL")
+    return values
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < value < 1e5:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return value
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("render", help="render one frame (walls, camera view, preview, render.json) headless")
+    p.add_argument("config", help="stage config YAML")
+    p.add_argument("--scene", help="scene YAML (default: the config's scene)")
+    p.add_argument("--pose", type=_pose, help="camera pose X,Y,Z,PAN,TILT,ROLL (metres, degrees; stage convention)")
+    p.add_argument("--take", help="render every sample of a recorded take to numbered frames instead of --pose")
+    p.add_argument("--camera", help="camera id (default: the config's first camera)")
+    p.add_argument("--focal-length", type=_positive, metavar="MM", help="override the lens's focal length")
+    p.add_argument("--time", type=float, default=0.0, metavar="T", help="scene time in seconds (default 0)")
+    p.add_argument("--overscan", type=float, metavar="PCT", help="override the inner-frustum overscan")
+    p.add_argument("--camera-width", type=int, default=960, metavar="PX", help="width of camera.png/preview.png")
+    p.add_argument("--out", default="out/render", help="output folder (default out/render)")
+    p.set_defaults(func=cmd_render)
+
+
+def _camera(config, camera_id: str | None) -> Camera:
+    if camera_id is None:
+        if config.cameras:
+            return config.cameras[0]
+        return Camera(id="camera", source="none", sensor_mm=(36.0, 24.0), lens={"kind": "fixed", "focal_length_mm": 35})
+    try:
+        return config.camera(camera_id)
+    except KeyError:
+        known = ", ".join(c.id for c in config.cameras) or "none"
+        raise ConfigError("--camera", [Problem("", f"unknown camera {camera_id!r} (cameras: {known})")]) from None
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from renderer.offline import render_frame, write_frame
+    from renderer.views import CameraState
+    from stage.config.loader import load_scene_config, load_stage_config
+    from stage.lens import LensSolver
+    from stage.live import LiveState
+
+    if (args.pose is None) == (args.take is None):
+        print("stage render: give --pose X,Y,Z,PAN,TILT,ROLL or --take TAKE", file=sys.stderr)
+        return 2
+    config = load_stage_config(args.config)
+    scene_path = args.scene or (os.path.normpath(Path(args.config).parent / config.scene) if config.scene else None)
+    if scene_path is None:
+        print("stage render: no scene: give --scene or set `scene:` in the config", file=sys.stderr)
+        return 2
+    scene = load_scene_config(scene_path)
+    camera = _camera(config, args.camera)
+    lens = LensSolver(camera.lens)()
+    live = LiveState.from_config(config)
+    if args.overscan is not None:
+        live.overscan_pct = args.overscan
+
+    def state(x, y, z, pan, tilt, roll, focal=None) -> CameraState:
+        return CameraState(camera=camera.id, position_m=(x, y, z), rotation_deg=(pan, tilt, roll),
+                           focal_length_mm=args.focal_length or focal or lens.focal_length_mm,
+                           sensor_mm=camera.sensor_mm, entrance_pupil_m=lens.entrance_pupil_m,
+                           priority=camera.priority)
+
+    out = Path(args.out)
+    if args.pose is not None:
+        cam = state(*args.pose)
+        result = render_frame(config, scene, [cam], live, args.time, args.camera_width)
+        write_frame(out, config, result, cam)
+        print(f"wrote {out}/ (walls/: {len(result.walls)} images, camera.png, preview.png, render.json)")
+        return 0
+    return _render_take(args, config, scene, camera, state, live, out)
+
+
+def _render_take(args, config, scene, camera, state, live, out: Path) -> int:
+    from tqdm import tqdm
+
+    from renderer.gl import create_context
+    from renderer.offline import render_frame, write_frame
+    from stage.take import read_take
+
+    take = read_take(args.take)
+    samples = [s for s in take.samples if s.camera == camera.id and not s.stale]
+    if not samples:
+        print(f"stage render: take {args.take} has no samples of camera {camera.id!r} "
+              f"(cameras: {', '.join(take.cameras) or 'none'})", file=sys.stderr)
+        return 2
+    ctx = create_context("headless")
+    try:
+        for i, s in enumerate(tqdm(samples, unit="frame", disable=not sys.stderr.isatty())):
+            cam = state(*s.position_m, *s.rotation_deg, focal=s.focal_length_mm)
+            result = render_frame(config, scene, [cam], live, args.time + (s.t_sample - samples[0].t_sample),
+                                  args.camera_width, context=ctx)
+            write_frame(out / f"{i:06d}", config, result, cam)
+    finally:
+        ctx.close()
+    print(f"wrote {len(samples)} frames to {out}/")
+    return 0
