@@ -61,7 +61,7 @@ def face_axes(face: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def cube_face_views(position_m: Sequence[float]) -> list[tuple[str, np.ndarray]]:
-    """``[(face name, camera_from_world 4×4), ...]`` for the six faces, in GL target order, cameras at ``position_m``."""
+    """``[(face name, camera_from_world 4×4), ...]`` for the six faces in GL target order, seen from ``position_m``."""
     views = []
     p = np.asarray(position_m, dtype=float).reshape(3)
     for face in CUBE_FACES:

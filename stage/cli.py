@@ -18,7 +18,13 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 log = logging.getLogger(__name__)
 
 
-COMMAND_MODULES = ["stage.commands.validate", "stage.commands.demo", "stage.commands.track", "stage.commands.taps", "stage.commands.render"]
+COMMAND_MODULES = [
+    "stage.commands.validate",
+    "stage.commands.demo",
+    "stage.commands.track",
+    "stage.commands.taps",
+    "stage.commands.render",
+]
 """Each module has ``register(subparsers)``; it adds its sub-commands with ``set_defaults(func=...)``."""
 
 

@@ -12,10 +12,11 @@ One :class:`ScenePass` per GL context (3.3 core). :meth:`ScenePass.draw` takes `
    ``albedo · (sun · max(n·l, 0) + ambient + emissive)``.
 
 Output is scene-linear RGB with alpha 1 (use a float target, e.g. RGBA16F). The caller sets the viewport.
-GL state left behind: depth test on, depth writes on, depth func ``LESS``, blending and face culling off, no VAO
-bound, the scene program in use, ``SceneBlock`` on uniform-buffer binding :data:`SCENE_UBO_BINDING`.
+GL state left behind is GL's default for what the pass touches (depth test, blending and face culling off, depth
+writes on, depth func ``LESS``, no VAO bound), except that the objects program stays in use and ``SceneBlock``
+stays on uniform-buffer binding :data:`SCENE_UBO_BINDING`.
 
-GL calls per :meth:`~ScenePass.draw`: ``14 + 2 · (number of kinds present)`` - 20 for ``scenes/demo.yaml``.
+GL calls per :meth:`~ScenePass.draw`: ``15 + 2 · (number of kinds present)`` - 21 for ``scenes/demo.yaml``.
 OpenGL is imported inside the methods; importing this module does no GL work.
 """
 
@@ -106,11 +107,11 @@ class ScenePass:
 
         self._gl: Any = GL
         self.time_s = 0.0
-        self._background = Program(
-            {"vertex": load_shader("background.vert"), "fragment": load_shader("background.frag")}, "scene background"
-        )
-        self._objects = Program(
-            {"vertex": load_shader("object.vert"), "fragment": load_shader("object.frag")}, "scene objects"
+        self._background, self._objects = (
+            Program(
+                {"vertex": load_shader(f"scene_{n}.vert"), "fragment": load_shader(f"scene_{n}.frag")}, f"scene {n}"
+            )
+            for n in ("background", "object")
         )
         for program in (self._background, self._objects):
             block = GL.glGetUniformBlockIndex(program.handle, "SceneBlock")
@@ -143,8 +144,9 @@ class ScenePass:
             index_base += mesh.indices.size
         GL.glBindVertexArray(0)
         GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, self._ebo)
-        GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, np.concatenate([m.indices.ravel() for m in meshes]),
-                        GL.GL_STATIC_DRAW)
+        GL.glBufferData(
+            GL.GL_ELEMENT_ARRAY_BUFFER, np.concatenate([m.indices.ravel() for m in meshes]), GL.GL_STATIC_DRAW
+        )
 
     def set_scene(self, scene: SceneConfig) -> None:
         """Use ``scene``: re-upload its objects, lights, sky, ground and placement."""
@@ -217,6 +219,7 @@ class ScenePass:
             GL.glDrawElementsInstanced(GL.GL_TRIANGLES, index_count, GL.GL_UNSIGNED_INT, index_offset, instances)
         GL.glBindVertexArray(0)
         GL.glDisable(GL.GL_CULL_FACE)
+        GL.glDisable(GL.GL_DEPTH_TEST)
 
     def delete(self) -> None:
         """Free the GL objects; safe to call twice. Needs the context current."""

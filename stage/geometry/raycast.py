@@ -55,15 +55,15 @@ class SectionSet:
     @classmethod
     def from_sections(cls, sections: Sequence[Section], wall_name: str = "wall") -> SectionSet:
         """Sections of a single wall."""
-        return cls._build([(wall_name, list(sections))])
+        return cls.from_named([(wall_name, list(sections))])
 
     @classmethod
     def from_walls(cls, walls: Sequence[Wall]) -> SectionSet:
         """Every section of every wall (enabled or not: filter the list first if that matters)."""
-        return cls._build([(w.name, wall_sections(w)) for w in walls])
+        return cls.from_named([(w.name, wall_sections(w)) for w in walls])
 
     @classmethod
-    def _build(cls, walls: list[tuple[str, list[Section]]]) -> SectionSet:
+    def from_named(cls, walls: list[tuple[str, list[Section]]]) -> SectionSet:
         flat = [(wi, si, s) for wi, (_, ss) in enumerate(walls) for si, s in enumerate(ss)]
         if not flat:
             raise ValueError("no sections to cast rays against")

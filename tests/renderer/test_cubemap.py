@@ -63,8 +63,17 @@ def cube_texture(gl_context: GLContext) -> Iterator[int]:
     texture = int(GL.glGenTextures(1))
     GL.glBindTexture(GL.GL_TEXTURE_CUBE_MAP, texture)
     for i in range(6):
-        GL.glTexImage2D(GL.GL_TEXTURE_CUBE_MAP_POSITIVE_X + i, 0, GL.GL_RGBA16F, FACE_SIZE, FACE_SIZE, 0,
-                        GL.GL_RGBA, GL.GL_FLOAT, None)
+        GL.glTexImage2D(
+            GL.GL_TEXTURE_CUBE_MAP_POSITIVE_X + i,
+            0,
+            GL.GL_RGBA16F,
+            FACE_SIZE,
+            FACE_SIZE,
+            0,
+            GL.GL_RGBA,
+            GL.GL_FLOAT,
+            None,
+        )
     for parameter, value in ((GL.GL_TEXTURE_MIN_FILTER, GL.GL_NEAREST), (GL.GL_TEXTURE_MAG_FILTER, GL.GL_NEAREST)):
         GL.glTexParameteri(GL.GL_TEXTURE_CUBE_MAP, parameter, value)
     yield texture
@@ -131,16 +140,34 @@ def test_cube_map_sampled_by_direction_sees_the_scene(cube_texture: int) -> None
             centre_color = np.abs(a) * 0.9 + 0.05 * (sign < 0)
             marker_color = 0.5 * centre_color + 0.25
             for offset, size, color in ((5 * a, 2.0, centre_color), (5 * a + 2 * u + v, 0.8, marker_color)):
-                objects.append({"kind": "box", "position_m": (position + offset).tolist(), "size_m": [size] * 3,
-                                "color": color.tolist(), "emissive": 1.0})
-            for d, color in ((5 * a, centre_color), (5 * a + 2 * u + v, marker_color), (5 * a - 2 * u + v, 0),
-                             (5 * a + 2 * u - v, 0), (5 * a + u + 2 * v, 0)):
+                objects.append(
+                    {
+                        "kind": "box",
+                        "position_m": (position + offset).tolist(),
+                        "size_m": [size] * 3,
+                        "color": color.tolist(),
+                        "emissive": 1.0,
+                    }
+                )
+            for d, color in (
+                (5 * a, centre_color),
+                (5 * a + 2 * u + v, marker_color),
+                (5 * a - 2 * u + v, 0),
+                (5 * a + 2 * u - v, 0),
+                (5 * a + u + 2 * v, 0),
+            ):
                 directions.append(d)
                 expected.append(np.broadcast_to(color, 3))
-    scene = SceneConfig.model_validate({
-        "name": "cube", "objects": objects, "sky": {"kind": "solid", "color": [0, 0, 0]}, "ground": {"enabled": False},
-        "sun": {"intensity": 0.0}, "ambient": [0, 0, 0],
-    })
+    scene = SceneConfig.model_validate(
+        {
+            "name": "cube",
+            "objects": objects,
+            "sky": {"kind": "solid", "color": [0, 0, 0]},
+            "ground": {"enabled": False},
+            "sun": {"intensity": 0.0},
+            "ambient": [0, 0, 0],
+        }
+    )
     scene_pass = ScenePass(scene)
     try:
         render_cube(scene_pass, cube_texture, position)

@@ -18,7 +18,7 @@ from renderer.gl.resources import Framebuffer
 from renderer.gl.scene_pass import ScenePass
 from stage.config.loader import load_scene_config
 from stage.config.scene import SceneConfig
-from stage.geometry.projection import perspective_from_fov
+from stage.geometry.projection import frustum, perspective_from_fov
 from stage.pose import Pose
 
 pytestmark = pytest.mark.gl
@@ -26,8 +26,12 @@ pytestmark = pytest.mark.gl
 W, H = 64, 48
 PROJECTION = perspective_from_fov(60.0, W / H, 0.1, 1000.0)
 LEVEL_AT_1_6 = Pose((0.0, 0.0, 1.6), (0.0, 0.0, 0.0)).view_matrix()  # eye height, looking along +Y
-DARK = {"sky": {"kind": "solid", "color": [0.0, 0.0, 0.0]}, "ground": {"enabled": False},
-        "sun": {"intensity": 0.0}, "ambient": [0.0, 0.0, 0.0]}
+DARK = {
+    "sky": {"kind": "solid", "color": [0.0, 0.0, 0.0]},
+    "ground": {"enabled": False},
+    "sun": {"intensity": 0.0},
+    "ambient": [0.0, 0.0, 0.0],
+}
 
 
 def scene(**fields: Any) -> SceneConfig:
@@ -46,27 +50,38 @@ def fb(gl_context: GLContext) -> Iterator[Framebuffer]:
     framebuffer.delete()
 
 
-def render(fb: Framebuffer, config: SceneConfig, view: np.ndarray = LEVEL_AT_1_6, time_s: float = 0.0) -> np.ndarray:
+def render(
+    fb: Framebuffer,
+    config: SceneConfig,
+    view: np.ndarray = LEVEL_AT_1_6,
+    time_s: float = 0.0,
+    projection: np.ndarray = PROJECTION,
+) -> np.ndarray:
     scene_pass = ScenePass(config)
     try:
         fb.bind()
-        scene_pass.draw(view, PROJECTION, time_s)
+        scene_pass.draw(view, projection, time_s)
         return fb.read()
     finally:
         scene_pass.delete()
 
 
-def pixel_of(world: np.ndarray, view: np.ndarray = LEVEL_AT_1_6) -> tuple[float, float]:
+def pixel_of(
+    world: np.ndarray, view: np.ndarray = LEVEL_AT_1_6, projection: np.ndarray = PROJECTION
+) -> tuple[float, float]:
     """(row, column) of the pixel whose centre sees ``world``, as floats (row 0 top)."""
-    clip = PROJECTION @ view @ np.append(world, 1.0)
+    clip = projection @ view @ np.append(world, 1.0)
     x, y = clip[:2] / clip[3]
     return (1.0 - y) / 2.0 * H - 0.5, (x + 1.0) / 2.0 * W - 0.5
 
 
 def test_looking_up_sees_the_zenith(fb: Framebuffer) -> None:
     zenith = (0.1, 0.2, 0.9)
-    image = render(fb, scene(sky={"kind": "gradient", "zenith": list(zenith)}),
-                   Pose((0.0, 0.0, 1.6), (0.0, 90.0, 0.0)).view_matrix())
+    image = render(
+        fb,
+        scene(sky={"kind": "gradient", "zenith": list(zenith)}),
+        Pose((0.0, 0.0, 1.6), (0.0, 90.0, 0.0)).view_matrix(),
+    )
     assert np.allclose(image[H // 2 - 1 : H // 2 + 1, W // 2 - 1 : W // 2 + 1, :3], zenith, atol=2e-3)
     assert (image[..., 3] == 1.0).all()
 
@@ -76,7 +91,8 @@ def test_level_camera_sees_sky_above_and_ground_below(fb: Framebuffer) -> None:
     config = scene(
         sky={"kind": "gradient", "zenith": [0.0, 0.0, 1.0], "horizon": [0.0, 1.0, 0.0], "nadir": [1.0, 0.0, 0.0]},
         ground={"color": list(ground), "grid_color": list(ground)},
-        sun={"intensity": 0.0}, ambient=[1.0, 1.0, 1.0],
+        sun={"intensity": 0.0},
+        ambient=[1.0, 1.0, 1.0],
     )
     image = render(fb, config)
     top, bottom = image[: H // 2, :, :3], image[H // 2 + 4 :, :, :3]
@@ -85,6 +101,34 @@ def test_level_camera_sees_sky_above_and_ground_below(fb: Framebuffer) -> None:
     assert np.allclose(bottom, ground, atol=0.03)
     # The far ground fades into the horizon colour, the near ground does not.
     assert image[H // 2, 0, 1] > 0.3 > image[-1, 0, 1]
+
+
+def test_off_axis_frustum_puts_the_horizon_where_the_math_says(fb: Framebuffer) -> None:
+    config = scene(
+        sky={"kind": "solid", "color": [0.0, 0.0, 1.0]},
+        ground={"color": [1.0, 0.0, 0.0], "grid_color": [1.0, 0.0, 0.0]},
+        sun={"intensity": 0.0},
+        ambient=[1.0, 1.0, 1.0],
+    )
+    projection = frustum(-0.06, 0.1, -0.02, 0.1, 0.1, 1000.0)  # lens shifted up and to the right
+    image = render(fb, config, projection=projection)
+    horizon_row, _ = pixel_of(np.array([0.0, 1e5, 1.6]), projection=projection)
+    assert 30.0 < horizon_row < 44.0
+    assert (image[: int(horizon_row) - 1, :, 0] < 1e-3).all()
+    assert (image[int(horizon_row) + 3 :, :, 0] > 0.5).all()
+
+
+def test_sun_disc_is_in_the_sun_direction_turned_by_the_placement(fb: Framebuffer) -> None:
+    config = scene(
+        sky={"kind": "gradient"},
+        sun={"azimuth_deg": 140.0, "elevation_deg": 35.0},
+        placement={"yaw_deg": 30.0},
+    )
+    # Light from azimuth 140° + 30° (counter-clockwise from +X); pan is measured from +Y, so pan = 170° − 90°.
+    narrow = perspective_from_fov(8.0, W / H, 0.1, 1000.0)  # the disc (1-2° across) spans several pixels
+    image = render(fb, config, Pose((0.0, 0.0, 1.6), (80.0, 35.0, 0.0)).view_matrix(), projection=narrow)
+    centre, corner = image[H // 2 - 1 : H // 2 + 1, W // 2 - 1 : W // 2 + 1, :3], image[0, 0, :3]
+    assert (centre > 3.0).all() and (corner < 1.0).all()
 
 
 def test_box_shading_is_lambert_from_the_sun(fb: Framebuffer) -> None:
@@ -113,7 +157,8 @@ def test_nearer_box_occludes_the_farther(fb: Framebuffer, near_first: bool) -> N
 
 def test_ground_hides_what_is_below_it(fb: Framebuffer) -> None:
     below = emissive_box((0.0, 6.0, -1.0), 1.0, (1.0, 0.0, 0.0))
-    config = scene(**{**DARK, "ground": {"color": [0.0, 0.0, 1.0], "grid_color": [0.0, 0.0, 1.0]}, "ambient": [1.0, 1.0, 1.0]}, objects=[below])
+    blue = {"color": [0.0, 0.0, 1.0], "grid_color": [0.0, 0.0, 1.0]}
+    config = scene(**{**DARK, "ground": blue, "ambient": [1.0, 1.0, 1.0]}, objects=[below])
     view = Pose((0.0, 0.0, 3.0), (0.0, -30.0, 0.0)).view_matrix()
     assert render(fb, config, view)[..., 0].max() < 1e-3  # no red: the (blue) ground is in front
     without_ground = config.model_copy(update={"ground": config.ground.model_copy(update={"enabled": False})})
@@ -148,8 +193,11 @@ def test_emissive_object_shows_its_colour_with_the_sun_off(fb: Framebuffer) -> N
 
 
 def test_grid_lines_major_brighter_than_minor(fb: Framebuffer) -> None:
-    config = scene(ground={"color": [0.0, 0.0, 0.0], "grid_color": [1.0, 1.0, 1.0], "grid_line_width_m": 0.2},
-                   sun={"intensity": 0.0}, ambient=[1.0, 1.0, 1.0])
+    config = scene(
+        ground={"color": [0.0, 0.0, 0.0], "grid_color": [1.0, 1.0, 1.0], "grid_line_width_m": 0.2},
+        sun={"intensity": 0.0},
+        ambient=[1.0, 1.0, 1.0],
+    )
     view = Pose((0.0, 0.0, 3.0), (0.0, -90.0, 0.0)).view_matrix()  # straight down at the origin
     image = render(fb, config, view)
 
@@ -202,6 +250,7 @@ def test_gl_calls_per_draw_do_not_grow_with_objects(fb: Framebuffer, repo: Any) 
         scene_pass._gl = counting
         scene_pass.draw(LEVEL_AT_1_6, PROJECTION)
         scene_pass._gl = counting._gl
+        assert not counting._gl.glIsEnabled(counting._gl.GL_DEPTH_TEST)  # default state restored for later passes
         scene_pass.delete()
         counts.append(len(counting.calls))
-    assert counts == [20, 20]  # 14 + 2 per primitive kind present (box, sphere, cylinder)
+    assert counts == [21, 21]  # 15 + 2 per primitive kind present (box, sphere, cylinder)
