@@ -6,6 +6,7 @@ Run ``python -m stage.docgen`` (or ``make docs``); ``--check`` exits 1 when the 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import types
 import typing
@@ -70,6 +71,8 @@ def type_text(tp: Any, models: list[type[BaseModel]]) -> str:
     if origin is list:
         return f"list of {type_text(args[0], models)}"
     if origin is tuple:
+        if len(args) > 1 and all(a == args[0] for a in args):
+            return f"[{type_text(args[0], models)} × {len(args)}]"
         return "[" + ", ".join(type_text(a, models) for a in args) + "]"
     if tp is type(None):
         return "null"
@@ -126,23 +129,68 @@ def render(roots: list[tuple[str, type[BaseModel]]]) -> str:
 
 
 def generate() -> str:
-    return render([("Stage config (`configs/*.yaml`)", StageConfig), ("Scene (`scenes/*.yaml`)", SceneConfig)])
+    from stage.live import LiveState
+
+    return render([
+        ("Stage config (`configs/*.yaml`)", StageConfig),
+        ("Scene (`scenes/*.yaml`)", SceneConfig),
+        ("Live state (`stage/live.py`: what OSC, `stage set` and presets change)", LiveState),
+    ])
+
+
+BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- END GENERATED -->)", re.S)
+
+
+def _block_models() -> dict[str, list[type[BaseModel]]]:
+    from stage.wire.pose import PoseMessage, StatsMessage
+
+    blocks: dict[str, list[type[BaseModel]]] = {"pose": [PoseMessage], "stats": [StatsMessage]}
+    try:
+        from stage.wire.render_stats import RenderStats
+
+        blocks["render-stats"] = [RenderStats]
+    except ImportError:  # pragma: no cover - until the render node lands
+        pass
+    return blocks
+
+
+def fill_blocks(text: str) -> str:
+    """Replace every ``<!-- BEGIN GENERATED: name -->`` block of a hand-written doc with the tables of its models."""
+    models = _block_models()
+
+    def replace(m: re.Match[str]) -> str:
+        roots = models.get(m.group("name"))
+        if roots is None:
+            raise KeyError(f"unknown generated block {m.group('name')!r}")
+        found: list[type[BaseModel]] = list(roots)
+        parts, i = [], 0
+        while i < len(found):
+            parts.append(model_section(found[i], found))
+            i += 1
+        return m.group(1) + "\n".join(parts) + m.group(4)
+
+    return BLOCK.sub(replace, text)
+
+
+DOCS_WITH_BLOCKS = ["wire-protocol.md"]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stage.docgen", description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 if docs/config.md is out of date")
     args = parser.parse_args(argv)
-    text = generate()
+    wanted = {DOC_PATH: generate()}
+    for name in DOCS_WITH_BLOCKS:
+        path = DOC_PATH.parent / name
+        wanted[path] = fill_blocks(path.read_text(encoding="utf-8"))
+    stale = [p for p, text in wanted.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
     if args.check:
-        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
-        if current != text:
-            print(f"{DOC_PATH} is out of date: run `make docs`", file=sys.stderr)
-            return 1
-        return 0
-    DOC_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DOC_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {DOC_PATH}")
+        for path in stale:
+            print(f"{path} is out of date: run `make docs`", file=sys.stderr)
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(wanted[path], encoding="utf-8")
+        print(f"wrote {path}")
     return 0
 
 

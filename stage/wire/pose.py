@@ -51,7 +51,7 @@ class PoseMessage(StrictModel):
     t_pub: Finite
     """When the daemon published this message, seconds since the Unix epoch."""
     position_m: Vec3
-    """Entrance-pupil-free tracked position ``[x, y, z]`` in stage metres (docs/coordinates.md)."""
+    """Tracked position ``[x, y, z]`` in stage metres (docs/coordinates.md), after the source's calibration."""
     rotation_deg: Vec3
     """``[pan, tilt, roll]`` in degrees, stage convention: R = Rz(pan)·Rx(tilt)·Ry(roll)."""
     world_from_camera: tuple[Row4, Row4, Row4, Row4]

@@ -8,6 +8,7 @@ import pytest
 
 from stage.config import load_scene_config, load_stage_config
 from stage.docgen import DOC_PATH, generate
+from stage.docgen import main as docgen_main
 from stage.geometry.sections import wall_resolution_px
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,3 +54,7 @@ def test_flat_wall_has_one_freed_camera() -> None:
 
 def test_config_reference_is_generated_and_current() -> None:
     assert DOC_PATH.read_text(encoding="utf-8") == generate(), "docs/config.md is stale: run `make docs`"
+
+
+def test_generated_blocks_of_hand_written_docs_are_current() -> None:
+    assert docgen_main(["--check"]) == 0, "a generated doc is stale: run `make docs`"

@@ -1,0 +1,126 @@
+"""A render node's sockets: SUB to the pose stream and the live-state stream, PUB of its stats.
+
+The decoding is pure (:class:`PoseLatch` takes frames, keeps the newest valid pose of every camera and counts the
+rest); :class:`NodeSockets` only moves bytes, never blocks, and closes with ``linger=0``. The pose SUB socket is
+drained completely every frame instead of using ``ZMQ_CONFLATE`` (which does not support multipart messages).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import zmq
+
+from stage.wire.pose import POSE_TOPIC_PREFIX, PoseMessage, WireError, decode_pose
+from stage.wire.render_stats import RenderStats, encode
+
+log = logging.getLogger(__name__)
+
+STALE_AFTER_S = 0.5
+"""A camera whose last message arrived longer ago than this is reported stale (the daemon re-sends the last pose of
+a silent camera at 10 Hz, so silence this long means the daemon or the link is gone)."""
+MAX_DRAIN = 10_000
+"""At most this many messages are read from one socket per frame, so a flood cannot starve the frame loop."""
+LOG_FIRST_REJECTS = 5
+"""Malformed messages logged individually per stream; after that only every 100th is logged."""
+
+
+@dataclass(frozen=True)
+class LatchedPose:
+    """The newest pose of one camera and when it arrived (monotonic seconds)."""
+
+    message: PoseMessage
+    arrived_s: float
+
+    def stale(self, now_s: float) -> bool:
+        return self.message.stale or now_s - self.arrived_s > STALE_AFTER_S
+
+
+class RejectCounter:
+    """Counts malformed messages by stream and logs them without flooding the log."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def reject(self, stream: str, error: Exception) -> None:
+        n = self.counts.get(stream, 0) + 1
+        self.counts[stream] = n
+        if n <= LOG_FIRST_REJECTS or n % 100 == 0:
+            log.warning("malformed %s message #%d dropped: %s", stream, n, error)
+
+
+class PoseLatch:
+    """Newest valid pose per camera. :meth:`feed` is pure apart from the reject counter."""
+
+    def __init__(self, rejects: RejectCounter) -> None:
+        self.poses: dict[str, LatchedPose] = {}
+        self.rejects = rejects
+
+    def feed(self, frames: list[bytes], now_s: float) -> bool:
+        """Take one message; True when it was a valid pose (later messages win: the socket keeps order)."""
+        try:
+            message = decode_pose(frames)
+        except WireError as exc:
+            self.rejects.reject("pose", exc)
+            return False
+        self.poses[message.camera] = LatchedPose(message, now_s)
+        return True
+
+
+def _drain(sock: zmq.Socket) -> list[list[bytes]]:
+    messages = []
+    for _ in range(MAX_DRAIN):
+        try:
+            messages.append(sock.recv_multipart(zmq.NOBLOCK))
+        except zmq.Again:
+            break
+    return messages
+
+
+class NodeSockets:
+    """SUB ``pose/`` and ``state/`` (connect), PUB ``render/<node>`` (connect); non-blocking throughout."""
+
+    def __init__(self, pose_endpoint: str | None, state_endpoint: str | None, stats_endpoint: str | None) -> None:
+        self.context = zmq.Context()
+        self.pose = self._sub(pose_endpoint, POSE_TOPIC_PREFIX.encode()) if pose_endpoint else None
+        self.state = self._sub(state_endpoint, b"state/") if state_endpoint else None
+        self.stats = None
+        if stats_endpoint:
+            self.stats = self.context.socket(zmq.PUB)
+            self.stats.setsockopt(zmq.LINGER, 0)
+            self.stats.setsockopt(zmq.SNDHWM, 16)
+            self.stats.connect(stats_endpoint)
+
+    def _sub(self, endpoint: str, topic: bytes) -> zmq.Socket:
+        sock = self.context.socket(zmq.SUB)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.SUBSCRIBE, topic)
+        sock.connect(endpoint)
+        return sock
+
+    def drain_poses(self, latch: PoseLatch) -> int:
+        """Feed every waiting pose message to ``latch``; returns how many valid poses arrived."""
+        if self.pose is None:
+            return 0
+        now = time.monotonic()
+        return sum(latch.feed(frames, now) for frames in _drain(self.pose))
+
+    def drain_state(self) -> list[list[bytes]]:
+        """Every waiting state message, oldest first."""
+        return _drain(self.state) if self.state is not None else []
+
+    def publish(self, stats: RenderStats) -> None:
+        if self.stats is None:
+            return
+        try:
+            self.stats.send_multipart(encode(stats), zmq.NOBLOCK)
+        except zmq.Again:
+            log.debug("stats not sent: no subscriber connected or queue full")
+
+    def close(self) -> None:
+        for sock in (self.pose, self.state, self.stats):
+            if sock is not None:
+                sock.close(linger=0)
+        self.context.term()
