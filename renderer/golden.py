@@ -177,16 +177,6 @@ def load_png(path: Path) -> np.ndarray:
         raise GoldenError(f"{path}: cannot read image: {exc}") from None
 
 
-def downscale_box(image: np.ndarray, factor: int) -> np.ndarray:
-    """Shrink by an integer ``factor`` with Pillow's box filter (deterministic; output RGB uint8)."""
-    rgb = np.ascontiguousarray(_rgb(_check_image(image, "downscaled")))
-    if factor == 1:
-        return rgb.copy()
-    h, w = rgb.shape[:2]
-    size = (max(1, w // factor), max(1, h // factor))
-    return np.asarray(Image.fromarray(rgb, "RGB").resize(size, Image.Resampling.BOX), dtype=np.uint8)
-
-
 def write_evidence(directory: Path, name: str, actual: np.ndarray, expected: np.ndarray,
                    result: GoldenResult) -> list[Path]:
     """Write ``<name>.actual.png``, ``<name>.expected.png`` and ``<name>.diff.png`` under ``directory``

@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "stage.commands.track",
     "stage.commands.taps",
     "stage.commands.render",
+    "stage.commands.golden",
 ]
 """Each module has ``register(subparsers)``; it adds its sub-commands with ``set_defaults(func=...)``."""
 

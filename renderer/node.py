@@ -1,0 +1,297 @@
+"""The render node process: draws this node's walls into its outputs every frame, from live poses and live state.
+
+    python -m renderer configs/demo.yaml --node node1 --headless --snapshot-dir out/snap
+
+Per frame: sleep until the latest start that still meets the deadline (1/``render.target_fps``), apply the waiting
+state messages (one coalesced application), drain the pose socket keeping each camera's newest pose (late
+latching), render the inner frusta, the cached outer cube map and the walls, then swap (windows, vsync) or
+``glFinish`` (headless). Stats go out once a second on ``render/<node>`` (:mod:`stage.wire.render_stats`).
+SIGINT/SIGTERM stop it (exit 0); SIGUSR1 writes every output as ``<node>-<output>.png`` into ``--snapshot-dir``,
+which also happens at exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from renderer.frame_stats import FrameStats, Pacer
+from renderer.node_io import LatchedPose, NodeSockets, PoseLatch, RejectCounter
+from renderer.views import CameraState
+from stage.config.errors import ConfigError, Problem
+from stage.live import LiveState
+from stage.wire.pose import WIRE_VERSION, WireError
+from stage.wire.render_stats import STATS_INTERVAL_S, RenderStats
+from stage.wire.state import StateFollower
+
+log = logging.getLogger("renderer.node")
+
+EXIT_OK, EXIT_CONFIG, EXIT_GL = 0, 2, 3
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 < value < 1e7:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of seconds")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m renderer", description="Run a render node.")
+    p.add_argument("config", help="stage config YAML")
+    p.add_argument("--node", required=True, help="node name (nodes[].name in the config)")
+    p.add_argument("--scene", help="scene YAML (default: the config's scene)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--display", choices=("auto", "headless", "windowed"), default="auto",
+                      help="windows when a display exists (auto, the default), or force one")
+    mode.add_argument("--headless", dest="display", action="store_const", const="headless")
+    mode.add_argument("--windowed", dest="display", action="store_const", const="windowed")
+    p.add_argument("--duration", type=_seconds, metavar="S", help="stop after S seconds")
+    p.add_argument("--pose", metavar="ENDPOINT", help="pose stream (default: endpoints.pose)")
+    p.add_argument("--state", metavar="ENDPOINT", help="live-state stream (default: endpoints.state)")
+    p.add_argument("--stats", metavar="ENDPOINT", help="stats PUB connects here (default: endpoints.render_stats)")
+    p.add_argument("--snapshot-dir", type=Path, metavar="DIR", help="write output PNGs here on SIGUSR1 and at exit")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return p
+
+
+def resolve_scene_path(name: str, config_path: Path) -> Path:
+    """A scene path as given on the command line or in the live state: absolute, relative to the config file (how
+    configs name it), else relative to the working directory."""
+    path = Path(name)
+    if path.is_absolute():
+        return path
+    beside = config_path.parent / path
+    return Path(os.path.normpath(beside)) if beside.exists() else path
+
+
+def write_snapshots(directory: Path, node: str, images: dict[str, np.ndarray], count: int) -> None:
+    """Every output as ``<node>-<output>.png`` (RGB), each written to a temporary file and renamed; ``count``
+    numbers the snapshot in the log line (so a watcher can wait for the N-th)."""
+    from PIL import Image
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, image in images.items():
+        final = directory / f"{node}-{name}.png"
+        tmp = directory / f".{node}-{name}.png.tmp"
+        Image.fromarray(np.ascontiguousarray(image[:, :, :3]), "RGB").save(tmp, "PNG")
+        os.replace(tmp, final)
+    log.info("snapshot #%d: %d output(s) written to %s", count, len(images), directory)
+
+
+def camera_state(latched: LatchedPose, priority: int) -> CameraState:
+    m = latched.message
+    return CameraState(camera=m.camera, position_m=m.position_m, rotation_deg=m.rotation_deg,
+                       focal_length_mm=m.focal_length_mm, sensor_mm=m.sensor_mm, entrance_pupil_m=m.entrance_pupil_m,
+                       priority=priority, t_sample=m.t_sample, stale=m.stale)
+
+
+class Signals:
+    """Flags set by the signal handlers (installed before the slow GL start-up, so SIGTERM is clean from the
+    start); the frame loop reads them."""
+
+    def __init__(self) -> None:
+        self.stop = False
+        self.snapshot = False
+
+    def install(self) -> None:
+        def on_stop(signum: int, _frame: object) -> None:
+            self.stop = True
+
+        def on_snapshot(signum: int, _frame: object) -> None:
+            self.snapshot = True
+
+        signal.signal(signal.SIGINT, on_stop)
+        signal.signal(signal.SIGTERM, on_stop)
+        signal.signal(signal.SIGUSR1, on_snapshot)
+
+
+class Node:
+    """The frame loop; owns the sockets and the GL side (:class:`renderer.node_outputs.NodeRenderer`)."""
+
+    def __init__(self, args: argparse.Namespace, signals: Signals) -> None:
+        from stage.config.loader import load_scene_config, load_stage_config
+
+        self.args, self.config_path = args, Path(args.config)
+        self.config = config = load_stage_config(self.config_path)
+        scene_name = args.scene or config.scene
+        if scene_name is None:
+            raise ConfigError(str(self.config_path), [Problem("scene", "no scene: give --scene or set it")])
+        self.scene_path = resolve_scene_path(scene_name, self.config_path)
+        scene = load_scene_config(self.scene_path)
+        self.follower = StateFollower(LiveState.from_config(config, scene=scene_name))
+        self.priority = {c.id: c.priority for c in config.cameras}
+        self.rejects = RejectCounter()
+        self.latch = PoseLatch(self.rejects)
+        self.held: dict[str, LatchedPose] | None = None
+        self.used: dict[str, tuple[int, float]] = {}
+        self.signals = signals
+        self.snapshots = 0
+        display = args.display
+        if display == "auto":
+            from renderer.gl.window import display_available
+
+            display = "windowed" if display_available() else "headless"
+        from renderer.node_outputs import NodeRenderer
+
+        self.gl = NodeRenderer(config, scene, args.node, display, self.follower.state)
+        ep = config.endpoints
+        try:
+            self.sockets = NodeSockets(args.pose or ep.pose, args.state or ep.state, args.stats or ep.render_stats)
+        except BaseException:
+            self.gl.close()
+            raise
+        log.info("render node %s: %d walls on %d outputs (%s), GL %s", args.node, len(self.gl.walls),
+                 len(self.gl.outputs), display, self.gl.gl_renderer)
+
+    # -- inputs ----------------------------------------------------------------------------------------------------
+
+    def apply_state_messages(self) -> None:
+        """Feed every waiting state message to the follower; apply the result once."""
+        changed = False
+        for frames in self.sockets.drain_state():
+            try:
+                changed |= self.follower.handle(frames)
+            except WireError as exc:
+                self.rejects.reject("state", exc)
+        if not changed:
+            return
+        live, scene = self.follower.state, None
+        if live.scene is not None:
+            path = resolve_scene_path(live.scene, self.config_path)
+            if path != self.scene_path:
+                from stage.config.loader import load_scene_config
+
+                try:
+                    scene = load_scene_config(path)
+                    self.scene_path = path
+                    log.info("scene changed to %s", path)
+                except (ConfigError, OSError) as exc:
+                    log.error("scene %s not loaded, keeping %s: %s", path, self.scene_path, exc)
+        self.gl.apply_state(live, scene)
+
+    def latched_cameras(self) -> dict[str, LatchedPose]:
+        self.sockets.drain_poses(self.latch)
+        if self.follower.state.tracking_freeze:
+            if self.held is None:
+                self.held = dict(self.latch.poses)
+            return self.held
+        self.held = None
+        return self.latch.poses
+
+    # -- loop --------------------------------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        start = time.monotonic()
+        stats = FrameStats(start)
+        pacer = Pacer(self.config.render.target_fps, start)
+        last_pub = start
+        end = start + self.args.duration if self.args.duration else None
+        while not self.signals.stop:
+            wait = pacer.wake_at() - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            if self.gl.poll_events() or self.signals.stop:
+                break
+            started = time.monotonic()
+            self.apply_state_messages()
+            poses = self.latched_cameras()
+            t_start = time.time()
+            ages = {cam: (t_start - p.message.t_sample) * 1000.0 for cam, p in poses.items()}
+            self.gl.draw([camera_state(p, self.priority.get(cam, 0)) for cam, p in poses.items()])
+            if self.signals.snapshot:
+                self.signals.snapshot = False
+                self.snapshot()
+            self.gl.present()
+            finished, t_done = time.monotonic(), time.time()
+            latencies = []
+            for cam, p in poses.items():
+                key = (p.message.seq, p.message.t_pub)
+                if self.used.get(cam) != key:
+                    self.used[cam] = key
+                    latencies.append((t_done - p.message.t_pub) * 1000.0)
+            stats.frame_done(started, finished, pacer.deadline_s, pacer.period_s, ages, latencies)
+            pacer.advance(started, finished)
+            if finished - last_pub >= STATS_INTERVAL_S:
+                last_pub = finished
+                self.sockets.publish(self.stats_message(stats, finished, poses))
+            if end is not None and finished >= end:
+                break
+        if self.args.snapshot_dir:
+            self.gl.draw([camera_state(p, self.priority.get(c, 0)) for c, p in self.latched_cameras().items()])
+            self.snapshot()
+        log.info("render node %s: stopped after %d frames (%d missed)", self.args.node, stats.frame,
+                 stats.missed_frames)
+        return EXIT_OK
+
+    def snapshot(self) -> None:
+        if self.args.snapshot_dir is None:
+            log.warning("SIGUSR1: no --snapshot-dir, nothing written")
+            return
+        try:
+            self.snapshots += 1
+            write_snapshots(self.args.snapshot_dir, self.args.node, self.gl.images(), self.snapshots)
+        except OSError as exc:
+            log.error("snapshot not written: %s", exc)
+
+    def stats_message(self, stats: FrameStats, now: float, poses: dict[str, LatchedPose]) -> RenderStats:
+        summary = stats.interval(now)
+        live = self.follower.state
+        return RenderStats(
+            v=WIRE_VERSION, node=self.args.node, t_pub=time.time(), uptime_s=now - stats.start_s,
+            display=self.gl.display, scene=str(self.scene_path), state_rev=self.follower.rev, frame=stats.frame,
+            fps=summary.fps, frame_ms_p50=summary.frame_ms_p50, frame_ms_p99=summary.frame_ms_p99,
+            missed_frames=stats.missed_frames, pose_age_ms=stats.pose_age_ms,
+            pose_to_frame_ms_p50=summary.pose_to_frame_ms_p50, pose_to_frame_ms_p99=summary.pose_to_frame_ms_p99,
+            stale_cameras=sorted(c for c, p in poses.items() if p.stale(now) or live.tracking_freeze),
+            rejects=dict(self.rejects.counts), state_ignored=self.follower.ignored,
+        )
+
+    def close(self) -> None:
+        try:
+            self.gl.close()
+        finally:
+            self.sockets.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from renderer.gl import GLError
+    from renderer.node_outputs import NodeSetupError
+
+    signals = Signals()
+    signals.install()
+    try:
+        node = Node(args, signals)
+    except ConfigError as exc:
+        log.error("config: %s", exc)
+        return EXIT_CONFIG
+    except NodeSetupError as exc:
+        log.error("%s", exc)
+        return EXIT_CONFIG
+    except GLError as exc:
+        log.error("GL: %s", exc)
+        return EXIT_GL
+    try:
+        return node.run()
+    except GLError as exc:
+        log.error("GL: %s", exc)
+        return EXIT_GL
+    finally:
+        node.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

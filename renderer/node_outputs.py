@@ -1,0 +1,242 @@
+"""The GL side of a render node: its outputs (windows or offscreen framebuffers) and how one frame is drawn.
+
+Headless, one EGL context holds one :class:`~renderer.gl.stage_renderer.StageRenderer` and an RGBA8
+:class:`~renderer.gl.resources.Framebuffer` per output. Windowed, every output is a glfw window with its own
+context; the windows' contexts are not shared (``renderer.gl.window`` has no share option), so each window has its
+own renderer and renders the inner frusta itself. A frame is assembled exactly like :func:`renderer.offline.
+render_frame` (same views, ``WallFrame``, light cards and outer cube map size), so a node's wall pixels equal an
+offline render of the same pose.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from renderer.gl import GLContext, create_context
+from renderer.gl.stage_renderer import StageRenderer, exposure_gain, outer_face_size
+from renderer.gl.wall_pass import MAX_CAMERAS, WallFrame
+from renderer.lightcards import PlacedCard, place_cards
+from renderer.views import CameraState, CameraView, camera_view
+from stage.config.scene import SceneConfig
+from stage.config.stage import NodeOutput, StageConfig
+from stage.config.walls import Wall
+from stage.geometry.sections import wall_resolution_px
+from stage.live import LiveState
+
+log = logging.getLogger(__name__)
+
+
+class NodeSetupError(RuntimeError):
+    """The config gives this node nothing sensible to draw (unknown node, wall on an unknown output)."""
+
+
+@dataclass
+class Output:
+    """One output: a window (``context`` set, draws to its default framebuffer) or an offscreen framebuffer."""
+
+    name: str
+    size_px: tuple[int, int]
+    walls: list[tuple[Wall, tuple[int, int]]] = field(default_factory=list)
+    """Each wall with its top-left pixel offset inside the output."""
+    framebuffer: object | None = None
+    window: GLContext | None = None
+
+    def origin_gl(self, wall: Wall, offset_px: tuple[int, int]) -> tuple[int, int]:
+        """GL viewport origin (bottom-left) of a wall whose top-left is at ``offset_px``."""
+        return offset_px[0], self.size_px[1] - offset_px[1] - wall_resolution_px(wall)[1]
+
+    def bind(self) -> None:
+        from OpenGL import GL
+
+        if self.framebuffer is not None:
+            self.framebuffer.bind()
+        else:
+            GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, 0)
+            GL.glViewport(0, 0, *self.size_px)
+        GL.glClearColor(0.0, 0.0, 0.0, 1.0)
+        GL.glClear(GL.GL_COLOR_BUFFER_BIT)
+
+    def read(self) -> np.ndarray:
+        """The output's image as drawn (windows: the back buffer, so call before swapping), RGBA8, row 0 top."""
+        from renderer.gl.resources import read_pixels
+
+        if self.framebuffer is not None:
+            return self.framebuffer.read()
+        return read_pixels(*self.size_px)
+
+
+def node_walls(config: StageConfig, node: str) -> dict[str, list[tuple[Wall, tuple[int, int]]]]:
+    """The node's walls grouped by output name (a wall without ``output.output`` goes to the first output)."""
+    spec = next((n for n in config.nodes if n.name == node), None)
+    if spec is None:
+        raise NodeSetupError(f"no node {node!r} in the config (nodes: {', '.join(n.name for n in config.nodes)})")
+    groups: dict[str, list[tuple[Wall, tuple[int, int]]]] = {o.name: [] for o in spec.outputs}
+    for wall in config.walls:
+        if wall.output.node != node:
+            continue
+        name = wall.output.output or spec.outputs[0].name
+        if name not in groups:
+            raise NodeSetupError(f"wall {wall.name!r}: node {node!r} has no output {name!r}")
+        groups[name].append((wall, tuple(wall.output.offset_px)))
+    return groups
+
+
+class RenderGroup:
+    """One GL context, its stage renderer and the outputs it draws."""
+
+    def __init__(self, context: GLContext, config: StageConfig, scene: SceneConfig, walls: list[Wall],
+                 outputs: list[Output]) -> None:
+        self.context = context
+        self.outputs = outputs
+        layers = min(MAX_CAMERAS, max(1, len(config.cameras)))
+        self.renderer = StageRenderer(scene, walls, config.render.inner.resolution_px, layers,
+                                      outer_face_size(list(config.walls), config.render.outer.resolution_scale))
+
+    def close(self) -> None:
+        self.context.make_current()
+        for out in self.outputs:
+            if out.framebuffer is not None:
+                out.framebuffer.delete()
+        self.renderer.delete()
+
+
+class NodeRenderer:
+    """Everything GL of one node. ``display`` is ``headless`` or ``windowed`` (resolve ``auto`` before)."""
+
+    def __init__(self, config: StageConfig, scene: SceneConfig, node: str, display: str, live: LiveState) -> None:
+        self.config, self.node, self.display, self.scene = config, node, display, scene
+        spec = next(n for n in config.nodes if n.name == node)
+        by_output = node_walls(config, node)
+        self.groups: list[RenderGroup] = []
+        try:
+            if display == "headless":
+                self._headless(spec.outputs, by_output, scene)
+            else:
+                self._windowed(spec.outputs, by_output, scene)
+            self.gl_renderer = self.groups[0].context.info().renderer
+        except BaseException:
+            self.close()
+            raise
+        self.walls = [w for walls in by_output.values() for w, _ in walls]
+        self.cards: list[PlacedCard] = []
+        self.live = live
+        self.apply_state(live)
+
+    def _headless(self, specs: list[NodeOutput], by_output: dict, scene: SceneConfig) -> None:
+        from renderer.gl.resources import Framebuffer
+
+        context = create_context("headless")
+        outputs = [Output(o.name, tuple(o.resolution_px), by_output[o.name]) for o in specs]
+        walls = [w for o in outputs for w, _ in o.walls]
+        try:
+            group = RenderGroup(context, self.config, scene, walls, outputs)
+        except BaseException:
+            context.close()
+            raise
+        self.groups.append(group)
+        for out in outputs:
+            out.framebuffer = Framebuffer(*out.size_px, "rgba8", depth=False)
+
+    def _windowed(self, specs: list[NodeOutput], by_output: dict, scene: SceneConfig) -> None:
+        for index, o in enumerate(specs):
+            window = create_context("windowed", size=tuple(o.resolution_px), title=f"{self.node} {o.name}",
+                                    monitor=o.monitor, vsync=index == len(specs) - 1)
+            size = window.framebuffer_size
+            if size != tuple(o.resolution_px):
+                log.warning("output %s: framebuffer is %dx%d, config says %dx%d", o.name, *size, *o.resolution_px)
+            out = Output(o.name, size, by_output[o.name], window=window)
+            try:
+                self.groups.append(RenderGroup(window, self.config, scene, [w for w, _ in out.walls], [out]))
+            except BaseException:
+                window.close()
+                raise
+
+    @property
+    def outputs(self) -> list[Output]:
+        return [o for g in self.groups for o in g.outputs]
+
+    def apply_state(self, live: LiveState, scene: SceneConfig | None = None) -> None:
+        """Take a new live state (and scene, when it changed): placement, light cards, per-wall settings."""
+        self.live = live
+        if scene is not None:
+            self.scene = scene
+            for group in self.groups:
+                group.context.make_current()
+                group.renderer.set_scene(scene)
+        placement = self.scene.placement
+        offset = tuple(a + b for a, b in zip(placement.offset_m, live.offset_m, strict=True))
+        for group in self.groups:
+            group.context.make_current()
+            group.renderer.set_placement(offset, placement.yaw_deg + live.yaw_deg, placement.scale * live.scale)
+        self.cards = place_cards(list(live.light_cards.values()), list(self.config.walls),
+                                 self.config.render.outer.viewpoint_m)
+
+    def views(self, cameras: list[CameraState]) -> list[CameraView]:
+        """Inner-frustum views, lowest priority first, at most as many as the inner target has layers (the
+        highest priorities win)."""
+        layers = self.groups[0].renderer.inner.layers
+        ordered = sorted(cameras, key=lambda c: c.priority)[-layers:]
+        return [camera_view(c, self.live.overscan_pct) for c in ordered]
+
+    def draw(self, cameras: list[CameraState]) -> None:
+        """Draw one frame into every output (not yet presented: see :meth:`present`)."""
+        live, render = self.live, self.config.render
+        views = self.views(cameras)
+        frame = WallFrame(
+            inner_clip=[v.clip_from_world for v in views],
+            soft_edge_pct=live.soft_edge_pct,
+            chroma_key=live.chroma_key,
+            key_color=render.chroma_key.color,
+            marker_grid=render.chroma_key.marker_grid,
+            marker_spacing_m=render.chroma_key.marker_spacing_m,
+            outer_eye_m=render.outer.viewpoint_m,
+            exposure_gain=exposure_gain(live.exposure_ev),
+        )
+        for group in self.groups:
+            if len(self.groups) > 1:
+                group.context.make_current()
+            group.renderer.render_inner(views)
+            group.renderer.render_outer(render.outer.viewpoint_m)
+            for out in group.outputs:
+                out.bind()
+                for wall, offset in out.walls:
+                    state = live.walls.get(wall.name)
+                    group.renderer.draw_wall(wall.name, out.origin_gl(wall, offset), frame, self.cards,
+                                             state.brightness if state else 1.0, state.enabled if state else True)
+
+    def present(self) -> None:
+        """Swap every window (the vsync'd one last), or ``glFinish`` headless."""
+        from OpenGL import GL
+
+        if self.display == "headless":
+            GL.glFinish()
+            return
+        for group in self.groups:
+            group.context.swap()
+
+    def images(self) -> dict[str, np.ndarray]:
+        """Every output's current image by output name (call between :meth:`draw` and :meth:`present`)."""
+        result = {}
+        for group in self.groups:
+            group.context.make_current()
+            for out in group.outputs:
+                result[out.name] = out.read()
+        return result
+
+    def poll_events(self) -> bool:
+        """Process window events; True when a window asked to close."""
+        if self.display == "headless":
+            return False
+        self.groups[0].context.poll_events()
+        return any(g.context.should_close() for g in self.groups)
+
+    def close(self) -> None:
+        for group in self.groups:
+            try:
+                group.close()
+            finally:
+                group.context.close()
+        self.groups = []
