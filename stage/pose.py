@@ -39,8 +39,17 @@ def rot_z(deg: float) -> np.ndarray:
 
 
 def rotation_from_ptr(pan_deg: float, tilt_deg: float, roll_deg: float) -> np.ndarray:
-    """Camera-to-stage rotation ``Rz(pan) @ Rx(tilt) @ Ry(roll)`` (3×3)."""
-    return rot_z(pan_deg) @ rot_x(tilt_deg) @ rot_y(roll_deg)
+    """Camera-to-stage rotation ``Rz(pan) @ Rx(tilt) @ Ry(roll)`` (3×3), written out in closed form (the product of
+    :func:`rot_z`, :func:`rot_x` and :func:`rot_y`; a test checks they agree)."""
+    p, t, r = math.radians(pan_deg), math.radians(tilt_deg), math.radians(roll_deg)
+    cp, sp, ct, st, cr, sr = math.cos(p), math.sin(p), math.cos(t), math.sin(t), math.cos(r), math.sin(r)
+    return np.array(
+        [
+            [cp * cr - sp * st * sr, -sp * ct, cp * sr + sp * st * cr],
+            [sp * cr + cp * st * sr, cp * ct, sp * sr - cp * st * cr],
+            [-ct * sr, st, ct * cr],
+        ]
+    )
 
 
 def ptr_from_rotation(r: np.ndarray) -> tuple[float, float, float]:

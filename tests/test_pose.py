@@ -87,3 +87,10 @@ def test_fast_rows_equal_the_matrix_form() -> None:
         rotation = tuple(rng.uniform(-400, 400, 3))
         np.testing.assert_allclose(world_from_camera_rows(position, rotation),
                                    Pose(position, rotation).world_from_camera(), atol=1e-12)
+
+
+def test_closed_form_equals_the_product_of_elementary_rotations() -> None:
+    from stage.pose import rot_x, rot_y, rot_z
+
+    for ptr in [(10, 20, 30), (-170, 80, -5), (179.5, -60, 120), (33, -89, 7)]:
+        np.testing.assert_allclose(rotation_from_ptr(*ptr), rot_z(ptr[0]) @ rot_x(ptr[1]) @ rot_y(ptr[2]), atol=1e-14)
