@@ -91,6 +91,7 @@ class TrackingDaemon:
         self._next_stats = self.start_mono + STATS_INTERVAL_S
         self._next_status_log = self.start_mono + STATUS_LOG_INTERVAL_S
         self._last_stats = self.start_mono
+        self._next_timer = self.start_mono
 
     @property
     def endpoint(self) -> str:
@@ -111,10 +112,12 @@ class TrackingDaemon:
             self.step(self._timeout(mono, end))
 
     def _timeout(self, mono: float, end: float | None) -> float:
-        deadlines = [self._next_stats, mono + MAX_POLL_S]
-        if end is not None:
-            deadlines.append(end)
+        """Seconds until the next timer; also sets ``_next_timer`` so :meth:`step` skips the timer work (a Python
+        loop over every source) on wake-ups that only bring datagrams."""
+        deadlines = [self._next_stats]
         for route in self.routes:
+            if route.last_sample_mono is not None and not route.stale:
+                deadlines.append(route.last_sample_mono + route.input.timeout_s)
             due = route.input.next_due()
             if due is not None:
                 deadlines.append(due)
@@ -124,7 +127,10 @@ class TrackingDaemon:
                     deadlines.append(pending - self.start_wall + self.start_mono)
             if route.stale:
                 deadlines.append(route.next_stale_send)
-        return max(0.0, min(deadlines) - mono)
+        self._next_timer = min(deadlines)
+        if end is not None:
+            deadlines.append(end)
+        return max(0.0, min(min(deadlines), mono + MAX_POLL_S) - mono)
 
     def step(self, timeout_s: float) -> None:
         """One poll and everything that became due."""
@@ -137,6 +143,9 @@ class TrackingDaemon:
             if route is not None:
                 self._deliver(route, route.input.read(now))
         mono = time.monotonic()
+        if mono < self._next_timer:
+            return
+        self._next_timer = mono  # recomputed by the next _timeout()
         for route in self.routes:
             due = route.input.next_due()
             if due is not None and due <= mono:

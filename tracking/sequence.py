@@ -48,7 +48,7 @@ class SequenceGate:
         return history
 
     def is_duplicate(self, sender: Hashable, seq: int, payload: bytes, now: float) -> bool:
-        return (seq, hash(payload)) in self._history(sender, now).seen
+        return (seq, hash(payload)) in self._history(sender, now).seen  # bytes cache their hash: admit() reuses it
 
     def admit(self, sender: Hashable, seq: int, payload: bytes, t_sample: float | None, now: float) -> str | None:
         """Record a decoded message; ``None`` to accept it or the reject reason (``out_of_order``)."""
