@@ -159,10 +159,14 @@ def _rgb(image: np.ndarray) -> np.ndarray:
 
 
 def save_rgb_png(image: np.ndarray, path: Path) -> None:
-    """Write ``image`` (H×W, H×W×3 or H×W×4 uint8) as an RGB PNG, creating folders; alpha is dropped."""
+    """Write ``image`` (H×W, H×W×3 or H×W×4 uint8) as an RGB PNG, creating folders; alpha is dropped. The file is
+    replaced atomically, so a reader never sees half a PNG."""
     rgb = np.ascontiguousarray(_rgb(_check_image(image, "saved")))
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(rgb, "RGB").save(path, "PNG")
+    tmp = path.with_name(path.name + ".tmp")
+    Image.fromarray(rgb, "RGB").save(tmp, "PNG")
+    tmp.replace(path)
 
 
 def load_png(path: Path) -> np.ndarray:

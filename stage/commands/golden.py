@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +65,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                             ("check", "render every pose and compare with its golden images (exit 1 on drift)")):
         a = actions.add_parser(name, help=help_text)
         a.add_argument("config", help="stage config YAML")
-        a.add_argument("--poses", required=True, help="poses YAML (see configs/golden-poses.yaml)")
+        a.add_argument("--poses", required=True, help="poses YAML (see configs/poses/demo-golden.yaml)")
         a.add_argument("--dir", required=True, help="golden folder")
         a.add_argument("--scene", help="scene YAML (default: the config's scene; a pose's own scene wins)")
         a.add_argument("--camera-width", type=_width, metavar="PX",
-                       help=f"width of camera.png/preview.png (default: the manifest's, else {DEFAULT_CAMERA_WIDTH_PX})")
+                       help="width of camera.png/preview.png (default: the manifest's, else "
+                            f"{DEFAULT_CAMERA_WIDTH_PX})")
         a.add_argument("--threshold", type=_threshold, metavar="N",
                        help="per-channel difference (8-bit levels) over which a pixel differs (default: manifest's, "
                             "else 8)")
@@ -132,30 +134,43 @@ class _Renderer:
 
 def _read_manifest(directory: Path) -> dict[str, Any]:
     """The manifest of a golden folder; ``{}`` when there is none."""
+    path = directory / MANIFEST
     try:
-        return json.loads((directory / MANIFEST).read_text())
+        manifest = json.loads(path.read_text())
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise _BadInput(f"{directory / MANIFEST}: unreadable manifest: {exc}") from None
+        raise _BadInput(f"{path}: unreadable manifest: {exc}") from None
+    if not isinstance(manifest, dict):
+        raise _BadInput(f"{path}: unreadable manifest: not a JSON object")
+    return manifest
 
 
 class _BadInput(Exception):
     """A problem with the command's input that is not a config problem: exit 2 with one line."""
 
 
-def _settings(args: argparse.Namespace, manifest: dict[str, Any]) -> tuple[int, int, float]:
+def _settings(args: argparse.Namespace, directory: Path) -> tuple[int, int, float]:
+    """``(camera width px, channel threshold, max fraction over)``: each from its flag, else the manifest, else the
+    default. Raises :class:`_BadInput` for an unreadable manifest."""
     from renderer.golden import DEFAULT_CHANNEL_THRESHOLD, DEFAULT_MAX_FRACTION_OVER
 
-    def pick(value: Any, key: str, default: Any) -> Any:
-        return value if value is not None else manifest.get(key, default)
+    manifest = _read_manifest(directory)
 
-    return (int(pick(args.camera_width, "camera_width_px", DEFAULT_CAMERA_WIDTH_PX)),
-            int(pick(args.threshold, "channel_threshold", DEFAULT_CHANNEL_THRESHOLD)),
-            float(pick(args.max_fraction, "max_fraction_over", DEFAULT_MAX_FRACTION_OVER)))
+    def pick(value: Any, key: str, default: Any, kind: type) -> Any:
+        if value is not None:
+            return value
+        try:
+            return kind(manifest.get(key, default))
+        except (TypeError, ValueError):
+            raise _BadInput(f"{directory / MANIFEST}: {key}: not a number: {manifest[key]!r}") from None
+
+    return (pick(args.camera_width, "camera_width_px", DEFAULT_CAMERA_WIDTH_PX, int),
+            pick(args.threshold, "channel_threshold", DEFAULT_CHANNEL_THRESHOLD, int),
+            pick(args.max_fraction, "max_fraction_over", DEFAULT_MAX_FRACTION_OVER, float))
 
 
-def _run(args: argparse.Namespace, action) -> int:
+def _run(args: argparse.Namespace, width_px: int, action: Callable[[str, dict[str, Any]], int]) -> int:
     """Load inputs, render every pose and hand its images to ``action(name, images) -> failures``."""
     from tqdm import tqdm
 
@@ -163,7 +178,7 @@ def _run(args: argparse.Namespace, action) -> int:
 
     config = load_stage_config(args.config)
     poses = load_poses(args.poses, [c.id for c in config.cameras])
-    renderer = _Renderer(args, config, Path(args.poses), args.settings[0])
+    renderer = _Renderer(args, config, Path(args.poses), width_px)
     failures = 0
     try:
         for entry in tqdm(poses.poses, unit="pose", file=sys.stderr, disable=not sys.stderr.isatty()):
@@ -178,7 +193,7 @@ def cmd_update(args: argparse.Namespace) -> int:
 
     directory = Path(args.dir)
     try:
-        args.settings = _settings(args, _read_manifest(directory))
+        width, threshold, fraction = _settings(args, directory)
     except _BadInput as exc:
         print(f"stage golden update: {exc}", file=sys.stderr)
         return 2
@@ -194,8 +209,7 @@ def cmd_update(args: argparse.Namespace) -> int:
         written[name] = sorted(images)
         return 0
 
-    _run(args, write)
-    width, threshold, fraction = args.settings
+    _run(args, width, write)
     manifest = {"version": 1, "config": args.config, "scene": args.scene, "poses": args.poses,
                 "camera_width_px": width, "channel_threshold": threshold, "max_fraction_over": fraction,
                 "images": written}
@@ -216,11 +230,10 @@ def cmd_check(args: argparse.Namespace) -> int:
               f"`stage golden update` first)", file=sys.stderr)
         return 2
     try:
-        args.settings = _settings(args, _read_manifest(directory))
+        width, threshold, fraction = _settings(args, directory)
     except _BadInput as exc:
         print(f"stage golden check: {exc}", file=sys.stderr)
         return 2
-    _, threshold, fraction = args.settings
     diff_root = directory / DIFF_DIR
     shutil.rmtree(diff_root, ignore_errors=True)
     counts = {"ok": 0, "DRIFT": 0, "MISSING": 0, "EXTRA": 0}
@@ -249,7 +262,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 report("EXTRA", f"{name}/walls/{extra.name}", "golden image of a wall that was not rendered")
         return len(images) - (counts["ok"] - before)
 
-    failures = _run(args, check)
+    failures = _run(args, width, check)
     total = sum(counts.values())
     summary = ", ".join(f"{v} {k.lower()}" for k, v in counts.items() if v or k == "ok")
     if failures or counts["EXTRA"]:

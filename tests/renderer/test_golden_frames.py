@@ -146,8 +146,9 @@ def test_cases_render_what_they_claim(frames: dict[str, dict[str, np.ndarray]]) 
     main, chroma, cards = frames["demo-main"], frames["demo-chroma"], frames["demo-lightcards"]
     key = np.all(np.abs(chroma["walls/main.png"][:, :, :3].astype(int) - (0, 230, 118)) < 40, axis=2)
     assert key.mean() > 0.1
-    changed = np.any(main["walls/main.png"] != cards["walls/main.png"], axis=2)
-    assert changed.mean() > 0.01
+    for wall in ("main", "side-right"):  # one card on the main wall by uv, one on the side wall by direction
+        changed = np.any(main[f"walls/{wall}.png"] != cards[f"walls/{wall}.png"], axis=2)
+        assert changed.mean() > 0.01, wall
     assert set(frames["curved-small"]) == {f"walls/main-{i}.png" for i in range(1, 5)} | {
         "walls/ceiling.png", "camera.png", "preview.png"}
 
