@@ -20,7 +20,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from stage.config.loader import _raise_found, read_yaml, validate_document
+from stage.config.loader import raise_found, read_yaml, validate_document
 from stage.config.types import Finite, Name, Percent, PositiveFloat, StrictModel
 
 Pose6 = tuple[Finite, Finite, Finite, Finite, Finite, Finite]
@@ -61,7 +61,7 @@ def load_poses(path: str | Path, camera_ids: list[str] | None = None) -> GoldenP
     path = Path(path)
     data, text = read_yaml(path)
     poses = validate_document(GoldenPoses, data, text, str(path))
-    _raise_found(check_poses(poses, camera_ids), text, str(path))
+    raise_found(check_poses(poses, camera_ids), text, str(path))
     return poses
 
 

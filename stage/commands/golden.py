@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from stage.commands.render import _camera
+from stage.commands.render import camera_for
 from stage.golden_poses import GoldenPose, load_poses
 
 MANIFEST = "manifest.json"
@@ -115,7 +115,7 @@ class _Renderer:
         from stage.lens import LensSolver
         from stage.live import LiveState
 
-        camera = _camera(self.config, entry.camera)
+        camera = camera_for(self.config, entry.camera)
         lens = LensSolver(camera.lens)()
         x, y, z, pan, tilt, roll = entry.pose
         state = CameraState(camera=camera.id, position_m=(x, y, z), rotation_deg=(pan, tilt, roll),

@@ -49,7 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_render)
 
 
-def _camera(config, camera_id: str | None) -> Camera:
+def camera_for(config, camera_id: str | None) -> Camera:
+    """The config camera with ``camera_id`` (default: the first; a 35 mm full-frame camera if there is none)."""
     if camera_id is None:
         if config.cameras:
             return config.cameras[0]
@@ -77,7 +78,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         print("stage render: no scene: give --scene or set `scene:` in the config", file=sys.stderr)
         return 2
     scene = load_scene_config(scene_path)
-    camera = _camera(config, args.camera)
+    camera = camera_for(config, args.camera)
     lens = LensSolver(camera.lens)()
     live = LiveState.from_config(config)
     if args.overscan is not None:

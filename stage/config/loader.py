@@ -164,7 +164,7 @@ def load_stage_config(path: str | Path):
     path = Path(path)
     data, text = read_yaml(path)
     config = validate_document(StageConfig, data, text, str(path))
-    _raise_found(check_stage(config, base_dir=path.parent), text, str(path))
+    raise_found(check_stage(config, base_dir=path.parent), text, str(path))
     return config
 
 
@@ -175,11 +175,11 @@ def load_scene_config(path: str | Path):
     path = Path(path)
     data, text = read_yaml(path)
     scene = validate_document(SceneConfig, data, text, str(path))
-    _raise_found(check_scene(scene, base_dir=path.parent), text, str(path))
+    raise_found(check_scene(scene, base_dir=path.parent), text, str(path))
     return scene
 
 
-def _raise_found(found: list[tuple[tuple[Any, ...], str]], text: str, file: str) -> None:
+def raise_found(found: list[tuple[tuple[Any, ...], str]], text: str, file: str) -> None:
     """Raise the cross-field check results ``[(key path, reason), ...]`` as one :class:`ConfigError`."""
     if found:
         index = _LineIndex(text)
