@@ -20,11 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 from renderer.frame_stats import FrameStats, Pacer
-from renderer.node_io import LatchedPose, NodeSockets, PoseLatch, RejectCounter
-from renderer.views import CameraState
+from renderer.gl import ensure_pyopengl_egl
+from renderer.node_io import LatchedPose, NodeSockets, PoseLatch, RejectCounter, camera_state
 from stage.config.errors import ConfigError, Problem
 from stage.live import LiveState
 from stage.wire.pose import WIRE_VERSION, WireError
@@ -61,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--state", metavar="ENDPOINT", help="live-state stream (default: endpoints.state)")
     p.add_argument("--stats", metavar="ENDPOINT", help="stats PUB connects here (default: endpoints.render_stats)")
     p.add_argument("--snapshot-dir", type=Path, metavar="DIR", help="write output PNGs here on SIGUSR1 and at exit")
+    p.add_argument("--gl-checks", action="store_true",
+                   help="keep PyOpenGL's glGetError check after every GL call (slower; for debugging)")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return p
 
@@ -73,27 +73,6 @@ def resolve_scene_path(name: str, config_path: Path) -> Path:
         return path
     beside = config_path.parent / path
     return Path(os.path.normpath(beside)) if beside.exists() else path
-
-
-def write_snapshots(directory: Path, node: str, images: dict[str, np.ndarray], count: int) -> None:
-    """Every output as ``<node>-<output>.png`` (RGB), each written to a temporary file and renamed; ``count``
-    numbers the snapshot in the log line (so a watcher can wait for the N-th)."""
-    from PIL import Image
-
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, image in images.items():
-        final = directory / f"{node}-{name}.png"
-        tmp = directory / f".{node}-{name}.png.tmp"
-        Image.fromarray(np.ascontiguousarray(image[:, :, :3]), "RGB").save(tmp, "PNG")
-        os.replace(tmp, final)
-    log.info("snapshot #%d: %d output(s) written to %s", count, len(images), directory)
-
-
-def camera_state(latched: LatchedPose, priority: int) -> CameraState:
-    m = latched.message
-    return CameraState(camera=m.camera, position_m=m.position_m, rotation_deg=m.rotation_deg,
-                       focal_length_mm=m.focal_length_mm, sensor_mm=m.sensor_mm, entrance_pupil_m=m.entrance_pupil_m,
-                       priority=priority, t_sample=m.t_sample, stale=m.stale)
 
 
 class Signals:
@@ -240,6 +219,8 @@ class Node:
             return
         try:
             self.snapshots += 1
+            from renderer.node_outputs import write_snapshots
+
             write_snapshots(self.args.snapshot_dir, self.args.node, self.gl.images(), self.snapshots)
         except OSError as exc:
             log.error("snapshot not written: %s", exc)
@@ -264,6 +245,28 @@ class Node:
             self.sockets.close()
 
 
+def disable_gl_error_checks() -> bool:
+    """Turn off PyOpenGL's ``glGetError`` after every GL call (a third of the Python time of a frame with many
+    outputs); True when it took effect, which needs ``OpenGL.GL`` not imported yet.
+
+    PyOpenGL 3.1.10 cannot import ``OpenGL.EGL`` with ``ERROR_CHECKING`` off (``raw/EGL/_errors.py`` leaves
+    ``_error_checker`` undefined), so EGL is imported first with checks on and the flag is cleared afterwards in
+    ``OpenGL._configflags``, which ``createFunction`` reads when ``OpenGL.GL`` builds its functions.
+    """
+    if "OpenGL.GL" in sys.modules:
+        return False
+    ensure_pyopengl_egl()
+    try:
+        import OpenGL
+        import OpenGL._configflags as flags
+        import OpenGL.EGL  # noqa: F401 - see above
+    except (ImportError, OSError) as exc:  # no libEGL: creating the context reports it properly
+        log.debug("GL error checks left on: %s", exc)
+        return False
+    OpenGL.ERROR_CHECKING = flags.ERROR_CHECKING = False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -271,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     from renderer.gl import GLError
     from renderer.node_outputs import NodeSetupError
 
+    if not args.gl_checks:
+        disable_gl_error_checks()
     signals = Signals()
     signals.install()
     try:

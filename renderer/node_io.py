@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import zmq
 
+from renderer.views import CameraState
 from stage.wire.pose import POSE_TOPIC_PREFIX, PoseMessage, WireError, decode_pose
 from stage.wire.render_stats import RenderStats, encode
 
@@ -124,3 +125,11 @@ class NodeSockets:
             if sock is not None:
                 sock.close(linger=0)
         self.context.term()
+
+
+def camera_state(latched: LatchedPose, priority: int) -> CameraState:
+    """What the renderer needs from a latched pose (``priority`` comes from the stage config)."""
+    m = latched.message
+    return CameraState(camera=m.camera, position_m=m.position_m, rotation_deg=m.rotation_deg,
+                       focal_length_mm=m.focal_length_mm, sensor_mm=m.sensor_mm, entrance_pupil_m=m.entrance_pupil_m,
+                       priority=priority, t_sample=m.t_sample, stale=m.stale)

@@ -11,7 +11,9 @@ offline render of the same pose.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +29,20 @@ from stage.geometry.sections import wall_resolution_px
 from stage.live import LiveState
 
 log = logging.getLogger(__name__)
+
+
+_GL = None
+
+
+def _gl():
+    """``OpenGL.GL``, imported on first use (after a context provider chose PyOpenGL's platform) and then kept:
+    a function-level import costs a few microseconds on every call of the per-frame path."""
+    global _GL
+    if _GL is None:
+        from OpenGL import GL
+
+        _GL = GL
+    return _GL
 
 
 class NodeSetupError(RuntimeError):
@@ -49,8 +65,7 @@ class Output:
         return offset_px[0], self.size_px[1] - offset_px[1] - wall_resolution_px(wall)[1]
 
     def bind(self) -> None:
-        from OpenGL import GL
-
+        GL = _gl()  # noqa: N806 - the module keeps its GL name
         if self.framebuffer is not None:
             self.framebuffer.bind()
         else:
@@ -209,10 +224,8 @@ class NodeRenderer:
 
     def present(self) -> None:
         """Swap every window (the vsync'd one last), or ``glFinish`` headless."""
-        from OpenGL import GL
-
         if self.display == "headless":
-            GL.glFinish()
+            _gl().glFinish()
             return
         for group in self.groups:
             group.context.swap()
@@ -240,3 +253,17 @@ class NodeRenderer:
             finally:
                 group.context.close()
         self.groups = []
+
+
+def write_snapshots(directory: Path, node: str, images: dict[str, np.ndarray], count: int) -> None:
+    """Every output as ``<node>-<output>.png`` (RGB), each written to a temporary file and renamed; ``count``
+    numbers the snapshot in the log line (so a watcher can wait for the N-th)."""
+    from PIL import Image
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, image in images.items():
+        final = directory / f"{node}-{name}.png"
+        tmp = directory / f".{node}-{name}.png.tmp"
+        Image.fromarray(np.ascontiguousarray(image[:, :, :3]), "RGB").save(tmp, "PNG")
+        os.replace(tmp, final)
+    log.info("snapshot #%d: %d output(s) written to %s", count, len(images), directory)
