@@ -56,17 +56,34 @@ class WallSurface:
         self.position_map.delete()
 
 
+def wall_shader_source(cameras: int, cards: int, chroma_key: bool) -> str:
+    """The wall fragment shader with its variant constants compiled in (after the ``#version`` line)."""
+    version, rest = load_shader("wall.frag").split("\n", 1)
+    defines = f"#define CAMERA_COUNT {cameras}\n#define CARD_COUNT {cards}\n#define CHROMA_KEY {int(chroma_key)}\n"
+    return f"{version}\n{defines}{rest}"
+
+
 class WallCompositor:
-    """The wall program; :meth:`draw` renders one wall into the bound framebuffer at ``origin_gl``."""
+    """The wall programs (one variant per camera count, light-card count and chroma-key state, compiled on first
+    use); :meth:`draw` renders one wall into the bound framebuffer at ``origin_gl``."""
 
     def __init__(self) -> None:
-        self.program = Program({"vertex": FULLSCREEN_VERTEX_SHADER, "fragment": load_shader("wall.frag")}, "wall")
         self.triangle = FullscreenTriangle()
-        p = self.program
-        p.use()
-        p.set_int("position_map", 0)
-        p.set_int("inner_tex", 1)
-        p.set_int("outer_cube", 2)
+        self._programs: dict[tuple[int, int, bool], Program] = {}
+
+    def program_for(self, cameras: int, cards: int, chroma_key: bool) -> Program:
+        key = (cameras, cards, chroma_key)
+        program = self._programs.get(key)
+        if program is None:
+            program = Program({"vertex": FULLSCREEN_VERTEX_SHADER,
+                               "fragment": wall_shader_source(cameras, cards, chroma_key)},
+                              f"wall[cameras={cameras}, cards={cards}, chroma={int(chroma_key)}]")
+            program.use()
+            program.set_int("position_map", 0)
+            program.set_int("inner_tex", 1)
+            program.set_int("outer_cube", 2)
+            self._programs[key] = program
+        return program
 
     def draw(
         self,
@@ -81,7 +98,9 @@ class WallCompositor:
     ) -> None:
         from OpenGL import GL
 
-        p = self.program
+        count = min(len(frame.inner_clip), MAX_CAMERAS)
+        mine = [c for c in cards if c.wall == surface.wall.name][:MAX_CARDS]
+        p = self.program_for(count, len(mine), frame.chroma_key)
         p.use()
         GL.glViewport(origin_gl[0], origin_gl[1], surface.width_px, surface.height_px)
         GL.glDisable(GL.GL_DEPTH_TEST)
@@ -93,18 +112,14 @@ class WallCompositor:
         GL.glUniform2i(p.location("size_px"), surface.width_px, surface.height_px)
         p.set_float("pitch_m", *surface.pitch_m)
         p.set_float("outer_eye", *frame.outer_eye_m)
-        count = min(len(frame.inner_clip), MAX_CAMERAS)
-        p.set_int("camera_count", count)
         if count:
             stack = np.stack([np.asarray(m, dtype=np.float32) for m in frame.inner_clip[:count]])
             GL.glUniformMatrix4fv(p.location("inner_clip"), count, GL.GL_TRUE, np.ascontiguousarray(stack))
         p.set_float("soft_edge_ndc", 2.0 * frame.soft_edge_pct / 100.0)
-        p.set_int("chroma_key", int(frame.chroma_key))
-        p.set_float("key_color", *frame.key_color)
-        p.set_int("marker_grid", int(frame.marker_grid))
-        p.set_float("marker_spacing_m", frame.marker_spacing_m)
-        mine = [c for c in cards if c.wall == surface.wall.name][:MAX_CARDS]
-        p.set_int("card_count", len(mine))
+        if frame.chroma_key:
+            p.set_float("key_color", *frame.key_color)
+            p.set_int("marker_grid", int(frame.marker_grid))
+            p.set_float("marker_spacing_m", frame.marker_spacing_m)
         if mine:
             def vecs(attr: str) -> np.ndarray:
                 return np.ascontiguousarray(np.stack([np.asarray(getattr(c, attr), dtype=np.float32) for c in mine]))
@@ -122,5 +137,7 @@ class WallCompositor:
         self.triangle.draw()
 
     def delete(self) -> None:
-        self.program.delete()
+        for program in self._programs.values():
+            program.delete()
+        self._programs.clear()
         self.triangle.delete()

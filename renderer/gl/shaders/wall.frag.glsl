@@ -3,9 +3,20 @@
 // the outer frustum is sampled from a cube map rendered at the outer viewpoint, light cards are laid over it,
 // then every camera's inner frustum (lowest priority first) is composited on top with a soft edge.
 // Output: scene-linear × 2^EV × brightness, encoded with the output transfer function.
-
-#define MAX_CAMERAS 4
-#define MAX_CARDS 8
+//
+// CAMERA_COUNT, CARD_COUNT and CHROMA_KEY are compiled in (wall_pass.py builds one variant per combination):
+// loops with uniform bounds are several times slower on software rasterizers.
+#ifndef CAMERA_COUNT
+#define CAMERA_COUNT 1
+#endif
+#ifndef CARD_COUNT
+#define CARD_COUNT 0
+#endif
+#ifndef CHROMA_KEY
+#define CHROMA_KEY 0
+#endif
+#define CARD_ARRAY (CARD_COUNT > 0 ? CARD_COUNT : 1)
+#define CAMERA_ARRAY (CAMERA_COUNT > 0 ? CAMERA_COUNT : 1)
 
 uniform sampler2D position_map;   // RGB32F, stage metres of each pixel centre (GL rows: bottom = last image row)
 uniform ivec2 viewport_origin;    // window pixel of the wall image's bottom-left corner
@@ -15,24 +26,21 @@ uniform ivec2 size_px;
 uniform samplerCube outer_cube;
 uniform vec3 outer_eye;
 
-uniform int camera_count;
 uniform sampler2DArray inner_tex;  // one layer per camera, scene-linear
-uniform mat4 inner_clip[MAX_CAMERAS];
+uniform mat4 inner_clip[CAMERA_ARRAY];
 uniform float soft_edge_ndc;      // width of the blend band in NDC units (2 = the whole frustum)
 
-uniform bool chroma_key;
 uniform vec3 key_color;
 uniform bool marker_grid;
 uniform float marker_spacing_m;
 
-uniform int card_count;
-uniform vec3 card_center[MAX_CARDS];
-uniform vec3 card_right[MAX_CARDS];
-uniform vec3 card_up[MAX_CARDS];
-uniform vec2 card_half_m[MAX_CARDS];
-uniform int card_shape[MAX_CARDS];   // 0 rectangle, 1 ellipse
-uniform float card_soft[MAX_CARDS];
-uniform vec3 card_color[MAX_CARDS];  // colour × intensity
+uniform vec3 card_center[CARD_ARRAY];
+uniform vec3 card_right[CARD_ARRAY];
+uniform vec3 card_up[CARD_ARRAY];
+uniform vec2 card_half_m[CARD_ARRAY];
+uniform int card_shape[CARD_ARRAY];   // 0 rectangle, 1 ellipse
+uniform float card_soft[CARD_ARRAY];
+uniform vec3 card_color[CARD_ARRAY];  // colour × intensity
 
 uniform float gain;                // 2^EV × brightness; 0 for a disabled wall
 uniform int transfer;              // 0 linear, 1 sRGB
@@ -69,10 +77,13 @@ void main() {
     ivec2 pixel_gl = ivec2(gl_FragCoord.xy) - viewport_origin;
     vec3 p = texelFetch(position_map, pixel_gl, 0).xyz;
     vec3 color = texture(outer_cube, p - outer_eye).rgb;
-    for (int i = 0; i < card_count; ++i) {
+#if CARD_COUNT > 0
+    for (int i = 0; i < CARD_COUNT; ++i) {
         color = mix(color, card_color[i], card_weight(i, p));
     }
-    for (int i = 0; i < camera_count; ++i) {
+#endif
+#if CAMERA_COUNT > 0
+    for (int i = 0; i < CAMERA_COUNT; ++i) {
         vec4 clip = inner_clip[i] * vec4(p, 1.0);
         if (clip.w <= 0.0) continue;
         vec2 ndc = clip.xy / clip.w;
@@ -81,8 +92,13 @@ void main() {
         float alpha = soft_edge_ndc > 0.0
             ? smoothstep(0.0, soft_edge_ndc, margin.x) * smoothstep(0.0, soft_edge_ndc, margin.y)
             : 1.0;
-        vec3 inner = chroma_key ? key_fill(pixel_gl) : texture(inner_tex, vec3(ndc * 0.5 + 0.5, float(i))).rgb;
+#if CHROMA_KEY
+        vec3 inner = key_fill(pixel_gl);
+#else
+        vec3 inner = texture(inner_tex, vec3(ndc * 0.5 + 0.5, float(i))).rgb;
+#endif
         color = mix(color, inner, alpha);
     }
+#endif
     frag_color = vec4(encode(color * gain), 1.0);
 }
