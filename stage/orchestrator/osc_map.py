@@ -1,0 +1,258 @@
+"""The value rules of every live parameter and the OSC address space that maps onto them (docs/osc.md).
+
+Pure functions, no sockets: :func:`coerce` checks one ``{dotted.path: value}`` change against :data:`RULES`
+(used by OSC and by ``stage set``), :func:`route` turns an OSC address + arguments into an action, and
+:func:`to_osc` turns a parameter back into the message a tablet would send, for echoes and ``/stage/state``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from stage.live import LiveState
+
+
+class ChangeError(ValueError):
+    """A change that was refused; ``str()`` is one line naming the parameter and the reason, ``reason`` a short
+    code for counters (``unknown_address``, ``arg_count``, ``arg_type``, ``not_finite``, ``out_of_range``,
+    ``unknown_name``, ``invalid``)."""
+
+    def __init__(self, message: str, reason: str = "invalid"):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one parameter's values are checked: ``kind`` is ``number``, ``bool`` or ``vector`` (``size`` numbers);
+    out of ``lo..hi`` is clamped when ``clamp``, else rejected; ``wrap`` folds angles into −180..180."""
+
+    kind: str
+    lo: float = -math.inf
+    hi: float = math.inf
+    clamp: bool = True
+    size: int = 1
+    wrap: bool = False
+
+
+RULES: dict[str, Rule] = {
+    "exposure_ev": Rule("number", -10.0, 10.0),
+    "white_balance_k": Rule("number", 2000.0, 15000.0),
+    "tint": Rule("number", -1.0, 1.0),
+    "overscan_pct": Rule("number", 0.0, 100.0),
+    "soft_edge_pct": Rule("number", 0.0, 100.0),
+    "chroma_key": Rule("bool"),
+    "walls.*.brightness": Rule("number", 0.0, 4.0),
+    "walls.*.enabled": Rule("bool"),
+    "offset_m": Rule("vector", -100.0, 100.0, size=3),
+    "yaw_deg": Rule("number", wrap=True),
+    "scale": Rule("number", 0.01, 100.0),
+    "time_of_day_h": Rule("number", 0.0, 24.0),
+    "light_cards.*.enabled": Rule("bool"),
+    "light_cards.*.intensity": Rule("number", 0.0, 100.0),
+    "light_cards.*.color": Rule("vector", 0.0, 1.0, size=3),
+    "light_cards.*.center_uv": Rule("vector", 0.0, 1.0, size=2),
+    "light_cards.*.azimuth_deg": Rule("number", wrap=True),
+    "light_cards.*.elevation_deg": Rule("number", -90.0, 90.0),
+    "light_cards.*.softness": Rule("number", 0.0, 1.0),
+    "light_cards.*.size_m": Rule("vector", 0.01, 100.0, size=2),
+    "tracking_freeze": Rule("bool"),
+    "camera_delay_ms.*": Rule("number", 0.0, 1000.0),
+}
+"""Every settable parameter (``*`` = a wall, card or camera name). ``scene`` is set through ``set_scene``."""
+
+_COLLECTIONS = {"walls": "wall", "light_cards": "light card", "camera_delay_ms": "camera"}
+
+
+def rule_key(path: str) -> tuple[str, str | None]:
+    """``walls.main.brightness`` → ``("walls.*.brightness", "main")``; unknown paths raise :class:`ChangeError`."""
+    parts = path.split(".")
+    if parts[0] in ("walls", "light_cards") and len(parts) == 3:
+        key, name = f"{parts[0]}.*.{parts[2]}", parts[1]
+    elif parts[0] == "camera_delay_ms" and len(parts) == 2:
+        key, name = "camera_delay_ms.*", parts[1]
+    else:
+        key, name = path, None
+    if key not in RULES:
+        raise ChangeError(f"{path}: not a live parameter", "unknown_address")
+    return key, name
+
+
+def _number(path: str, value: Any, rule: Rule) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ChangeError(f"{path}: expected a number, got {type(value).__name__}", "arg_type")
+    out = float(value)
+    if not math.isfinite(out):
+        raise ChangeError(f"{path}: must be a finite number (got {out})", "not_finite")
+    if rule.wrap:
+        return (out + 180.0) % 360.0 - 180.0
+    if out < rule.lo or out > rule.hi:
+        if not rule.clamp:
+            raise ChangeError(f"{path}: {out:g} outside {rule.lo:g}..{rule.hi:g}", "out_of_range")
+        out = min(max(out, rule.lo), rule.hi)
+    return out
+
+
+def _bool(path: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if isinstance(value, int | float):
+        if value in (0, 1):
+            return bool(value)
+        raise ChangeError(f"{path}: expected 0 or 1, got {value!r}", "out_of_range")
+    raise ChangeError(f"{path}: expected a boolean (0/1, true/false), got {type(value).__name__}", "arg_type")
+
+
+def coerce(path: str, value: Any, state: LiveState, cameras: list[str]) -> Any:
+    """The checked (and clamped, where the rule says so) value for ``path``; raises :class:`ChangeError`."""
+    key, name = rule_key(path)
+    if name is not None:
+        coll = path.split(".")[0]
+        known = cameras if coll == "camera_delay_ms" else list(getattr(state, coll))
+        if name not in known:
+            raise ChangeError(f"{path}: unknown {_COLLECTIONS[coll]} {name!r} (known: {', '.join(known) or 'none'})",
+                              "unknown_name")
+    rule = RULES[key]
+    if rule.kind == "bool":
+        return _bool(path, value)
+    if rule.kind == "number":
+        return _number(path, value, rule)
+    if not isinstance(value, list | tuple) or len(value) != rule.size:
+        raise ChangeError(f"{path}: expected {rule.size} numbers", "arg_count")
+    return [_number(path, v, rule) for v in value]
+
+
+# ---- OSC address space --------------------------------------------------------------------------------------
+
+SIMPLE = {
+    "/stage/exposure": "exposure_ev",
+    "/stage/whitebalance": "white_balance_k",
+    "/stage/tint": "tint",
+    "/stage/frustum/overscan": "overscan_pct",
+    "/stage/frustum/softedge": "soft_edge_pct",
+    "/stage/frustum/chromakey": "chroma_key",
+    "/stage/background/offset": "offset_m",
+    "/stage/background/yaw": "yaw_deg",
+    "/stage/background/scale": "scale",
+    "/stage/timeofday": "time_of_day_h",
+    "/stage/tracking/freeze": "tracking_freeze",
+}
+WALL = {"brightness": "brightness", "enable": "enabled"}
+CARD = {"enable": "enabled", "intensity": "intensity", "color": "color", "softness": "softness", "size": "size_m"}
+TRIGGERS = {"/stage/scene/next": "scene_next", "/stage/undo": "undo", "/stage/state": "state", "/stage/hello": "hello"}
+STRING_COMMANDS = {
+    "/stage/scene": "scene",
+    "/stage/preset/save": "preset_save",
+    "/stage/preset/recall": "preset_recall",
+}
+_OSC_OF_PATH = {v: k for k, v in SIMPLE.items()}
+
+
+@dataclass(frozen=True)
+class Route:
+    """What one OSC message asks for: ``action`` is ``set`` (with ``changes``), a trigger (``scene_next``,
+    ``undo``, ``state``, ``hello``), a string command (``scene``, ``preset_save``, ``preset_recall`` with
+    ``text``) or ``none`` (a trigger's release, argument 0)."""
+
+    action: str
+    changes: dict[str, Any] | None = None
+    text: str = ""
+
+
+def _unpack(address: str, path: str, args: list[Any], state: LiveState) -> dict[str, Any]:
+    """Arguments → ``{path: value}`` by the rule's arity (type checks come later, in :func:`coerce`)."""
+    key, _ = rule_key(path)
+    size = RULES[key].size
+    if len(args) != size:
+        raise ChangeError(f"{address}: expected {size} argument{'s' * (size > 1)}, got {len(args)}", "arg_count")
+    return {path: args[0] if size == 1 else list(args)}
+
+
+def route(address: str, args: list[Any], state: LiveState) -> Route:
+    """Map one OSC message to a :class:`Route`; raises :class:`ChangeError` for unknown addresses and wrong
+    argument counts or types."""
+    if address in SIMPLE:
+        return Route("set", _unpack(address, SIMPLE[address], args, state))
+    if address in TRIGGERS:
+        if not args:
+            return Route(TRIGGERS[address])
+        if len(args) == 1 and isinstance(args[0], int | float) and not isinstance(args[0], bool):
+            return Route(TRIGGERS[address] if args[0] != 0 else "none")
+        raise ChangeError(f"{address}: takes no argument (or one number: non-zero triggers)", "arg_count")
+    if address in STRING_COMMANDS:
+        if len(args) != 1:
+            raise ChangeError(f"{address}: expected 1 argument, got {len(args)}", "arg_count")
+        if not isinstance(args[0], str):
+            raise ChangeError(f"{address}: expected a string, got {type(args[0]).__name__}", "arg_type")
+        return Route(STRING_COMMANDS[address], text=args[0])
+    parts = address.split("/")
+    if len(parts) == 5 and parts[:2] == ["", "stage"] and parts[3]:
+        kind, name, leaf = parts[2], parts[3], parts[4]
+        if kind == "wall" and leaf in WALL:
+            return Route("set", _unpack(address, f"walls.{name}.{WALL[leaf]}", args, state))
+        if kind == "camera" and leaf == "delay":
+            return Route("set", _unpack(address, f"camera_delay_ms.{name}", args, state))
+        if kind == "lightcard" and leaf in CARD:
+            return Route("set", _unpack(address, f"light_cards.{name}.{CARD[leaf]}", args, state))
+        if kind == "lightcard" and leaf == "position":
+            return Route("set", _position(address, name, args, state))
+    raise ChangeError(f"{address}: unknown address", "unknown_address")
+
+
+def _position(address: str, name: str, args: list[Any], state: LiveState) -> dict[str, Any]:
+    """``position ff``: ``center_uv`` for a card on a wall, ``azimuth_deg, elevation_deg`` for one by direction."""
+    if len(args) != 2:
+        raise ChangeError(f"{address}: expected 2 arguments, got {len(args)}", "arg_count")
+    card = state.light_cards.get(name)
+    if card is None:
+        known = ", ".join(state.light_cards) or "none"
+        raise ChangeError(f"{address}: unknown light card {name!r} (known: {known})", "unknown_name")
+    if card.center_uv is not None:
+        return {f"light_cards.{name}.center_uv": list(args)}
+    return {f"light_cards.{name}.azimuth_deg": args[0], f"light_cards.{name}.elevation_deg": args[1]}
+
+
+def to_osc(path: str, state: LiveState, scene_name: str | None) -> tuple[str, list[Any]] | None:
+    """The message a tablet would send for ``path`` at its current value in ``state`` (None: no OSC address)."""
+    if path == "scene":
+        return ("/stage/scene", [scene_name or ""])
+    parts = path.split(".")
+    if path in _OSC_OF_PATH:
+        value = getattr(state, path)
+        if isinstance(value, bool):
+            return (_OSC_OF_PATH[path], [int(value)])
+        return (_OSC_OF_PATH[path], list(value) if isinstance(value, tuple) else [value])
+    if parts[0] == "walls" and len(parts) == 3 and parts[1] in state.walls:
+        wall = state.walls[parts[1]]
+        if parts[2] == "brightness":
+            return (f"/stage/wall/{parts[1]}/brightness", [wall.brightness])
+        if parts[2] == "enabled":
+            return (f"/stage/wall/{parts[1]}/enable", [int(wall.enabled)])
+    if parts[0] == "camera_delay_ms" and len(parts) == 2 and parts[1] in state.camera_delay_ms:
+        return (f"/stage/camera/{parts[1]}/delay", [state.camera_delay_ms[parts[1]]])
+    if parts[0] == "light_cards" and len(parts) == 3 and parts[1] in state.light_cards:
+        card, leaf, base = state.light_cards[parts[1]], parts[2], f"/stage/lightcard/{parts[1]}"
+        if leaf in ("center_uv", "azimuth_deg", "elevation_deg"):
+            pos = card.center_uv if card.center_uv is not None else (card.azimuth_deg, card.elevation_deg)
+            return (f"{base}/position", list(pos))
+        osc_leaf = {v: k for k, v in CARD.items()}.get(leaf)
+        if osc_leaf is not None:
+            value = getattr(card, leaf)
+            if isinstance(value, bool):
+                return (f"{base}/{osc_leaf}", [int(value)])
+            return (f"{base}/{osc_leaf}", list(value) if isinstance(value, tuple) else [value])
+    return None
+
+
+def messages_for(paths: list[str], state: LiveState, scene_name: str | None) -> list[tuple[str, list[Any]]]:
+    """Echo messages for changed ``paths``, one per address (a card's position is one message)."""
+    out: dict[str, list[Any]] = {}
+    for path in paths:
+        msg = to_osc(path, state, scene_name)
+        if msg is not None:
+            out[msg[0]] = msg[1]
+    return list(out.items())

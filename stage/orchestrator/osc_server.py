@@ -1,0 +1,258 @@
+"""Director control over OSC/UDP: a non-blocking endpoint the orchestrator's poll loop drives (docs/osc.md).
+
+The server owns its socket so that it can drop senders outside the allow-list *before* parsing, refuse oversized
+datagrams, and count everything. python-osc parses messages and bundles and builds replies. Every refused message
+is answered with ``/stage/error s`` to its sender; every applied change, from any source, is echoed to the
+remembered tablets (a store listener). Handling a datagram does no disk or network I/O beyond those replies, so a
+fader dragged at full speed is absorbed; the store coalesces the renderer updates.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from pythonosc.osc_message import OscMessage
+from pythonosc.osc_message_builder import OscMessageBuilder
+from pythonosc.osc_packet import OscPacket
+from pythonosc.parsing import osc_types
+
+from stage.orchestrator.osc_map import ChangeError, messages_for, route
+from stage.orchestrator.store import StateStore
+
+log = logging.getLogger(__name__)
+
+TABLET_IDLE_S = 600.0
+"""A tablet that sent nothing for this long gets no more echoes."""
+MAX_TABLETS = 32
+MAX_DRAIN = 4096
+"""Datagrams handled per :meth:`OscServer.handle_readable` call, so one flood can't starve the poll loop."""
+REASONS = ("unknown_address", "arg_count", "arg_type", "not_finite", "out_of_range", "unknown_name", "invalid")
+
+Address = tuple[Any, ...]
+
+
+_TAG_BYTES = {"i": 4, "f": 4, "r": 4, "m": 4, "h": 8, "d": 8, "t": 8, "T": 0, "F": 0, "N": 0, "[": 0, "]": 0}
+
+
+def exact_length(dgram: bytes) -> bool:
+    """Whether a message's arguments fill it exactly (python-osc pads a truncated float and skips unknown type
+    tags; a strict server refuses both)."""
+    _, index = osc_types.get_string(dgram, 0)
+    if index == len(dgram):
+        return True
+    tags, index = osc_types.get_string(dgram, index)
+    for tag in tags[1:]:
+        if tag in _TAG_BYTES:
+            index += _TAG_BYTES[tag]
+        elif tag == "s":
+            _, index = osc_types.get_string(dgram, index)
+        elif tag == "b":
+            _, index = osc_types.get_blob(dgram, index)
+        else:
+            return False
+    return index == len(dgram)
+
+
+def well_formed(dgram: bytes, depth: int = 0) -> bool:
+    """Strict OSC 1.0 framing: a message whose arguments fill it exactly, or a bundle whose element sizes are
+    positive multiples of 4 that add up to the bundle (nested at most 8 deep)."""
+    if len(dgram) % 4 or depth > 8:
+        return False
+    if not dgram.startswith(b"#bundle\x00"):
+        return dgram.startswith(b"/") and exact_length(dgram)
+    index = 16
+    if len(dgram) < index:
+        return False
+    while index < len(dgram):
+        size, index = osc_types.get_int(dgram, index)
+        if size <= 0 or size % 4 or index + size > len(dgram):
+            return False
+        if not well_formed(dgram[index : index + size], depth + 1):
+            return False
+        index += size
+    return True
+
+
+def build(address: str, args: list[Any]) -> bytes:
+    """One OSC message: floats as ``f``, ints and bools as ``i``, strings as ``s``."""
+    builder = OscMessageBuilder(address=address)
+    for arg in args:
+        if isinstance(arg, bool):
+            builder.add_arg(int(arg), OscMessageBuilder.ARG_TYPE_INT)
+        elif isinstance(arg, int):
+            builder.add_arg(arg, OscMessageBuilder.ARG_TYPE_INT)
+        elif isinstance(arg, float):
+            builder.add_arg(arg, OscMessageBuilder.ARG_TYPE_FLOAT)
+        else:
+            builder.add_arg(str(arg), OscMessageBuilder.ARG_TYPE_STRING)
+    return builder.build().dgram
+
+
+class OscServer:
+    """UDP OSC endpoint over a :class:`StateStore`; ``counters`` says what it received, applied and refused."""
+
+    def __init__(self, store: StateStore, bind: str, port: int, allowed: list[str], max_datagram: int = 8192):
+        self.store = store
+        self.max_datagram = max_datagram
+        try:
+            self.allowed = [ipaddress.ip_network(c, strict=False) for c in allowed]
+        except ValueError as exc:
+            raise ValueError(f"control.allowed_clients: {exc}") from None
+        family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+        self._sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            self._sock.setblocking(False)
+            self._sock.bind((bind, port))
+        except OSError:
+            self._sock.close()
+            raise
+        self.port: int = self._sock.getsockname()[1]
+        self.counters: dict[str, int] = {
+            "received": 0, "applied": 0, "ignored_not_allowed": 0, "oversized": 0, "malformed": 0,
+            "replies_dropped": 0, **{f"rejected_{r}": 0 for r in REASONS},
+        }
+        self._tablets: OrderedDict[Address, float] = OrderedDict()
+        self._allowed_cache: dict[str, bool] = {}
+        self._now = 0.0
+        store.add_listener(self._echo)
+        log.info("OSC control on %s:%d (allowed: %s)", bind, self.port, ", ".join(allowed) or "nobody")
+
+    def fileno(self) -> int:
+        return self._sock.fileno()
+
+    def close(self) -> None:
+        self._sock.close()
+
+    @property
+    def tablets(self) -> list[Address]:
+        """Addresses that currently receive echoes."""
+        return list(self._tablets)
+
+    # ---- receiving ----------------------------------------------------------------------------------------
+
+    def handle_readable(self, now: float) -> int:
+        """Drain waiting datagrams (up to :data:`MAX_DRAIN`); returns how many were handled. ``now`` is the poll
+        loop's clock (``time.monotonic()``), used to expire idle tablets."""
+        self._now = now
+        handled = 0
+        while handled < MAX_DRAIN:
+            try:
+                data, addr = self._sock.recvfrom(self.max_datagram + 1)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as exc:  # e.g. ICMP port unreachable reported for an earlier reply
+                log.debug("recvfrom: %s", exc)
+                continue
+            handled += 1
+            self.handle_datagram(data, addr, now)
+        return handled
+
+    def is_allowed(self, host: str) -> bool:
+        """Whether ``host`` is inside one of the allowed subnets (IPv4-mapped IPv6 counts as IPv4)."""
+        cached = self._allowed_cache.get(host)
+        if cached is None:
+            try:
+                ip = ipaddress.ip_address(host.split("%")[0])
+            except ValueError:
+                cached = False
+            else:
+                if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+                    ip = ip.ipv4_mapped
+                cached = any(ip in net for net in self.allowed)
+            if len(self._allowed_cache) > 1024:
+                self._allowed_cache.clear()
+            self._allowed_cache[host] = cached
+        return cached
+
+    def handle_datagram(self, data: bytes, addr: Address, now: float) -> None:
+        """Check, parse and apply one datagram from ``addr``."""
+        self.counters["received"] += 1
+        if not self.is_allowed(addr[0]):
+            self.counters["ignored_not_allowed"] += 1
+            return
+        if len(data) > self.max_datagram:
+            self.counters["oversized"] += 1
+            self._send(addr, "/stage/error", [f"datagram larger than {self.max_datagram} bytes"])
+            return
+        try:
+            if not well_formed(data):
+                raise ValueError("lengths do not match the contents")
+            messages = [timed.message for timed in OscPacket(data).messages]
+        except Exception as exc:  # python-osc raises more than ParseError on hostile bytes
+            self.counters["malformed"] += 1
+            self._send(addr, "/stage/error", [f"malformed OSC datagram ({type(exc).__name__})"])
+            return
+        self._remember(addr, now)
+        for message in messages:
+            self._handle_message(message, addr)
+
+    def _handle_message(self, message: OscMessage, addr: Address) -> None:
+        address = message.address
+        try:
+            r = route(address, list(message.params), self.store.state)
+            if r.action == "set":
+                self.store.set_many(r.changes or {}, source="osc")
+            elif r.action == "scene":
+                self.store.set_scene(r.text, source="osc")
+            elif r.action == "scene_next":
+                self.store.next_scene(source="osc")
+            elif r.action == "undo":
+                self.store.undo()
+            elif r.action == "preset_save":
+                self.store.save_preset(r.text)
+                self._send(addr, "/stage/preset/saved", [r.text])
+            elif r.action == "preset_recall":
+                self.store.recall_preset(r.text)
+            elif r.action == "state":
+                self.send_state(addr)
+        except ChangeError as exc:
+            key = f"rejected_{exc.reason}"
+            self.counters[key] = self.counters.get(key, 0) + 1
+            text = str(exc) if str(exc).startswith(address) else f"{address}: {exc}"
+            self._send(addr, "/stage/error", [text[:500]])
+            return
+        self.counters["applied"] += 1
+
+    def _remember(self, addr: Address, now: float) -> None:
+        self._tablets[addr] = now
+        self._tablets.move_to_end(addr)
+        while len(self._tablets) > MAX_TABLETS:
+            self._tablets.popitem(last=False)
+
+    # ---- sending ------------------------------------------------------------------------------------------
+
+    def send_state(self, addr: Address) -> None:
+        """The whole state as the messages a tablet would send, then ``/stage/scenes`` and
+        ``/stage/state/done``."""
+        store = self.store
+        for address, args in messages_for(list(store.parameters()), store.state, store.scene_name):
+            self._send(addr, address, args)
+        self._send(addr, "/stage/scenes", [Path(p).stem for p in store.scenes])
+        self._send(addr, "/stage/state/done", [store.rev])
+
+    def _echo(self, changes: dict[str, Any], source: str) -> None:
+        """Store listener: every applied change goes to every tablet heard from in the last 10 minutes."""
+        expired = [a for a, seen in self._tablets.items() if self._now - seen > TABLET_IDLE_S]
+        for addr in expired:
+            del self._tablets[addr]
+        if not self._tablets:
+            return
+        msgs = [build(a, args) for a, args in messages_for(list(changes), self.store.state, self.store.scene_name)]
+        for addr in list(self._tablets):
+            for dgram in msgs:
+                self._sendto(dgram, addr)
+
+    def _send(self, addr: Address, address: str, args: list[Any]) -> None:
+        self._sendto(build(address, args), addr)
+
+    def _sendto(self, dgram: bytes, addr: Address) -> None:
+        try:
+            self._sock.sendto(dgram, addr)
+        except OSError as exc:  # full buffer or unreachable tablet: drop, never block the poll loop
+            self.counters["replies_dropped"] += 1
+            log.debug("reply to %s dropped: %s", addr, exc)

@@ -1,0 +1,239 @@
+"""The OSC endpoint over real loopback UDP: every address, bad input, allow-list, echoes, full state, bursts."""
+
+from __future__ import annotations
+
+import logging
+import struct
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+from pythonosc.osc_message_builder import OscMessageBuilder
+from pythonosc.udp_client import SimpleUDPClient
+
+from stage.orchestrator.osc_server import OscServer
+from stage.orchestrator.store import StateStore
+from tests.orchestrator import SCENES, WALLS, Tablet, encode, make_store, pump
+
+log = logging.getLogger(__name__)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> StateStore:
+    return make_store(tmp_path / "presets")
+
+
+@pytest.fixture
+def server(store: StateStore) -> Iterator[OscServer]:
+    srv = OscServer(store, "127.0.0.1", 0, ["127.0.0.0/8", "::1/128"])
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def tablet(server: OscServer) -> Iterator[Tablet]:
+    t = Tablet(server)
+    yield t
+    t.close()
+
+
+# (address, args as sent, parameter path, value held afterwards); each is sent once with floats, once with ints
+NUMERIC = [
+    ("/stage/exposure", [2], "exposure_ev", 2.0),
+    ("/stage/whitebalance", [5600], "white_balance_k", 5600.0),
+    ("/stage/tint", [1], "tint", 1.0),
+    ("/stage/frustum/overscan", [20], "overscan_pct", 20.0),
+    ("/stage/frustum/softedge", [12], "soft_edge_pct", 12.0),
+    ("/stage/frustum/chromakey", [1], "chroma_key", True),
+    *[(f"/stage/wall/{w}/brightness", [2], f"walls.{w}.brightness", 2.0) for w in WALLS],
+    *[(f"/stage/wall/{w}/enable", [0], f"walls.{w}.enabled", False) for w in WALLS],
+    ("/stage/background/offset", [1, -2, 3], "offset_m", [1.0, -2.0, 3.0]),
+    ("/stage/background/yaw", [45], "yaw_deg", 45.0),
+    ("/stage/background/scale", [2], "scale", 2.0),
+    ("/stage/timeofday", [18], "time_of_day_h", 18.0),
+    ("/stage/tracking/freeze", [1], "tracking_freeze", True),
+    ("/stage/lightcard/key/enable", [0], "light_cards.key.enabled", False),
+    ("/stage/lightcard/key/intensity", [3], "light_cards.key.intensity", 3.0),
+    ("/stage/lightcard/key/color", [1, 0, 1], "light_cards.key.color", [1.0, 0.0, 1.0]),
+    ("/stage/lightcard/key/position", [1, 0], "light_cards.key.center_uv", [1.0, 0.0]),
+    ("/stage/lightcard/key/softness", [1], "light_cards.key.softness", 1.0),
+    ("/stage/lightcard/key/size", [2, 1], "light_cards.key.size_m", [2.0, 1.0]),
+    ("/stage/lightcard/rim/position", [90, 10], "light_cards.rim.azimuth_deg", 90.0),
+    ("/stage/camera/cam1/delay", [40], "camera_delay_ms.cam1", 40.0),
+]
+
+
+@pytest.mark.parametrize("as_float", [True, False], ids=["float", "int"])
+@pytest.mark.parametrize(("address", "args", "path", "held"), NUMERIC, ids=[c[0] for c in NUMERIC])
+def test_every_numeric_address_takes_floats_and_ints(server: OscServer, tablet: Tablet, store: StateStore,
+                                                     address: str, args: list[int], path: str, held: Any,
+                                                     as_float: bool) -> None:
+    sent = [float(a) for a in args] if as_float else list(args)
+    replies = tablet.send(address, *sent)
+    assert tablet.errors(replies) == []
+    assert store.parameters()[path] == held
+    assert server.counters["applied"] == 1
+    echoed = dict(replies)[address]  # the sender is a tablet too: its faders get the truth back
+    assert [float(v) for v in echoed] == [float(a) for a in args]
+
+
+def test_commands(server: OscServer, tablet: Tablet, store: StateStore) -> None:
+    assert tablet.errors(tablet.send("/stage/scene", "desert")) == []
+    assert store.scene_name == "desert"
+    replies = tablet.send("/stage/scene/next")
+    assert ("/stage/scene", ["demo"]) in replies
+    tablet.send("/stage/scene/next", 0.0)  # a push button's release: nothing
+    assert store.scene_name == "demo"
+    tablet.send("/stage/scene/next", 1)
+    assert store.scene_name == "night"
+    tablet.send("/stage/exposure", 3.0)
+    assert ("/stage/preset/saved", ["p1"]) in tablet.send("/stage/preset/save", "p1")
+    tablet.send("/stage/exposure", -3.0)
+    tablet.send("/stage/preset/recall", "p1")
+    assert store.state.exposure_ev == 3.0
+    tablet.send("/stage/undo")
+    assert store.state.exposure_ev == -3.0
+    tablet.send("/stage/undo", 1.0)
+    assert store.state.exposure_ev == 3.0
+    assert server.counters["rejected_invalid"] == 0
+
+
+BAD = [
+    ("unknown_address", encode("/stage/nope", [1.0]), "/stage/nope: unknown address"),
+    ("unknown_address", encode("/stage/wall/main/colour", [1.0]), "unknown address"),
+    ("unknown_name", encode("/stage/wall/nope/brightness", [1.0]), "unknown wall 'nope'"),
+    ("unknown_name", encode("/stage/lightcard/nope/position", [0.5, 0.5]), "unknown light card 'nope'"),
+    ("unknown_name", encode("/stage/scene", ["moon"]), "known: demo, night, desert"),
+    ("unknown_name", encode("/stage/preset/recall", ["none"]), "unknown preset 'none'"),
+    ("arg_count", encode("/stage/exposure", []), "expected 1 argument, got 0"),
+    ("arg_count", encode("/stage/exposure", [1.0, 2.0]), "expected 1 argument, got 2"),
+    ("arg_count", encode("/stage/background/offset", [1.0, 2.0]), "expected 3 arguments"),
+    ("arg_count", encode("/stage/undo", [1, 2]), "takes no argument"),
+    ("arg_type", encode("/stage/exposure", ["bright"]), "expected a number, got str"),
+    ("arg_type", encode("/stage/exposure", [True]), "expected a number, got bool"),
+    ("arg_type", encode("/stage/exposure", [b"\x00"]), "expected a number"),
+    ("arg_type", encode("/stage/scene", [3]), "expected a string"),
+    ("arg_type", encode("/stage/frustum/chromakey", ["on"]), "expected a boolean"),
+    ("not_finite", encode("/stage/exposure", [float("nan")]), "finite"),
+    ("not_finite", encode("/stage/background/offset", [1.0, float("inf"), 0.0]), "finite"),
+    ("out_of_range", encode("/stage/tracking/freeze", [2]), "expected 0 or 1"),
+    ("invalid", encode("/stage/preset/save", ["../x"]), "preset name"),
+    ("invalid", encode("/stage/undo", []), "nothing to undo"),
+]
+
+
+@pytest.mark.parametrize(("reason", "dgram", "words"), BAD, ids=[f"{b[0]}-{i}" for i, b in enumerate(BAD)])
+def test_bad_input_answered_counted_state_unchanged(server: OscServer, tablet: Tablet, store: StateStore,
+                                                    reason: str, dgram: bytes, words: str) -> None:
+    before = store.parameters()
+    errors = tablet.errors(tablet.send_raw(dgram))
+    assert len(errors) == 1 and words in errors[0], errors
+    assert server.counters[f"rejected_{reason}"] == 1 and server.counters["applied"] == 0
+    assert store.parameters() == before and store.take_delta() is None
+
+
+@pytest.mark.parametrize(
+    ("counter", "dgram", "words"),
+    [
+        ("malformed", b"\x00\x01garbage", "malformed"),
+        ("malformed", b"/stage/exposure\x00,f\x00\x00\x00", "malformed"),  # truncated float
+        ("malformed", b"#bundle\x00" + b"\x00" * 8 + struct.pack(">i", 400) + b"/x\x00\x00", "malformed"),
+        ("oversized", encode("/stage/scene", ["x" * 9000]), "larger than 8192"),
+    ],
+)
+def test_malformed_and_oversized(server: OscServer, tablet: Tablet, store: StateStore, counter: str,
+                                 dgram: bytes, words: str) -> None:
+    before = store.parameters()
+    errors = tablet.errors(tablet.send_raw(dgram))
+    assert len(errors) == 1 and words in errors[0]
+    assert server.counters[counter] == 1 and store.parameters() == before
+
+
+def test_clamped_values_echo_the_clamped_value(tablet: Tablet, store: StateStore) -> None:
+    replies = tablet.send("/stage/exposure", 42.0)
+    assert tablet.errors(replies) == [] and dict(replies)["/stage/exposure"] == [10.0]
+
+
+def test_bundle_applies_every_message(tablet: Tablet, store: StateStore) -> None:
+    bundle = OscBundleBuilder(IMMEDIATELY)
+    for address, value in [("/stage/exposure", 1.0), ("/stage/timeofday", 6.0)]:
+        msg = OscMessageBuilder(address)
+        msg.add_arg(value)
+        bundle.add_content(msg.build())
+    tablet.send_raw(bundle.build().dgram)
+    assert (store.state.exposure_ev, store.state.time_of_day_h) == (1.0, 6.0)
+
+
+def test_sender_outside_allow_list_is_ignored(store: StateStore) -> None:
+    server = OscServer(store, "127.0.0.1", 0, ["10.0.0.0/8"])
+    tablet = Tablet(server)
+    try:
+        before = store.parameters()
+        assert tablet.send("/stage/exposure", 5.0) == []
+        assert tablet.send("/stage/state") == []
+        assert server.counters["ignored_not_allowed"] == 2 and server.counters["applied"] == 0
+        assert store.parameters() == before and server.tablets == []
+        store.set("exposure_ev", 1.0)  # and it gets no echoes either
+        assert tablet.replies() == []
+    finally:
+        tablet.close()
+        server.close()
+
+
+def test_echo_reaches_every_tablet_from_any_source(server: OscServer, store: StateStore) -> None:
+    first, second = Tablet(server), Tablet(server)
+    try:
+        assert second.send("/stage/hello") == []
+        first.send("/stage/wall/main/brightness", 0.5)
+        assert ("/stage/wall/main/brightness", [0.5]) in second.replies()
+        store.set("walls.ceiling.enabled", False, source="cli")
+        assert second.replies() == [("/stage/wall/ceiling/enable", [0])]
+        assert first.replies() == [("/stage/wall/ceiling/enable", [0])]
+        store.save_preset("p")
+        store.set_many({"exposure_ev": 2.0, "chroma_key": True})
+        first.replies(), second.replies()
+        store.recall_preset("p")
+        assert sorted(second.replies()) == [("/stage/exposure", [0.0]), ("/stage/frustum/chromakey", [0])]
+    finally:
+        first.close()
+        second.close()
+
+
+def test_state_request_returns_every_parameter(server: OscServer, tablet: Tablet, store: StateStore) -> None:
+    store.set("camera_delay_ms.cam1", 25)
+    replies = tablet.send("/stage/state")
+    assert replies[-1] == ("/stage/state/done", [store.rev])
+    assert ("/stage/scenes", [Path(s).stem for s in SCENES]) in replies
+    got = dict(replies)
+    expected = {address for address, *_ in NUMERIC} | {"/stage/scene"}
+    assert expected <= set(got)
+    assert got["/stage/scene"] == ["demo"] and got["/stage/lightcard/key/position"] == [0.5, pytest.approx(0.4)]
+    assert got["/stage/lightcard/rim/position"] == [120.0, 20.0]
+    for address, args in replies:  # every reply is something a tablet may send back unchanged
+        if address.startswith("/stage/") and address not in ("/stage/scenes", "/stage/state/done"):
+            assert tablet.errors(tablet.send(address, *args)) == [], address
+
+
+def test_burst_of_fader_messages_is_absorbed(server: OscServer, store: StateStore) -> None:
+    client = SimpleUDPClient("127.0.0.1", server.port)
+    n, chunk = 2000, 100
+    store.take_delta()
+    start = time.perf_counter()
+    for i in range(n):
+        client.send_message("/stage/wall/main/brightness", (i + 1) / n * 2.0)
+        if (i + 1) % chunk == 0:  # keep the kernel buffer from overflowing: the test is one thread
+            pump(server, chunk)
+    elapsed = time.perf_counter() - start
+    rate = n / elapsed
+    log.info("burst: %d messages in %.3f s = %.0f msg/s", n, elapsed, rate)
+    print(f"\nburst: {n} fader messages handled in {elapsed:.3f} s = {rate:.0f} msg/s")
+    assert server.counters["received"] == n and server.counters["applied"] == n
+    assert store.state.walls["main"].brightness == 2.0
+    rev, base, changes = store.take_delta()
+    assert (rev - base, changes) == (n, {"walls.main.brightness": 2.0})
+    assert store.take_delta() is None
+    assert rate > 1000
+    client._sock.close()
