@@ -92,7 +92,8 @@ class Endpoints(StrictModel):
     state: str = "tcp://127.0.0.1:5557"
     """Orchestrator PUB of live parameters to the render nodes."""
     render_stats: str = "tcp://127.0.0.1:5558"
-    """Render nodes PUSH per-frame stats to the orchestrator here."""
+    """Render statistics: the orchestrator binds a SUB socket here and every render node connects its PUB to it
+    (topic ``render/<node>``, once a second)."""
 
 
 class NodeOutput(StrictModel):

@@ -76,14 +76,13 @@ vec3 encode(vec3 linear) {
 void main() {
     ivec2 pixel_gl = ivec2(gl_FragCoord.xy) - viewport_origin;
     vec3 p = texelFetch(position_map, pixel_gl, 0).xyz;
-    vec3 color = texture(outer_cube, p - outer_eye).rgb;
-#if CARD_COUNT > 0
-    for (int i = 0; i < CARD_COUNT; ++i) {
-        color = mix(color, card_color[i], card_weight(i, p));
-    }
-#endif
+    // Composite top-down: the highest-priority camera (last) first, keeping the transmittance of what is above, so
+    // the outer frustum and light cards are only sampled where an inner frustum doesn't fully cover the pixel.
+    // Equivalent to mixing outer → cards → inner[0] → ... → inner[N-1] bottom-up.
+    vec3 color = vec3(0.0);
+    float transmittance = 1.0;
 #if CAMERA_COUNT > 0
-    for (int i = 0; i < CAMERA_COUNT; ++i) {
+    for (int i = CAMERA_COUNT - 1; i >= 0; --i) {
         vec4 clip = inner_clip[i] * vec4(p, 1.0);
         if (clip.w <= 0.0) continue;
         vec2 ndc = clip.xy / clip.w;
@@ -97,8 +96,19 @@ void main() {
 #else
         vec3 inner = texture(inner_tex, vec3(ndc * 0.5 + 0.5, float(i))).rgb;
 #endif
-        color = mix(color, inner, alpha);
+        color += transmittance * alpha * inner;
+        transmittance *= 1.0 - alpha;
+        if (transmittance <= 0.0) break;
     }
 #endif
+    if (transmittance > 0.0) {
+        vec3 base = texture(outer_cube, p - outer_eye).rgb;
+#if CARD_COUNT > 0
+        for (int i = 0; i < CARD_COUNT; ++i) {
+            base = mix(base, card_color[i], card_weight(i, p));
+        }
+#endif
+        color += transmittance * base;
+    }
     frag_color = vec4(encode(color * gain), 1.0);
 }
