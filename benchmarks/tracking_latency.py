@@ -186,16 +186,17 @@ def run_relay(cameras: int, rate_hz: float, seconds: float) -> dict:
     ctx.term()
     t0 = min(m["t_sample"] for m in messages) + WARMUP_S
     steady = [m for m in messages if m["t_sample"] >= t0]
-    return {"sent": sent, "received": len(messages), "end_to_end": _percentiles([m["t"] - m["t_sample"] for m in steady])}
+    e2e = _percentiles([m["t"] - m["t_sample"] for m in steady])
+    return {"sent": sent, "received": len(messages), "end_to_end": e2e}
 
 
 def decode_cost() -> dict:
     from stage.config.cameras import Camera
     from stage.config.sources import Calibration
+    from stage.wire.pose import encode_pose_dict
     from tracking.opentrackio.decode import StaticCache, decode_payload, sample_from_message
     from tracking.opentrackio.header import parse_datagram
     from tracking.pipeline import CameraPipeline
-    from stage.wire.pose import encode_pose_dict
 
     cam = Camera(id="c", source="s", sensor_mm=(36.0, 24.0), lens={"kind": "fixed", "focal_length_mm": 35.0})
     out = {}
@@ -204,11 +205,11 @@ def decode_cost() -> dict:
         cache = StaticCache()
         pipe = CameraPipeline(cam, "s", Calibration())
 
-        def decode() -> None:
+        def decode(data: bytes = data, cache: StaticCache = cache) -> None:
             dg = parse_datagram(data)
             sample_from_message(decode_payload(dg.encoding, dg.payload), cache)
 
-        def to_frames() -> None:
+        def to_frames(data: bytes = data, cache: StaticCache = cache, pipe: CameraPipeline = pipe) -> None:
             dg = parse_datagram(data)
             sample = sample_from_message(decode_payload(dg.encoding, dg.payload), cache)
             encode_pose_dict(pipe.process(sample, 0.0).body(0.0, False))
