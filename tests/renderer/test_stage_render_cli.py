@@ -1,0 +1,65 @@
+"""`stage render` as a user runs it: files, render.json, byte-identical repeats, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def stage(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "stage.cli", *args], capture_output=True, text=True, timeout=120,
+                          cwd=REPO)
+
+
+def test_writes_every_file_and_repeats_byte_identical(tmp_path: Path) -> None:
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        proc = stage("render", "configs/demo.yaml", "--pose", "0.3,0.8,1.5,10,-3,2", "--camera-width", "240",
+                     "--out", str(out))
+        assert proc.returncode == 0, proc.stderr
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    assert [str(f) for f in files] == ["camera.png", "preview.png", "render.json", "walls/ceiling.png",
+                                       "walls/main.png", "walls/side-right.png"]
+    for f in files:
+        assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes(), f"{f} differs between identical runs"
+    doc = json.loads((outs[0] / "render.json").read_text())
+    assert doc["camera"]["resolution"] == [240, 135]
+    assert np.asarray(doc["camera"]["world_from_camera"]).shape == (4, 4)
+    assert np.asarray(doc["camera"]["projection"]).shape == (4, 4)
+    walls = {w["name"]: w for w in doc["walls"]}
+    assert walls["main"]["resolution"] == [512, 256] and walls["main"]["image"] == "walls/main.png"
+    assert walls["main"]["sections"][0]["pixel_rect"] == [0, 0, 512, 256]
+    with Image.open(outs[0] / "walls" / "main.png") as img:
+        assert img.size == (512, 256)
+    with Image.open(outs[0] / "camera.png") as img:
+        assert img.size == (240, 135)
+
+
+def test_curved_wall_lists_one_section_per_cabinet_column(tmp_path: Path) -> None:
+    proc = stage("render", "tests/data/curved-small.yaml", "--scene", "scenes/demo.yaml", "--pose", "0,0,1.7,0,0,0",
+                 "--camera-width", "160", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads((tmp_path / "render.json").read_text())
+    main1 = next(w for w in doc["walls"] if w["name"] == "main-1")
+    assert len(main1["sections"]) == 14
+    assert [s["pixel_rect"][0] for s in main1["sections"]] == [24 * i for i in range(14)]
+
+
+def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
+    for args, fragment in [
+        (["--pose", "1,2,3"], "six finite numbers"),
+        (["--pose", "a,b,c,d,e,f"], "expected X,Y,Z,PAN,TILT,ROLL"),
+        (["--pose", "0,0,1.6,0,0,0", "--camera", "nope"], "unknown camera 'nope'"),
+        (["--pose", "0,0,1.6,0,0,0", "--scene", str(tmp_path / "missing.yaml")], "file not found"),
+        ([], "give --pose"),
+    ]:
+        proc = stage("render", "configs/demo.yaml", "--out", str(tmp_path / "x"), *args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert fragment in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
