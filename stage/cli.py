@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "stage.commands.taps",
     "stage.commands.render",
     "stage.commands.golden",
+    "stage.commands.up",
 ]
 """Each module has ``register(subparsers)``; it adds its sub-commands with ``set_defaults(func=...)``."""
 

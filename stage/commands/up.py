@@ -1,0 +1,208 @@
+"""``stage up`` and the commands that talk to it: ``status``, ``scene``, ``set``, ``preset``, ``undo``, ``reload``,
+``down`` (control protocol: :mod:`stage.orchestrator.control`).
+
+Exit codes: 0 done; 1 no orchestrator answering (one line on stderr) or a request that failed; 2 a refused
+request (bad value, unknown scene or preset, invalid config edit) — nothing changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from stage.config.stage import Control
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONTROL = Control().endpoint
+EXIT_OK, EXIT_FAILURE, EXIT_REFUSED = 0, 1, 2
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (0..65535)")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0.0 < value < 1e7:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of seconds")
+    return value
+
+
+def _endpoint(text: str) -> str:
+    if not text.startswith(("tcp://", "ipc://", "inproc://")):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a ZeroMQ endpoint like tcp://127.0.0.1:5560")
+    return text
+
+
+def _client_args(p: argparse.ArgumentParser) -> None:
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--control", type=_endpoint, metavar="ENDPOINT",
+                       help=f"orchestrator control endpoint (default {DEFAULT_CONTROL})")
+    where.add_argument("--config", metavar="CONFIG", help="take the control endpoint from this stage config")
+    p.add_argument("--timeout", type=_seconds, default=3.0, metavar="S", help="wait this long for an answer")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("up", help="run a stage: tracking daemon, render nodes, OSC and control, supervised")
+    p.add_argument("config", help="stage config YAML")
+    p.add_argument("--scene", help="scene YAML to start with (default: the config's)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--headless", dest="display", action="store_const", const="headless",
+                      help="render offscreen (default: windows when a display exists)")
+    mode.add_argument("--windowed", dest="display", action="store_const", const="windowed")
+    p.set_defaults(display="auto")
+    p.add_argument("--duration", type=_seconds, metavar="SEC", help="stop after SEC seconds")
+    p.add_argument("--osc-port", type=_port, metavar="PORT", help="OSC UDP port (overrides control.osc_port)")
+    p.add_argument("--control", type=_endpoint, metavar="ENDPOINT", help="control endpoint (overrides the config)")
+    p.add_argument("--log-dir", type=Path, default=Path("logs"), metavar="DIR", help="process logs (default logs/)")
+    p.add_argument("--presets", type=Path, metavar="DIR", help="preset folder (default presets/<config name>/)")
+    p.add_argument("--snapshot-dir", type=Path, metavar="DIR", help="render nodes write PNGs here on SIGUSR1")
+    p.set_defaults(func=cmd_up)
+
+    p = sub.add_parser("status", help="status of the running stage (processes, scene, parameters, fps, poses)")
+    p.add_argument("--json", action="store_true", help="the whole status document as JSON")
+    _client_args(p)
+    p.set_defaults(func=lambda a: _client(a, "status"))
+    p = sub.add_parser("scene", help="switch the running stage to another scene")
+    p.add_argument("name", help="scene name (file stem) or path")
+    _client_args(p)
+    p.set_defaults(func=lambda a: _client(a, "scene", name=a.name))
+    p = sub.add_parser("set", help="set a live parameter (e.g. exposure_ev 1.5, walls.main.brightness 0.8)")
+    p.add_argument("param", help="dotted parameter path (stage status lists them)")
+    p.add_argument("value", help="JSON value, or comma-separated numbers for vectors")
+    _client_args(p)
+    p.set_defaults(func=lambda a: _client(a, "set", param=a.param, value=parse_value(a.value)))
+    p = sub.add_parser("preset", help="save or recall the whole live state under a name, or list presets")
+    p.add_argument("action", choices=("save", "recall", "list"))
+    p.add_argument("name", nargs="?", help="preset name")
+    _client_args(p)
+    p.set_defaults(func=cmd_preset)
+    for name, text in (("undo", "undo the last change"), ("reload", "validate the edited config and apply it"),
+                       ("down", "stop the running stage")):
+        p = sub.add_parser(name, help=text)
+        _client_args(p)
+        p.set_defaults(func=lambda a, cmd=name: _client(a, cmd))
+
+
+def parse_value(text: str) -> Any:
+    """``1.5`` → 1.5, ``true`` → True, ``[1,2,3]`` or ``1,2,3`` → a list, anything else → the string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    parts = text.split(",")
+    if len(parts) > 1:
+        try:
+            return [float(p) for p in parts]
+        except ValueError:
+            pass
+    return text
+
+
+def control_endpoint(args: argparse.Namespace) -> str:
+    if args.control:
+        return args.control
+    if args.config:
+        from stage.config.loader import load_stage_config
+
+        return load_stage_config(args.config).control.endpoint
+    return DEFAULT_CONTROL
+
+
+def cmd_preset(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        return _client(args, "presets")
+    if not args.name:
+        print(f"stage preset {args.action}: give a preset NAME", file=sys.stderr)
+        return EXIT_REFUSED
+    return _client(args, f"preset_{args.action}", name=args.name)
+
+
+def _client(args: argparse.Namespace, cmd: str, **fields: Any) -> int:
+    from stage.orchestrator import client
+    from stage.orchestrator.control import RequestError
+    from stage.orchestrator.status_text import format_reply
+
+    endpoint = control_endpoint(args)
+    try:
+        if cmd == "down":
+            reply = client.down(endpoint, args.timeout)
+        else:
+            reply = client.request(endpoint, cmd, args.timeout, **fields)
+    except client.NoOrchestrator as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAILURE
+    except RequestError as exc:
+        print(f"stage {args.command}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    if not reply["ok"]:
+        for line in reply.get("lines") or [reply.get("error", "refused")]:
+            print(line, file=sys.stderr)
+        return EXIT_REFUSED if reply.get("kind", "invalid") == "invalid" else EXIT_FAILURE
+    if getattr(args, "json", False):
+        print(json.dumps(reply, indent=2, sort_keys=True))
+    else:
+        print(format_reply(cmd, reply))
+    return EXIT_OK
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from stage.orchestrator.stage_up import Orchestrator, UpError, UpOptions
+    from stage.orchestrator.status_text import StatusOutput
+    from stage.orchestrator.supervisor import SupervisorError
+
+    output = StatusOutput(sys.stderr, verbose=args.verbose)
+    options = UpOptions(config=Path(args.config), scene=args.scene, display=args.display, duration_s=args.duration,
+                        osc_port=args.osc_port, control=args.control, log_dir=args.log_dir,
+                        presets_dir=args.presets, snapshot_dir=args.snapshot_dir)
+    try:
+        orchestrator = Orchestrator(options, on_status=output.status)
+    except UpError as exc:
+        output.close()
+        print(f"stage up: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except BaseException:
+        output.close()
+        raise
+    own_log = _own_log(args.log_dir)
+    try:
+        return orchestrator.run()
+    except SupervisorError as exc:
+        print(f"stage up: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        output.close()
+        if own_log is not None:
+            logging.getLogger().removeHandler(own_log)
+            own_log.close()
+
+
+def _own_log(log_dir: Path) -> logging.Handler | None:
+    """``<log_dir>/stage-up.log``: the orchestrator's own log beside its children's (rotated like theirs)."""
+    from stage.orchestrator.supervisor import rotate_log
+
+    path = log_dir / "stage-up.log"
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        rotate_log(path)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:
+        log.warning("no orchestrator log file %s: %s", path, exc.strerror)
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    return handler

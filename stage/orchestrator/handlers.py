@@ -1,0 +1,136 @@
+"""The orchestrator's answers to control requests (protocol: :mod:`stage.orchestrator.control`), the status
+document and ``reload``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stage.config.errors import ConfigError
+from stage.config.loader import load_stage_config
+from stage.orchestrator import children as ch
+from stage.orchestrator.control import PROTOCOL_VERSION, Request, ok, refused
+from stage.orchestrator.osc_map import ChangeError
+from stage.orchestrator.supervisor import ChildSpec, SupervisorError
+
+if TYPE_CHECKING:
+    from stage.orchestrator.stage_up import Orchestrator
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["Orchestrator", Request], "dict[str, Any] | None"]
+
+
+def status_document(orch: Orchestrator) -> dict[str, Any]:
+    """Everything ``stage status --json`` shows."""
+    now = time.monotonic()
+    store = orch.store
+    return {
+        "v": PROTOCOL_VERSION,
+        "stage": orch.config.name,
+        "config": str(orch.config_file),
+        "pid": os.getpid(),
+        "uptime_s": round(now - orch.started_at, 3),
+        "control": orch.control.endpoint,
+        "osc_port": orch.osc.port,
+        "endpoints": {"pose": orch.endpoints.pose, "state": orch.endpoints.state,
+                      "render_stats": orch.endpoints.render_stats},
+        "logs": str(orch.options.log_dir),
+        "scene": store.scene_name,
+        "scene_path": store.state.scene,
+        "scenes": [Path(s).stem for s in store.scenes],
+        "rev": store.rev,
+        "parameters": store.parameters(),
+        "presets": store.presets(),
+        "processes": orch.supervisor.status(now),
+        "nodes": orch.health.nodes_doc(now),
+        "tracking": orch.health.tracking_doc(now),
+        "stale_cameras": orch.health.stale_cameras(now),
+        "counters": {
+            "osc": dict(orch.osc.counters),
+            "control": {"requests": orch.control.requests, "malformed": orch.control.malformed},
+            "state": dict(orch.state_pub.counters),
+            "stats_rejects": orch.health.rejects,
+        },
+        "errors": list(orch.errors),
+        "status_line": orch.status_line(now),
+    }
+
+
+def reload_config(orch: Orchestrator) -> dict[str, Any]:
+    """Validate the edited config; apply it (restarting exactly the children it touches) or change nothing."""
+    try:
+        new = load_stage_config(orch.config_file)
+        text = orch.config_file.read_text(encoding="utf-8")
+    except ConfigError as exc:
+        lines = exc.lines()
+        log.warning("reload refused, the show keeps running: %s", "; ".join(lines))
+        return refused(lines[0], "invalid", lines)
+    except OSError as exc:
+        return refused(f"{orch.config_file}: cannot read: {exc.strerror}", "invalid")
+    plan = ch.reload_plan(orch.config, new)
+    orch.config, orch.config_text = new, text
+    orch.running.write(text)
+    orch.state_pub.frame_period_s = 1.0 / new.render.target_fps
+    orch.health.nodes = [n.name for n in new.nodes]
+    if ch.TRACKING in plan.restart and new.endpoints.pose != orch.endpoints.pose:
+        orch.reconnect_tracking(new.endpoints.pose)
+    sup = orch.supervisor
+    for name in plan.stop:
+        sup.remove(name)
+    try:
+        sup.restart({name: None for name in plan.restart})
+        for name in plan.start:
+            sup.add(ChildSpec(name, []))
+    except SupervisorError as exc:
+        orch.error(str(exc))
+        return refused(str(exc), "failed")
+    log.info("reloaded %s: changed %s; restarted %s; started %s; stopped %s; needs a new `stage up`: %s",
+             orch.config_file, plan.changed or "nothing", plan.restart or "nothing", plan.start or "nothing",
+             plan.stop or "nothing", plan.needs_up_restart or "nothing")
+    return ok(changed=plan.changed, restarted=plan.restart, started=plan.start, stopped=plan.stop,
+              needs_up_restart=plan.needs_up_restart)
+
+
+def _set(orch: Orchestrator, req: Request) -> dict[str, Any]:
+    return ok(changed=orch.store.set(req.args["param"], req.args["value"], source="cli"), rev=orch.store.rev)
+
+
+def _scene(orch: Orchestrator, req: Request) -> dict[str, Any]:
+    return ok(changed=orch.store.set_scene(req.args["name"], source="cli"), rev=orch.store.rev)
+
+
+def _down(orch: Orchestrator, req: Request) -> None:
+    log.info("stage down requested")
+    orch.pending_down.append(req)
+    orch.stop_requested = True
+    return None
+
+
+HANDLERS: dict[str, Handler] = {
+    "ping": lambda orch, req: ok(stage=orch.config.name, pid=os.getpid()),
+    "status": lambda orch, req: ok(**status_document(orch)),
+    "set": _set,
+    "scene": _scene,
+    "undo": lambda orch, req: ok(changed=orch.store.undo(), rev=orch.store.rev),
+    "preset_save": lambda orch, req: ok(path=str(orch.store.save_preset(req.args["name"]))),
+    "preset_recall": lambda orch, req: ok(changed=orch.store.recall_preset(req.args["name"]), rev=orch.store.rev),
+    "presets": lambda orch, req: ok(presets=orch.store.presets()),
+    "reload": lambda orch, req: reload_config(orch),
+    "down": _down,
+}
+
+
+def handle(orch: Orchestrator, request: Request) -> dict[str, Any] | None:
+    """The reply to ``request`` (``None``: answered later). Refused changes leave the state as it was."""
+    try:
+        return HANDLERS[request.cmd](orch, request)
+    except ChangeError as exc:
+        return refused(str(exc))
+    except Exception as exc:  # a bug must not take the show down: answer, log, keep running
+        log.exception("control request %s failed", request.cmd)
+        return refused(f"{request.cmd}: internal error: {type(exc).__name__}: {exc}", "failed")

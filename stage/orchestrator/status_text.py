@@ -1,0 +1,147 @@
+"""What a person sees of the orchestrator: the live status line of ``stage up`` and the text form of replies."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, TextIO
+
+LOG_EVERY_S = 5.0
+"""Without a terminal the status line is logged this often."""
+
+
+class StatusOutput:
+    """On a terminal, one status line rewritten in place (``\\r``), with log records printed above it; otherwise
+    an ordinary log line every :data:`LOG_EVERY_S`. Installs itself as the root log handler's stream."""
+
+    def __init__(self, stream: TextIO, verbose: int = 0, level_default: str = "INFO"):
+        """``level_default``: level of the ``stage`` loggers without ``-v`` (``-vv``: debug)."""
+        self.stream = stream
+        self.tty = stream.isatty()
+        self._line = ""
+        self._next_log = 0.0
+        level = logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.getLevelName(level_default)
+        logging.getLogger("stage").setLevel(level)
+        self._handler: logging.Handler | None = _LineSafeHandler(self)
+        self._handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root = logging.getLogger()
+        self._replaced = [h for h in root.handlers if isinstance(h, logging.StreamHandler)]
+        for h in self._replaced:
+            root.removeHandler(h)
+        root.addHandler(self._handler)
+
+    def status(self, line: str) -> None:
+        if self.tty:
+            self._line = line
+            self._draw()
+        elif time.monotonic() >= self._next_log:
+            self._next_log = time.monotonic() + LOG_EVERY_S
+            logging.getLogger("stage.orchestrator.status").info("%s", line)
+
+    def _draw(self) -> None:
+        self.stream.write("\r\x1b[K" + self._line)
+        self.stream.flush()
+
+    def write_record(self, text: str) -> None:
+        if self.tty and self._line:
+            self.stream.write("\r\x1b[K")
+        self.stream.write(text + "\n")
+        if self.tty and self._line:
+            self._draw()
+        self.stream.flush()
+
+    def close(self) -> None:
+        """End the status line and give the log back to the handlers it had (idempotent)."""
+        if self._handler is None:
+            return
+        if self.tty and self._line:
+            self.stream.write("\n")
+            self._line = ""
+        root = logging.getLogger()
+        root.removeHandler(self._handler)
+        for h in self._replaced:
+            root.addHandler(h)
+        self._handler = None
+
+
+class _LineSafeHandler(logging.Handler):
+    def __init__(self, output: StatusOutput):
+        super().__init__()
+        self.output = output
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.output.write_record(self.format(record))
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
+
+
+def _process_lines(processes: dict[str, dict]) -> list[str]:
+    out = []
+    for name, p in processes.items():
+        pid = p["pid"] if p["pid"] is not None else "-"
+        extra = f", last exit {p['last_exit']}" if p["last_exit"] is not None else ""
+        out.append(f"  {name:<16} pid {pid:<8} {p['state']:<10} up {p['uptime_s']:8.1f} s  "
+                   f"restarts {p['restarts']}{extra}")
+    return out
+
+
+def _node_lines(nodes: dict[str, dict]) -> list[str]:
+    out = []
+    for name, n in nodes.items():
+        if n.get("fps") is None:
+            out.append(f"  {name:<16} no stats")
+            continue
+        ages = ", ".join(f"{cam} {age:.0f} ms" for cam, age in n["pose_age_ms"].items()) or "-"
+        lat = n.get("pose_to_frame_ms_p50")
+        out.append(f"  {name:<16} {n['fps']:6.1f} fps  frame {n['frame']}  missed {n['missed_frames']}  "
+                   f"pose age {ages}  pose→frame p50 {f'{lat:.1f} ms' if lat is not None else '-'}  "
+                   f"state rev {n['state_rev']}")
+    return out
+
+
+def format_status(doc: dict[str, Any]) -> str:
+    """The human form of ``stage status``."""
+    lines = [f"{doc['stage']} — up {doc['uptime_s']:.1f} s, control {doc['control']}, OSC udp {doc['osc_port']}, "
+             f"logs {doc['logs']}/",
+             f"scene {doc['scene']} (choices: {', '.join(doc['scenes']) or '-'}), state rev {doc['rev']}",
+             "processes:", *_process_lines(doc["processes"]), "render nodes:", *_node_lines(doc["nodes"])]
+    tracking = doc["tracking"]
+    rate = tracking.get("pose_rate_hz")
+    lines.append(f"tracking: {f'{rate:.0f} Hz' if rate is not None else 'no stats'}"
+                 + "".join(f", {n} {s['rate_hz']:.0f} Hz ({s['kind']}, {s['packets']} packets)"
+                           for n, s in tracking.get("sources", {}).items()))
+    lines.append(f"stale cameras: {', '.join(doc['stale_cameras']) or '-'}")
+    osc = doc["counters"]["osc"]
+    lines.append(f"OSC: {osc['received']} received, {osc['applied']} applied, "
+                 f"{sum(v for k, v in osc.items() if k.startswith('rejected_'))} rejected")
+    lines.append("parameters:")
+    lines += [f"  {k} = {v}" for k, v in doc["parameters"].items()]
+    if doc["errors"]:
+        lines.append("recent errors:")
+        lines += [f"  {e}" for e in doc["errors"][-5:]]
+    return "\n".join(lines)
+
+
+def format_reply(cmd: str, reply: dict[str, Any]) -> str:
+    """The human form of a successful reply."""
+    if cmd == "status":
+        return format_status(reply)
+    if cmd == "presets":
+        return "\n".join(reply["presets"]) or "no presets"
+    if cmd == "preset_save":
+        return f"saved {reply['path']}"
+    if cmd == "reload":
+        lines = [f"reloaded: changed {', '.join(reply['changed']) or 'nothing'}",
+                 f"restarted {', '.join(reply['restarted']) or 'nothing'}"]
+        if reply["started"] or reply["stopped"]:
+            lines.append(f"started {', '.join(reply['started']) or '-'}; stopped {', '.join(reply['stopped']) or '-'}")
+        if reply["needs_up_restart"]:
+            lines.append(f"not applied until `stage up` restarts: {', '.join(reply['needs_up_restart'])}")
+        return "\n".join(lines)
+    if cmd == "down":
+        return "stage down: " + ", ".join(f"{k} exited {v}" for k, v in reply["stopped"].items())
+    if cmd == "ping":
+        return f"{reply['stage']} (pid {reply['pid']})"
+    changed = reply.get("changed") or {}
+    return ", ".join(f"{k} = {v}" for k, v in changed.items()) or "no change"
