@@ -58,3 +58,18 @@ def test_config_reference_is_generated_and_current() -> None:
 
 def test_generated_blocks_of_hand_written_docs_are_current() -> None:
     assert docgen_main(["--check"]) == 0, "a generated doc is stale: run `make docs`"
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "configs" / "poses").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_poses_file_loads(path: Path) -> None:
+    from stage.golden_poses import load_poses
+
+    demo = load_stage_config(REPO / "configs" / "demo.yaml")
+    assert load_poses(path, [c.id for c in demo.cameras])
+
+
+def test_nothing_else_hides_under_configs() -> None:
+    known = {"poses": "*.yaml", "luts": "*.cube"}
+    for path in (REPO / "configs").rglob("*"):
+        if path.is_file() and path.parent != REPO / "configs":
+            assert path.parent.name in known and path.match(known[path.parent.name]), f"unexpected file {path}"

@@ -202,3 +202,21 @@ def test_opentrackio_reference_datagrams_duplicates_and_restart(ctx, udp) -> Non
         assert proc.popen.poll() is None
     finally:
         proc.kill()
+
+
+def test_opentrackio_multicast_group_on_loopback(ctx) -> None:
+    port = free_udp_port()
+    group = f"239.135.1.{random.randint(100, 200)}"
+    proc, endpoint = start(["--source", f"opentrackio://{group}:{port}?interface=127.0.0.1", "--publish",
+                            "tcp://127.0.0.1:*"])
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sender.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("127.0.0.1"))
+        sender.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
+        sub = subscriber(ctx, endpoint, b"pose/")
+        datagram = (OTRK / "packets" / "reference_sender_json_seq1.bin").read_bytes()
+        msg = first_pose(sub, lambda: sender.sendto(datagram, (group, port)))
+        assert msg.focal_length_mm > 0 and not msg.stale
+    finally:
+        sender.close()
+        proc.kill()
