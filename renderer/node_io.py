@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass
 
 import zmq
@@ -52,11 +53,17 @@ class RejectCounter:
             log.warning("malformed %s message #%d dropped: %s", stream, n, error)
 
 
+MAX_DELAY_S = 1.0
+"""Longest per-camera delay (the live ``camera_delay_ms`` is capped at 1000 ms): how much history is kept."""
+
+
 class PoseLatch:
-    """Newest valid pose per camera. :meth:`feed` is pure apart from the reject counter."""
+    """Newest valid pose per camera, and a second of history for per-camera delays. :meth:`feed` is pure apart
+    from the reject counter."""
 
     def __init__(self, rejects: RejectCounter) -> None:
         self.poses: dict[str, LatchedPose] = {}
+        self.history: dict[str, deque[LatchedPose]] = {}
         self.rejects = rejects
 
     def feed(self, frames: list[bytes], now_s: float) -> bool:
@@ -66,8 +73,31 @@ class PoseLatch:
         except WireError as exc:
             self.rejects.reject("pose", exc)
             return False
-        self.poses[message.camera] = LatchedPose(message, now_s)
+        latched = LatchedPose(message, now_s)
+        self.poses[message.camera] = latched
+        history = self.history.setdefault(message.camera, deque())
+        history.append(latched)
+        while history and now_s - history[0].arrived_s > MAX_DELAY_S + 0.1 and len(history) > 1:
+            history.popleft()
         return True
+
+    def delayed(self, now_s: float, delay_ms: dict[str, float]) -> dict[str, LatchedPose]:
+        """Per camera, the newest pose that arrived at least its delay ago (``camera_delay_ms``, to line the picture
+        up with a slower camera path); cameras without a delay get their newest pose. Until a pose that old exists,
+        the oldest one kept is used."""
+        out = dict(self.poses)
+        for camera, ms in delay_ms.items():
+            history = self.history.get(camera)
+            if not history or ms <= 0.0:
+                continue
+            cutoff = now_s - ms / 1000.0
+            chosen = history[0]
+            for latched in reversed(history):
+                if latched.arrived_s <= cutoff:
+                    chosen = latched
+                    break
+            out[camera] = chosen
+        return out
 
 
 def _drain(sock: zmq.Socket) -> list[list[bytes]]:

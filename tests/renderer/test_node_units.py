@@ -79,6 +79,19 @@ def test_pose_latch_keeps_newest_and_counts_garbage() -> None:
     assert not latch.poses["A"].stale(100.0) and latch.poses["A"].stale(100.0 + STALE_AFTER_S + 0.01)
 
 
+def test_pose_latch_per_camera_delay() -> None:
+    latch = PoseLatch(RejectCounter())
+    for i in range(20):  # 50 Hz for 0.4 s, two cameras
+        latch.feed(pose_frames("A", (i * 0.1, 0, 1), (0, 0, 0), seq=i), 100.0 + i * 0.02)
+        latch.feed(pose_frames("B", (i * 0.1, 0, 1), (0, 0, 0), seq=i), 100.0 + i * 0.02)
+    now = 100.0 + 19 * 0.02
+    out = latch.delayed(now, {"A": 100.0})
+    assert out["B"].message.seq == 19  # no delay: newest
+    assert out["A"].message.seq == 14  # newest that arrived ≥ 100 ms ago
+    assert latch.delayed(now, {"A": 0.0})["A"].message.seq == 19
+    assert latch.delayed(now, {"A": 1000.0})["A"].message.seq == 0  # not enough history yet: the oldest kept
+
+
 def test_walls_go_to_their_outputs_at_gl_origins(tmp_path) -> None:
     config = load_stage_config(write_tiny_config(tmp_path))
     by_output = node_walls(config, "n1")
