@@ -15,6 +15,8 @@ from PIL import Image
 
 from renderer.lightcards import place_cards
 from renderer.views import CameraState, CameraView, camera_resolution_px, camera_view
+from stage.color.png16 import save_png16, to_uint8, to_uint16
+from stage.color.white_balance import white_balance_matrix
 from stage.config.scene import SceneConfig
 from stage.config.stage import StageConfig
 from stage.geometry.sections import wall_resolution_px, wall_sections
@@ -24,12 +26,14 @@ from stage.live import LiveState
 @dataclass
 class FrameResult:
     walls: dict[str, np.ndarray]
-    """Wall images, RGBA8, row 0 top, at LED resolution."""
+    """Wall images, RGBA8, row 0 top, at LED resolution (for walls in ``walls_16bit``: those rounded to 8 bits)."""
     camera: np.ndarray
     preview: np.ndarray
     view: CameraView
     camera_size_px: tuple[int, int]
     metadata: dict = field(default_factory=dict)
+    walls_16bit: dict[str, np.ndarray] = field(default_factory=dict)
+    """Wall images whose encoding needs more than 8 bits (PQ), uint16 RGBA; written as 16-bit PNGs."""
 
 
 def render_frame(
@@ -73,6 +77,8 @@ def render_frame(
                 marker_spacing_m=key.marker_spacing_m,
                 outer_eye_m=config.render.outer.viewpoint_m,
                 exposure_gain=exposure_gain(live.exposure_ev),
+                white_balance_k=live.white_balance_k,
+                tint=live.tint,
             )
             cards = place_cards(list(live.light_cards.values()), list(config.walls), config.render.outer.viewpoint_m)
             fbs = {}
@@ -82,9 +88,15 @@ def render_frame(
                     fbs[wall.name] = renderer.wall_image(wall.name, frame, cards,
                                                          state.brightness if state else 1.0,
                                                          state.enabled if state else True)
-                walls = {name: fb.read() for name, fb in fbs.items()}
+                walls, walls_16bit = {}, {}
+                for name, fb in fbs.items():
+                    image = fb.read()
+                    if image.dtype != np.uint8:  # a float target: an encoding that needs 16 bits
+                        walls_16bit[name], image = to_uint16(image), to_uint8(image)
+                    walls[name] = image
                 size = camera_resolution_px(cameras[0].sensor_mm, camera_width_px)
-                camera = renderer.camera_image(main_view, size, exposure_gain(live.exposure_ev), time_s=time_s)
+                camera = renderer.camera_image(main_view, size, exposure_gain(live.exposure_ev), time_s=time_s,
+                                               white_balance=white_balance_matrix(live.white_balance_k, live.tint))
                 preview = renderer.preview_image(main_view, size, list(config.walls), fbs)
             finally:
                 for fb in fbs.values():
@@ -94,7 +106,8 @@ def render_frame(
     finally:
         if own:
             ctx.close()
-    return FrameResult(walls=walls, camera=camera, preview=preview, view=main_view, camera_size_px=size)
+    return FrameResult(walls=walls, camera=camera, preview=preview, view=main_view, camera_size_px=size,
+                       walls_16bit=walls_16bit)
 
 
 def render_json(config: StageConfig, result: FrameResult, camera: CameraState) -> dict:
@@ -128,15 +141,20 @@ def render_json(config: StageConfig, result: FrameResult, camera: CameraState) -
 
 
 def save_png(image: np.ndarray, path: Path) -> None:
+    """Write an RGB(A) image as an RGB PNG (alpha dropped): 8-bit for uint8, 16-bit for uint16."""
+    if image.dtype == np.uint16:
+        save_png16(image, path)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = "RGBA" if image.shape[2] == 4 else "RGB"
     Image.fromarray(np.ascontiguousarray(image[:, :, :3] if mode == "RGBA" else image), "RGB").save(path, "PNG")
 
 
 def write_frame(out_dir: Path, config: StageConfig, result: FrameResult, camera: CameraState) -> None:
-    """``walls/<wall>.png``, ``camera.png``, ``preview.png`` and ``render.json`` under ``out_dir``."""
+    """``walls/<wall>.png`` (16-bit for PQ walls), ``camera.png``, ``preview.png`` and ``render.json`` under
+    ``out_dir``."""
     for name, image in result.walls.items():
-        save_png(image, out_dir / "walls" / f"{name}.png")
+        save_png(result.walls_16bit.get(name, image), out_dir / "walls" / f"{name}.png")
     save_png(result.camera, out_dir / "camera.png")
     save_png(result.preview, out_dir / "preview.png")
     doc = render_json(config, result, camera)

@@ -90,16 +90,19 @@ class StageRenderer:
 
     def wall_image(self, wall: str, frame: WallFrame, cards: list[PlacedCard], brightness: float = 1.0,
                    enabled: bool = True) -> Framebuffer:
-        """Render one wall into its own RGBA8 framebuffer (caller deletes it)."""
+        """Render one wall into its own framebuffer (caller deletes it): RGBA8, or RGBA32F when its output
+        transform needs more than 8 bits (PQ; 32-bit float because half floats keep only 11 significant bits)."""
         surface = self.surfaces[wall]
-        fb = Framebuffer(surface.width_px, surface.height_px, "rgba8", depth=False)
+        high = self.compositor.output_transform(surface, frame).high_bit_depth
+        fb = Framebuffer(surface.width_px, surface.height_px, "rgba32f" if high else "rgba8", depth=False)
         fb.bind()
         self.draw_wall(wall, (0, 0), frame, cards, brightness, enabled)
         return fb
 
     def camera_image(self, view: CameraView, size_px: tuple[int, int], gain: float, transfer: str = "srgb",
-                     time_s: float = 0.0) -> np.ndarray:
-        """The scene straight from the camera (lens FOV, no overscan), output-encoded: RGBA8, row 0 top."""
+                     time_s: float = 0.0, white_balance: np.ndarray | None = None) -> np.ndarray:
+        """The scene straight from the camera (lens FOV, no overscan), output-encoded: RGBA8, row 0 top.
+        ``white_balance`` is a 3×3 linear Rec.709 matrix (``stage.color.white_balance``; default identity)."""
         from OpenGL import GL
 
         linear = Framebuffer(*size_px, "rgba16f", depth=True)
@@ -113,6 +116,9 @@ class StageRenderer:
             linear.color.bind(0)
             self._encode.set_int("image", 0)
             self._encode.set_float("gain", gain)
+            wb = np.eye(3) if white_balance is None else white_balance
+            GL.glUniformMatrix3fv(self._encode.location("white_balance"), 1, GL.GL_TRUE,
+                                  np.ascontiguousarray(wb, dtype=np.float32))
             self._encode.set_int("transfer", 1 if transfer == "srgb" else 0)
             self._triangle.draw()
             return out.read()

@@ -12,6 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from renderer.gl.color_pass import (
+    OUTPUT_TRANSFORM_GLSL,
+    LutCache,
+    OutputTransform,
+    output_transform,
+    set_output_uniforms,
+)
 from renderer.gl.program import Program
 from renderer.gl.resources import FULLSCREEN_VERTEX_SHADER, FullscreenTriangle, Texture
 from renderer.gl.scene_pass import load_shader
@@ -23,7 +30,6 @@ from stage.geometry.sections import wall_resolution_px, wall_size_m
 
 MAX_CAMERAS = 4
 MAX_CARDS = 8
-TRANSFER_CODES = {"linear": 0, "srgb": 1}
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,14 @@ class WallFrame:
     marker_spacing_m: float
     outer_eye_m: tuple[float, float, float]
     exposure_gain: float
-    transfer: str = "srgb"
+    """2^EV, linear."""
+    transfer: str | None = None
+    """Overrides every wall's ``color.transfer`` (``linear``, ``srgb``, ``bt1886``, ``pq``); ``None`` keeps each
+    wall's own."""
+    white_balance_k: float = 6500.0
+    """Live white balance, kelvin (6500 = unchanged; stage.color.white_balance)."""
+    tint: float = 0.0
+    """Live green (−1) – magenta (+1) tint."""
 
 
 class WallSurface:
@@ -56,28 +69,37 @@ class WallSurface:
         self.position_map.delete()
 
 
-def wall_shader_source(cameras: int, cards: int, chroma_key: bool) -> str:
-    """The wall fragment shader with its variant constants compiled in (after the ``#version`` line)."""
+def wall_shader_source(cameras: int, cards: int, chroma_key: bool, color_defines: str = "") -> str:
+    """The wall fragment shader with its variant constants compiled in (after the ``#version`` line), and the
+    output transform (:data:`renderer.gl.color_pass.OUTPUT_TRANSFORM_GLSL`, variant ``color_defines``) before it."""
     version, rest = load_shader("wall.frag").split("\n", 1)
     defines = f"#define CAMERA_COUNT {cameras}\n#define CARD_COUNT {cards}\n#define CHROMA_KEY {int(chroma_key)}\n"
-    return f"{version}\n{defines}{rest}"
+    return f"{version}\n{defines}{color_defines}{OUTPUT_TRANSFORM_GLSL}{rest}"
 
 
 class WallCompositor:
-    """The wall programs (one variant per camera count, light-card count and chroma-key state, compiled on first
-    use); :meth:`draw` renders one wall into the bound framebuffer at ``origin_gl``."""
+    """The wall programs (one variant per camera count, light-card count, chroma-key state and output-transform
+    variant, compiled on first use); :meth:`draw` renders one wall into the bound framebuffer at ``origin_gl``."""
 
     def __init__(self) -> None:
         self.triangle = FullscreenTriangle()
-        self._programs: dict[tuple[int, int, bool], Program] = {}
+        self._programs: dict[tuple[int, int, bool, str], Program] = {}
+        self.luts = LutCache()
 
-    def program_for(self, cameras: int, cards: int, chroma_key: bool) -> Program:
-        key = (cameras, cards, chroma_key)
+    def output_transform(self, surface: WallSurface, frame: WallFrame) -> OutputTransform:
+        """The wall's output transform this frame (its ``color`` config, the live white balance, the frame's
+        transfer override); loads its LUT on first use (:class:`stage.color.cube_lut.LUTError` if it is bad)."""
+        color = surface.wall.color
+        return output_transform(color, frame.white_balance_k, frame.tint, frame.transfer, self.luts.lut(color.lut))
+
+    def program_for(self, cameras: int, cards: int, chroma_key: bool, color_defines: str = "") -> Program:
+        key = (cameras, cards, chroma_key, color_defines)
         program = self._programs.get(key)
         if program is None:
+            variant = color_defines.replace("#define ", "").replace("\n", " ").strip()
             program = Program({"vertex": FULLSCREEN_VERTEX_SHADER,
-                               "fragment": wall_shader_source(cameras, cards, chroma_key)},
-                              f"wall[cameras={cameras}, cards={cards}, chroma={int(chroma_key)}]")
+                               "fragment": wall_shader_source(cameras, cards, chroma_key, color_defines)},
+                              f"wall[cameras={cameras}, cards={cards}, chroma={int(chroma_key)}, {variant}]")
             program.use()
             program.set_int("position_map", 0)
             program.set_int("inner_tex", 1)
@@ -100,7 +122,8 @@ class WallCompositor:
 
         count = min(len(frame.inner_clip), MAX_CAMERAS)
         mine = [c for c in cards if c.wall == surface.wall.name][:MAX_CARDS]
-        p = self.program_for(count, len(mine), frame.chroma_key)
+        transform = self.output_transform(surface, frame)
+        p = self.program_for(count, len(mine), frame.chroma_key, transform.defines())
         p.use()
         GL.glViewport(origin_gl[0], origin_gl[1], surface.width_px, surface.height_px)
         GL.glDisable(GL.GL_DEPTH_TEST)
@@ -133,11 +156,12 @@ class WallCompositor:
             GL.glUniform1fv(p.location("card_soft"), len(mine), np.array([c.softness for c in mine], np.float32))
         gain = frame.exposure_gain * brightness if enabled else 0.0
         p.set_float("gain", gain if math.isfinite(gain) else 0.0)
-        p.set_int("transfer", TRANSFER_CODES[frame.transfer])
+        set_output_uniforms(p, transform, self.luts)
         self.triangle.draw()
 
     def delete(self) -> None:
         for program in self._programs.values():
             program.delete()
         self._programs.clear()
+        self.luts.delete()
         self.triangle.delete()

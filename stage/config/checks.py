@@ -40,6 +40,7 @@ def check_stage(config: StageConfig, base_dir: Path) -> list[Found]:
         _endpoints(config),
         _ports(config),
         _files(config, base_dir),
+        _luts(config, base_dir),
         _subnets(config),
     )
     return [found for check in checks for found in check]
@@ -212,6 +213,23 @@ def _files(config: StageConfig, base_dir: Path) -> Iterator[Found]:
             yield ("sources", i, "take"), f"take file not found: {os.path.normpath(base_dir / source.take)}"
     if config.scene is not None and not (base_dir / config.scene).is_file():
         yield ("scene",), f"scene file not found: {os.path.normpath(base_dir / config.scene)}"
+
+
+def _luts(config: StageConfig, base_dir: Path) -> Iterator[Found]:
+    """Each wall's ``color.lut`` must be a valid 3D ``.cube`` file. A good one's path is replaced by its absolute
+    path, so renderers need not know the config's folder."""
+    from stage.color.cube_lut import LUTError, load_cube
+
+    for i, wall in enumerate(config.walls):
+        if wall.color.lut is None:
+            continue
+        path = os.path.normpath(base_dir / wall.color.lut)
+        try:
+            load_cube(path)
+        except LUTError as exc:
+            yield ("walls", i, "color", "lut"), str(exc)
+        else:
+            wall.color.lut = os.path.abspath(path)
 
 
 def _subnets(config: StageConfig) -> Iterator[Found]:

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from stage.config.color import WallColor
 from stage.config.types import (
     Finite,
     Name,
@@ -58,6 +59,8 @@ class _WallBase(StrictModel):
     """Initial brightness multiplier (live parameter)."""
     enabled: bool = True
     """Initial enable state (live parameter)."""
+    color: WallColor = Field(default_factory=WallColor)
+    """Output transform of the wall (transfer function, gamut, LUT; docs/color.md)."""
 
     @model_validator(mode="after")
     def _one_resolution_source(self) -> _WallBase:

@@ -2,10 +2,11 @@
 // The wall pass: one fragment per LED pixel. The pixel's stage position comes from the wall's position map;
 // the outer frustum is sampled from a cube map rendered at the outer viewpoint, light cards are laid over it,
 // then every camera's inner frustum (lowest priority first) is composited on top with a soft edge.
-// Output: scene-linear × 2^EV × brightness, encoded with the output transfer function.
+// Output: scene-linear × 2^EV × brightness through the wall's output transform (colour matrix, transfer function,
+// 3D LUT: output_transform() from renderer/gl/color_pass.py, inserted before this text; docs/color.md).
 //
-// CAMERA_COUNT, CARD_COUNT and CHROMA_KEY are compiled in (wall_pass.py builds one variant per combination):
-// loops with uniform bounds are several times slower on software rasterizers.
+// CAMERA_COUNT, CARD_COUNT and CHROMA_KEY are compiled in (wall_pass.py builds one variant per combination, and
+// per output-transform variant): loops with uniform bounds are several times slower on software rasterizers.
 #ifndef CAMERA_COUNT
 #define CAMERA_COUNT 1
 #endif
@@ -43,7 +44,6 @@ uniform float card_soft[CARD_ARRAY];
 uniform vec3 card_color[CARD_ARRAY];  // colour × intensity
 
 uniform float gain;                // 2^EV × brightness; 0 for a disabled wall
-uniform int transfer;              // 0 linear, 1 sRGB
 
 out vec4 frag_color;
 
@@ -63,14 +63,6 @@ vec3 key_fill(ivec2 pixel_gl) {
     float arm = 0.06, half_width = 0.008;
     bool cross = (g.x < half_width && g.y < arm) || (g.y < half_width && g.x < arm);
     return cross ? key_color * 0.35 : key_color;
-}
-
-vec3 encode(vec3 linear) {
-    vec3 c = clamp(linear, 0.0, 1.0);
-    if (transfer == 1) {
-        return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(vec3(0.0031308), c));
-    }
-    return c;
 }
 
 void main() {
@@ -110,5 +102,5 @@ void main() {
 #endif
         color += transmittance * base;
     }
-    frag_color = vec4(encode(color * gain), 1.0);
+    frag_color = vec4(output_transform(color * gain), 1.0);
 }

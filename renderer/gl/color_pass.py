@@ -1,0 +1,248 @@
+"""The wall output transform on the GPU: GLSL, its compile-time variants and uniforms, and 3D LUT textures.
+
+Order of operations (docs/color.md)::
+
+    scene-linear Rec.709 × gain (2^EV × brightness)
+      → colour matrix  = gamut conversion (Rec.709 → wall gamut) · white balance (in Rec.709)
+      → transfer encode (linear / sRGB / BT.1886 / PQ with 1.0 = 100 nits, clipped at the wall's peak)
+      → 3D LUT (in the encoded signal), clipped to [0, 1]
+
+The transfer function, whether the matrix is the identity and the LUT interpolation are compiled in as
+``#define``s (:meth:`OutputTransform.defines`), like the wall pass's other variants. Both LUT interpolations fetch
+the lattice with ``texelFetch`` and interpolate in 32-bit float: hardware trilinear filtering uses fixed-point
+weights (8 fractional bits on common GPUs), too coarse for 16-bit PQ output. The numpy references are
+:func:`stage.color.cube_lut.apply_trilinear` / :func:`~stage.color.cube_lut.apply_tetrahedral`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from stage.color.cube_lut import CubeLUT, load_cube
+from stage.color.gamut import SCENE_GAMUT, conversion_matrix
+from stage.color.transfer import PQ_MAX_NITS, REFERENCE_WHITE_NITS, TRANSFERS
+from stage.color.white_balance import NEUTRAL_K, white_balance_matrix
+from stage.config.color import WallColor
+
+LUT_TEXTURE_UNIT = 3
+LUT_MODES = {None: 0, "trilinear": 1, "tetrahedral": 2}
+HIGH_BIT_DEPTH_TRANSFERS = frozenset({"pq"})
+"""Transfers whose output needs more than 8 bits (rendered to a float target and written as 16-bit PNG)."""
+
+OUTPUT_TRANSFORM_GLSL = """
+// ---- output transform (renderer/gl/color_pass.py) ----
+#ifndef TRANSFER
+#define TRANSFER 1
+#endif
+#ifndef COLOR_MATRIX
+#define COLOR_MATRIX 0
+#endif
+#ifndef LUT_MODE
+#define LUT_MODE 0
+#endif
+uniform mat3 color_matrix;      // scene Rec.709 → white-balanced linear light in the wall's gamut
+uniform float pq_scale;         // (nits of scene-linear 1.0) / 10000
+uniform float pq_peak;          // (wall peak nits) / 10000
+uniform sampler3D lut_tex;      // RGB32F, texel (x, y, z) = lattice point (r, g, b)
+uniform int lut_size;
+uniform vec3 lut_domain_min;
+uniform vec3 lut_domain_scale;  // 1 / (DOMAIN_MAX - DOMAIN_MIN)
+
+vec3 encode_transfer(vec3 linear) {
+#if TRANSFER == 3
+    vec3 y = clamp(linear * pq_scale, 0.0, pq_peak);
+    vec3 ym = pow(y, vec3(0.1593017578125));                        // m1 = 2610 / 16384
+    return pow((0.8359375 + 18.8515625 * ym) / (1.0 + 18.6875 * ym),  // c1, c2, c3
+               vec3(78.84375));                                      // m2 = 2523 / 4096 * 128
+#else
+    vec3 c = clamp(linear, 0.0, 1.0);
+#if TRANSFER == 1
+    return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(vec3(0.0031308), c));
+#elif TRANSFER == 2
+    return pow(c, vec3(1.0 / 2.4));
+#else
+    return c;
+#endif
+#endif
+}
+
+#if LUT_MODE > 0
+vec3 lut_at(ivec3 base, int dr, int dg, int db) {
+    return texelFetch(lut_tex, base + ivec3(dr, dg, db), 0).rgb;
+}
+
+vec3 apply_lut(vec3 v) {
+    vec3 pos = clamp((v - lut_domain_min) * lut_domain_scale, 0.0, 1.0) * float(lut_size - 1);
+    ivec3 base = min(ivec3(floor(pos)), ivec3(lut_size - 2));
+    vec3 f = pos - vec3(base);
+    vec3 c000 = lut_at(base, 0, 0, 0);
+    vec3 c111 = lut_at(base, 1, 1, 1);
+#if LUT_MODE == 1
+    vec3 c00 = mix(c000, lut_at(base, 1, 0, 0), f.r);
+    vec3 c10 = mix(lut_at(base, 0, 1, 0), lut_at(base, 1, 1, 0), f.r);
+    vec3 c01 = mix(lut_at(base, 0, 0, 1), lut_at(base, 1, 0, 1), f.r);
+    vec3 c11 = mix(lut_at(base, 0, 1, 1), c111, f.r);
+    return mix(mix(c00, c10, f.g), mix(c01, c11, f.g), f.b);
+#else
+    if (f.r > f.g) {
+        if (f.g > f.b)
+            return (1.0 - f.r) * c000 + (f.r - f.g) * lut_at(base, 1, 0, 0) + (f.g - f.b) * lut_at(base, 1, 1, 0)
+                   + f.b * c111;
+        if (f.r > f.b)
+            return (1.0 - f.r) * c000 + (f.r - f.b) * lut_at(base, 1, 0, 0) + (f.b - f.g) * lut_at(base, 1, 0, 1)
+                   + f.g * c111;
+        return (1.0 - f.b) * c000 + (f.b - f.r) * lut_at(base, 0, 0, 1) + (f.r - f.g) * lut_at(base, 1, 0, 1)
+               + f.g * c111;
+    }
+    if (f.b > f.g)
+        return (1.0 - f.b) * c000 + (f.b - f.g) * lut_at(base, 0, 0, 1) + (f.g - f.r) * lut_at(base, 0, 1, 1)
+               + f.r * c111;
+    if (f.b > f.r)
+        return (1.0 - f.g) * c000 + (f.g - f.b) * lut_at(base, 0, 1, 0) + (f.b - f.r) * lut_at(base, 0, 1, 1)
+               + f.r * c111;
+    return (1.0 - f.g) * c000 + (f.g - f.r) * lut_at(base, 0, 1, 0) + (f.r - f.b) * lut_at(base, 1, 1, 0)
+           + f.b * c111;
+#endif
+}
+#endif
+
+// Scene-linear Rec.709 (exposure and brightness applied) → the signal written to the wall.
+vec3 output_transform(vec3 linear) {
+#if COLOR_MATRIX
+    linear = color_matrix * linear;
+#endif
+    vec3 encoded = encode_transfer(linear);
+#if LUT_MODE > 0
+    encoded = clamp(apply_lut(encoded), 0.0, 1.0);
+#endif
+    return encoded;
+}
+// ---- end of output transform ----
+"""
+
+
+@dataclass(frozen=True, eq=False)
+class OutputTransform:
+    """Everything the shader needs to encode one wall: resolved from its :class:`WallColor` and the live white
+    balance by :func:`output_transform`."""
+
+    transfer: str
+    matrix: np.ndarray | None
+    """3×3 colour matrix (gamut · white balance) on column vectors; ``None`` when it is the identity."""
+    peak_nits: float
+    lut: CubeLUT | None = None
+    lut_path: str | None = None
+    lut_interpolation: str = "tetrahedral"
+
+    @property
+    def high_bit_depth(self) -> bool:
+        """True when 8 bits would band (PQ): render into a float target, write a 16-bit PNG."""
+        return self.transfer in HIGH_BIT_DEPTH_TRANSFERS
+
+    def defines(self) -> str:
+        """The ``#define`` lines selecting this variant of :data:`OUTPUT_TRANSFORM_GLSL`."""
+        mode = LUT_MODES[self.lut_interpolation if self.lut is not None else None]
+        return (f"#define TRANSFER {TRANSFERS.index(self.transfer)}\n"
+                f"#define COLOR_MATRIX {int(self.matrix is not None)}\n#define LUT_MODE {mode}\n")
+
+
+def output_matrix(gamut: str, white_balance_k: float = NEUTRAL_K, tint: float = 0.0) -> np.ndarray | None:
+    """Gamut conversion (Rec.709 → ``gamut``) after white balance (in Rec.709), or ``None`` for the identity."""
+    m = conversion_matrix(SCENE_GAMUT, gamut) @ white_balance_matrix(white_balance_k, tint)
+    return None if np.array_equal(m, np.eye(3)) else m
+
+
+def output_transform(color: WallColor, white_balance_k: float = NEUTRAL_K, tint: float = 0.0,
+                     transfer: str | None = None, lut: CubeLUT | None = None) -> OutputTransform:
+    """Resolve a wall's output transform. ``transfer`` overrides ``color.transfer``; ``lut`` is the parsed
+    ``color.lut`` (the caller loads it, see :class:`LutCache`)."""
+    return OutputTransform(transfer or color.transfer, output_matrix(color.gamut, white_balance_k, tint),
+                           color.peak_nits, lut, color.lut, color.lut_interpolation)
+
+
+class LutTexture:
+    """A :class:`CubeLUT` as a ``GL_TEXTURE_3D`` (RGB32F, nearest, clamped; read with ``texelFetch``)."""
+
+    def __init__(self, lut: CubeLUT) -> None:
+        from OpenGL import GL
+
+        self.lut = lut
+        self.handle = int(GL.glGenTextures(1))
+        GL.glBindTexture(GL.GL_TEXTURE_3D, self.handle)
+        for name in ("GL_TEXTURE_MIN_FILTER", "GL_TEXTURE_MAG_FILTER"):
+            GL.glTexParameteri(GL.GL_TEXTURE_3D, getattr(GL, name), GL.GL_NEAREST)
+        for name in ("GL_TEXTURE_WRAP_S", "GL_TEXTURE_WRAP_T", "GL_TEXTURE_WRAP_R"):
+            GL.glTexParameteri(GL.GL_TEXTURE_3D, getattr(GL, name), GL.GL_CLAMP_TO_EDGE)
+        GL.glTexParameteri(GL.GL_TEXTURE_3D, GL.GL_TEXTURE_MAX_LEVEL, 0)
+        GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
+        n = lut.size  # table[b][g][r] in C order: r (x) fastest, then g (y), then b (z) — GL's texel order
+        GL.glTexImage3D(GL.GL_TEXTURE_3D, 0, GL.GL_RGB32F, n, n, n, 0, GL.GL_RGB, GL.GL_FLOAT,
+                        np.ascontiguousarray(lut.table, dtype=np.float32))
+
+    def bind(self, unit: int = LUT_TEXTURE_UNIT) -> None:
+        from OpenGL import GL
+
+        GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
+        GL.glBindTexture(GL.GL_TEXTURE_3D, self.handle)
+
+    def delete(self) -> None:
+        """Delete the GL texture; safe to call twice."""
+        if self.handle:
+            from OpenGL import GL
+
+            GL.glDeleteTextures([self.handle])
+            self.handle = 0
+
+
+class LutCache:
+    """Parsed LUTs and their textures by file path (one GL context). A path is loaded once; a bad file raises
+    :class:`stage.color.cube_lut.LUTError` (``file:line: reason``)."""
+
+    def __init__(self) -> None:
+        self._luts: dict[str, CubeLUT] = {}
+        self._textures: dict[int, LutTexture] = {}
+
+    def lut(self, path: str | None) -> CubeLUT | None:
+        """The parsed LUT at ``path`` (relative paths: against the working directory), or ``None``."""
+        if path is None:
+            return None
+        key = str(Path(path).resolve())
+        if key not in self._luts:
+            self._luts[key] = load_cube(key)
+        return self._luts[key]
+
+    def texture(self, lut: CubeLUT) -> LutTexture:
+        texture = self._textures.get(id(lut))
+        if texture is None or texture.lut is not lut:
+            texture = self._textures[id(lut)] = LutTexture(lut)
+        return texture
+
+    def delete(self) -> None:
+        for texture in self._textures.values():
+            texture.delete()
+        self._textures.clear()
+        self._luts.clear()
+
+
+def set_output_uniforms(program, transform: OutputTransform, cache: LutCache) -> None:
+    """Set the output-transform uniforms of the bound ``program`` and bind the LUT texture (unit
+    :data:`LUT_TEXTURE_UNIT`)."""
+    from OpenGL import GL
+
+    if transform.matrix is not None:
+        m = np.ascontiguousarray(np.asarray(transform.matrix, dtype=np.float32))
+        GL.glUniformMatrix3fv(program.location("color_matrix"), 1, GL.GL_TRUE, m)
+    if transform.transfer == "pq":
+        program.set_float("pq_scale", REFERENCE_WHITE_NITS / PQ_MAX_NITS)
+        program.set_float("pq_peak", min(transform.peak_nits, PQ_MAX_NITS) / PQ_MAX_NITS)
+    lut = transform.lut
+    if lut is not None:
+        cache.texture(lut).bind(LUT_TEXTURE_UNIT)
+        program.set_int("lut_tex", LUT_TEXTURE_UNIT)
+        program.set_int("lut_size", lut.size)
+        lo, hi = np.asarray(lut.domain_min), np.asarray(lut.domain_max)
+        program.set_float("lut_domain_min", *lo)
+        program.set_float("lut_domain_scale", *(1.0 / (hi - lo)))

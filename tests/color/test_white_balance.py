@@ -1,0 +1,53 @@
+"""White balance: 6500 K is the identity, lower temperatures warm, the adapted white lands on the target."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from stage.color.gamut import GAMUTS, rgb_to_xyz_matrix, xy_to_xyz
+from stage.color.white_balance import planckian_uv, uv_to_xy, white_balance_matrix, white_xy
+
+
+def test_6500k_tint_0_is_identity() -> None:
+    assert np.array_equal(white_balance_matrix(6500.0, 0.0), np.eye(3))
+    np.testing.assert_allclose(white_balance_matrix(6503.0, 0.0), np.eye(3), atol=1e-3)
+
+
+def test_planckian_locus_reference_point() -> None:
+    # CIE illuminant A is a black body at 2856 K: xy (0.44757, 0.40745), uv (0.2560, 0.3495) (CIE 15:2004)
+    assert planckian_uv(2856.0) == pytest.approx((0.2560, 0.3495), abs=1.5e-4)
+    assert uv_to_xy(*planckian_uv(2856.0)) == pytest.approx((0.44757, 0.40745), abs=4e-4)
+    with pytest.raises(ValueError, match="outside"):
+        planckian_uv(500.0)
+
+
+def test_3200k_warms_by_a_plausible_amount() -> None:
+    white = white_balance_matrix(3200.0) @ np.ones(3)
+    r, g, b = white
+    assert 1.4 < r < 1.9 and 0.8 < g < 1.0 and 0.2 < b < 0.45  # tungsten: about (1.63, 0.88, 0.31)
+    luminance = rgb_to_xyz_matrix(GAMUTS["rec709"])[1] @ white
+    assert luminance == pytest.approx(1.0, abs=2e-3)  # Bradford keeps the locus white's Y; D65's nearly
+
+
+def test_neutral_white_lands_on_the_target_chromaticity() -> None:
+    npm = rgb_to_xyz_matrix(GAMUTS["rec709"])
+    neutral_rgb = np.linalg.solve(npm, xy_to_xyz(white_xy(6500.0)))  # the locus at 6500 K, in Rec.709
+    for kelvin, tint in ((3200.0, 0.0), (5600.0, 0.3), (9000.0, -0.5)):
+        xyz = npm @ white_balance_matrix(kelvin, tint) @ neutral_rgb
+        assert (xyz[0] / xyz.sum(), xyz[1] / xyz.sum()) == pytest.approx(white_xy(kelvin, tint), abs=1e-9)
+        assert xyz[1] == pytest.approx(1.0, abs=1e-9)
+
+
+def test_direction_and_monotonic() -> None:
+    ratios = [(lambda w: w[0] / w[2])(white_balance_matrix(k) @ np.ones(3)) for k in (2000, 3200, 5600, 9000, 15000)]
+    assert all(a > b for a, b in zip(ratios, ratios[1:], strict=False))  # warmer as the temperature falls
+    magenta, green = white_balance_matrix(6500, 1.0) @ np.ones(3), white_balance_matrix(6500, -1.0) @ np.ones(3)
+    assert magenta[1] < 1.0 < magenta[0] and magenta[2] > 1.0
+    assert green[1] > 1.0 > green[0] and green[2] < 1.0
+    # tint moves the white about 0.02 in uv, perpendicular to the locus
+    u0, v0 = planckian_uv(6500.0)
+    x, y = white_xy(6500.0, 1.0)
+    u, v = 4 * x / (-2 * x + 12 * y + 3), 6 * y / (-2 * x + 12 * y + 3)
+    assert np.hypot(u - u0, v - v0) == pytest.approx(0.02, rel=1e-6)
+    assert xy_to_xyz(white_xy(6500.0))[1] == 1.0
