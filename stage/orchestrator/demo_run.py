@@ -68,6 +68,10 @@ def demo_config(source: Path, workdir: Path) -> Path:
     for src in data.get("sources") or []:
         if isinstance(src, dict) and isinstance(src.get("take"), str):
             src["take"] = os.path.abspath(source.parent / src["take"])
+    for wall in data.get("walls") or []:
+        color = wall.get("color") if isinstance(wall, dict) else None
+        if isinstance(color, dict) and isinstance(color.get("lut"), str):
+            color["lut"] = os.path.abspath(source.parent / color["lut"])
     data["endpoints"] = {"pose": f"tcp://127.0.0.1:{_free_tcp_port()}", "state": "tcp://127.0.0.1:*",
                          "render_stats": "tcp://127.0.0.1:*"}
     data.setdefault("control", {})["osc_bind"] = "127.0.0.1"
