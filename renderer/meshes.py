@@ -5,7 +5,9 @@ centred on the origin, with outward normals and counter-clockwise front faces se
 
 * :func:`unit_box`: the cube ``[-0.5, 0.5]^3`` with flat per-face normals (24 vertices, 12 triangles);
 * :func:`uv_sphere`: the sphere of radius 1 with smooth normals, one vertex at each pole;
-* :func:`capped_cylinder`: radius 1, Z from −0.5 to 0.5, smooth sides and flat caps.
+* :func:`capped_cylinder`: radius 1, Z from −0.5 to 0.5, smooth sides and flat caps;
+* :func:`unit_plane`: the square ``[-0.5, 0.5]^2`` at Z = 0, two-sided, with texture coordinates;
+* :func:`terrain_mesh`: a seeded value-noise heightfield with vertex colours by height.
 
 A :class:`Mesh` holds interleaved ``float32`` vertices ``[px, py, pz, nx, ny, nz]`` and ``uint32`` triangle
 indices. Scaling a unit mesh by :func:`object_size` gives the scene object: a box of ``size_m``, a sphere of
@@ -26,10 +28,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from stage.pose import rot_z
+from stage.pose import rot_x, rot_z
 
 if TYPE_CHECKING:
-    from stage.config.scene import SceneObject
+    from stage.config.scene import SceneObject, Terrain
 
 #: The mesh kinds, in the order the renderer draws them; equal to the scene objects' ``kind`` values.
 MESH_KINDS: tuple[str, ...] = ("box", "sphere", "cylinder")
@@ -37,10 +39,20 @@ MESH_KINDS: tuple[str, ...] = ("box", "sphere", "cylinder")
 
 @dataclass(frozen=True)
 class Mesh:
-    """Interleaved vertices (N × 6 float32: position, unit normal) and triangles (M × 3 uint32, CCW outside)."""
+    """Interleaved vertices (N × 6 float32: position, unit normal) and triangles (M × 3 uint32, CCW outside);
+    optional texture coordinates (N × 2, v = 0 at the image's top row) and linear RGBA vertex colours (N × 4)."""
 
     vertices: np.ndarray
     indices: np.ndarray
+    uvs: np.ndarray | None = None
+    colors: np.ndarray | None = None
+
+    def gpu_vertices(self) -> np.ndarray:
+        """N × 12 float32 ``[position, normal, uv, rgba]`` (uv 0 and colour 1 where absent): the GPU layout."""
+        n = len(self.vertices)
+        uvs = np.zeros((n, 2), np.float32) if self.uvs is None else self.uvs
+        colors = np.ones((n, 4), np.float32) if self.colors is None else self.colors
+        return np.ascontiguousarray(np.hstack([self.vertices, uvs, colors]), dtype=np.float32)
 
     @property
     def positions(self) -> np.ndarray:
@@ -122,9 +134,67 @@ def capped_cylinder(segments: int = 32) -> Mesh:
     return _mesh(positions, normals, triangles)
 
 
+def unit_plane() -> Mesh:
+    """The square ``[-0.5, 0.5]^2`` at Z = 0, facing +Z and (a second copy) −Z; u = x + 0.5, v = 0.5 − y."""
+    corners = np.array([[-0.5, -0.5, 0.0], [0.5, -0.5, 0.0], [0.5, 0.5, 0.0], [-0.5, 0.5, 0.0]])
+    positions = np.vstack([corners, corners])
+    normals = np.vstack([np.tile([0.0, 0.0, 1.0], (4, 1)), np.tile([0.0, 0.0, -1.0], (4, 1))])
+    uv = np.column_stack([corners[:, 0] + 0.5, 0.5 - corners[:, 1]])
+    mesh = _mesh(positions, normals, [(0, 1, 2), (0, 2, 3), (4, 6, 5), (4, 7, 6)])
+    return Mesh(mesh.vertices, mesh.indices, np.vstack([uv, uv]).astype(np.float32))
+
+
+def value_noise(x: np.ndarray, y: np.ndarray, feature_m: float, seed: int, octaves: int = 5) -> np.ndarray:
+    """Fractal value noise in about [−1, 1] at points (x, y) metres: octave k has wavelength ``feature_m / 2^k``
+    and amplitude ``2^−k``; lattice values come from ``numpy.random.default_rng(seed)`` (deterministic)."""
+    rng = np.random.default_rng(seed)
+    total, norm = np.zeros(np.shape(x)), 0.0
+    for k in range(octaves):
+        cell = feature_m / 2**k
+        gx, gy = x / cell, y / cell
+        x0, y0 = np.floor(gx), np.floor(gy)
+        fx, fy = gx - x0, gy - y0
+        fx, fy = fx * fx * (3 - 2 * fx), fy * fy * (3 - 2 * fy)
+        ix, iy = (x0 - x0.min()).astype(int), (y0 - y0.min()).astype(int)
+        lattice = rng.uniform(-1.0, 1.0, (int(ix.max()) + 2, int(iy.max()) + 2))
+        a, b = lattice[ix, iy], lattice[ix + 1, iy]
+        c, d = lattice[ix, iy + 1], lattice[ix + 1, iy + 1]
+        total += 2.0**-k * ((a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy)
+        norm += 2.0**-k
+    return total / norm
+
+
+def terrain_mesh(obj: Terrain) -> Mesh:
+    """The heightfield of a ``terrain`` object in its own axes (centred, Z up), coloured from ``color`` at the
+    lowest to ``peak_color`` at the highest point; heights are ``height_m · (noise + 1) / 2`` scaled to 0 inside
+    ``flat_radius_m`` and blended to full over the next ``flat_radius_m``."""
+    n = obj.cells + 1
+    xs = np.linspace(-obj.size_m[0] / 2, obj.size_m[0] / 2, n)
+    ys = np.linspace(-obj.size_m[1] / 2, obj.size_m[1] / 2, n)
+    x, y = np.meshgrid(xs, ys, indexing="xy")  # row j = y index, column i = x index
+    h = obj.height_m * (value_noise(x, y, obj.feature_m, obj.seed) + 1.0) / 2.0
+    if obj.flat_radius_m > 0.0:
+        r = np.hypot(x, y) / obj.flat_radius_m
+        t = np.clip(r - 1.0, 0.0, 1.0)
+        h *= t * t * (3 - 2 * t)
+    dx, dy = xs[1] - xs[0], ys[1] - ys[0]
+    gy, gx = np.gradient(h, dy, dx)
+    normals = np.stack([-gx, -gy, np.ones_like(h)], -1)
+    normals /= np.linalg.norm(normals, axis=-1, keepdims=True)
+    k = ((h - h.min()) / max(float(np.ptp(h)), 1e-9))[..., None]
+    rgb = (1 - k) * np.asarray(obj.color) + k * np.asarray(obj.peak_color)
+    colors = np.concatenate([rgb, np.ones_like(k)], -1).reshape(-1, 4).astype(np.float32)
+    i = np.arange(n - 1)
+    a = (i[:, None] * n + i[None, :]).ravel()  # row-major: vertex (j, i) = j * n + i
+    tris = np.concatenate([np.stack([a, a + 1, a + n + 1], 1), np.stack([a, a + n + 1, a + n], 1)])
+    positions = np.stack([x, y, h], -1).reshape(-1, 3)
+    mesh = _mesh(positions, normals.reshape(-1, 3), tris)
+    return Mesh(mesh.vertices, mesh.indices, None, colors)
+
+
 def mesh_for_kind(kind: str) -> Mesh:
     """The unit mesh of a scene object ``kind`` (one of :data:`MESH_KINDS`)."""
-    builders = {"box": unit_box, "sphere": uv_sphere, "cylinder": capped_cylinder}
+    builders = {"box": unit_box, "sphere": uv_sphere, "cylinder": capped_cylinder, "plane": unit_plane}
     if kind not in builders:
         raise ValueError(f"unknown mesh kind {kind!r}; expected one of {MESH_KINDS}")
     return builders[kind]()
@@ -138,13 +208,32 @@ def object_size(obj: SceneObject) -> tuple[float, float, float]:
         return (obj.radius_m,) * 3
     if obj.kind == "cylinder":
         return (obj.radius_m, obj.radius_m, obj.height_m)
+    if obj.kind == "plane":
+        return (obj.size_m[0], obj.size_m[1], 1.0)
+    if obj.kind == "gltf":
+        return (obj.scale,) * 3
+    if obj.kind in ("terrain", "array"):
+        return (1.0, 1.0, 1.0)
     raise ValueError(f"unknown object kind {obj.kind!r}")
 
 
-def object_matrix(obj: SceneObject) -> np.ndarray:
-    """4×4 ``scene_from_object`` = ``T(position_m) · Rz(yaw_deg) · S(size)`` for the unit mesh of ``obj``."""
+#: glTF axes (+Y up, +Z front) → object axes (+Z up, front towards −Y): +90° about X.
+GLTF_Y_UP = rot_x(90.0)
+
+
+def object_matrix(obj: SceneObject, time_s: float = 0.0) -> np.ndarray:
+    """4×4 ``scene_from_object`` = ``T(position_m) · Rz(yaw_deg + spin · time_s) · R_kind · S(size)``.
+
+    ``R_kind`` is ``Rx(tilt_deg)`` for planes, :data:`GLTF_Y_UP` for glTF models with ``y_up`` (applied after
+    the scale, which is uniform there), identity otherwise.
+    """
     m = np.eye(4)
-    m[:3, :3] = rot_z(obj.yaw_deg) @ np.diag(object_size(obj))
+    linear = np.diag(object_size(obj))
+    if obj.kind == "plane":
+        linear = rot_x(obj.tilt_deg) @ linear
+    elif obj.kind == "gltf" and obj.y_up:
+        linear = GLTF_Y_UP @ linear
+    m[:3, :3] = rot_z(obj.yaw_deg + obj.spin_deg_per_s * time_s) @ linear
     m[:3, 3] = obj.position_m
     return m
 

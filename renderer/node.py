@@ -124,6 +124,9 @@ class Node:
         from renderer.node_outputs import NodeRenderer
 
         self.gl = NodeRenderer(config, scene, args.node, display, self.follower.state)
+        from renderer.scene_loader import SceneLoader
+
+        self.loader = SceneLoader()
         ep = config.endpoints
         try:
             self.sockets = NodeSockets(args.pose or ep.pose, args.state or ep.state, args.stats or ep.render_stats)
@@ -145,19 +148,26 @@ class Node:
                 self.rejects.reject("state", exc)
         if not changed:
             return
-        live, scene = self.follower.state, None
+        live = self.follower.state
         if live.scene is not None:
             path = resolve_scene_path(live.scene, self.config_path)
             if path != self.scene_path:
-                from stage.config.loader import load_scene_config
+                self.loader.request(path)  # parsed and prepared off the frame loop; see poll_scene
+        self.gl.apply_state(live)
 
-                try:
-                    scene = load_scene_config(path)
-                    self.scene_path = path
-                    log.info("scene changed to %s", path)
-                except (ConfigError, OSError) as exc:
-                    log.error("scene %s not loaded, keeping %s: %s", path, self.scene_path, exc)
-        self.gl.apply_state(live, scene)
+    def poll_scene(self) -> None:
+        """Switch to a scene the loader finished (upload only; the old scene drew until now)."""
+        result = self.loader.poll()
+        if result is None:
+            return
+        if result.prepared is None:
+            log.error("scene %s not loaded, keeping %s: %s", result.path, self.scene_path, result.error)
+            return
+        start = time.monotonic()
+        self.gl.apply_state(self.follower.state, result.prepared)
+        self.scene_path = result.path
+        log.info("scene changed to %s (loaded in %.0f ms off the frame loop, uploaded in %.1f ms)", result.path,
+                 result.load_s * 1000.0, (time.monotonic() - start) * 1000.0)
 
     def latched_cameras(self) -> dict[str, LatchedPose]:
         self.sockets.drain_poses(self.latch)
@@ -166,7 +176,7 @@ class Node:
                 self.held = dict(self.latch.poses)
             return self.held
         self.held = None
-        return self.latch.poses
+        return self.latch.delayed(time.monotonic(), self.follower.state.camera_delay_ms)
 
     # -- loop --------------------------------------------------------------------------------------------------------
 
@@ -184,6 +194,7 @@ class Node:
                 break
             started = time.monotonic()
             self.apply_state_messages()
+            self.poll_scene()
             poses = self.latched_cameras()
             t_start = time.time()
             ages = {cam: (t_start - p.message.t_sample) * 1000.0 for cam, p in poses.items()}
@@ -240,6 +251,7 @@ class Node:
 
     def close(self) -> None:
         try:
+            self.loader.close()
             self.gl.close()
         finally:
             self.sockets.close()

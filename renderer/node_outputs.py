@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from renderer.gl import GLContext, create_context
+from renderer.gl.scene_geometry import PreparedScene
 from renderer.gl.stage_renderer import StageRenderer, exposure_gain, outer_face_size
 from renderer.gl.wall_pass import MAX_CAMERAS, WallFrame
 from renderer.lightcards import PlacedCard, place_cards
@@ -173,11 +174,12 @@ class NodeRenderer:
     def outputs(self) -> list[Output]:
         return [o for g in self.groups for o in g.outputs]
 
-    def apply_state(self, live: LiveState, scene: SceneConfig | None = None) -> None:
-        """Take a new live state (and scene, when it changed): placement, light cards, per-wall settings."""
+    def apply_state(self, live: LiveState, scene: SceneConfig | PreparedScene | None = None) -> None:
+        """Take a new live state (and scene, when it changed: a :class:`PreparedScene` only uploads): placement,
+        time of day, light cards, per-wall settings."""
         self.live = live
         if scene is not None:
-            self.scene = scene
+            self.scene = scene.config if isinstance(scene, PreparedScene) else scene
             for group in self.groups:
                 group.context.make_current()
                 group.renderer.set_scene(scene)
@@ -185,6 +187,7 @@ class NodeRenderer:
         offset = tuple(a + b for a, b in zip(placement.offset_m, live.offset_m, strict=True))
         for group in self.groups:
             group.context.make_current()
+            group.renderer.scene_pass.set_time_of_day(live.time_of_day_h)  # set_placement re-renders the outer
             group.renderer.set_placement(offset, placement.yaw_deg + live.yaw_deg, placement.scale * live.scale)
         self.cards = place_cards(list(live.light_cards.values()), list(self.config.walls),
                                  self.config.render.outer.viewpoint_m)

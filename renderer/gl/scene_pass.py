@@ -5,18 +5,23 @@ One :class:`ScenePass` per GL context (3.3 core). :meth:`ScenePass.draw` takes `
 
 1. a full-screen background pass that ray-traces each pixel's world ray (from the inverse view-projection, so
    any camera works: off-axis frusta, cube-map faces): the gradient/solid sky with a soft sun disc at the far
-   plane, or the infinite ground plane with an anti-aliased grid, lit like the objects and faded into the
-   horizon colour with distance, writing its true depth. It covers every pixel with depth test ``ALWAYS``, so
-   it doubles as the clear: the caller need not clear colour or depth;
-2. the objects, one instanced draw per primitive kind present, depth test ``LESS``, back faces culled, shaded
-   ``albedo · (sun · max(n·l, 0) + ambient + emissive)``.
+   plane or the equirectangular panorama, or the infinite ground plane with an anti-aliased grid, lit like the
+   objects, faded into the horizon colour with distance and fogged, writing its true depth. It covers every
+   pixel with depth test ``ALWAYS``, so it doubles as the clear: the caller need not clear colour or depth;
+2. the primitives, one instanced draw per kind present (box, sphere, cylinder, plane; ``array`` copies join
+   their kind's draw), depth test ``LESS``, back faces culled;
+3. the meshes with their own buffers (terrain, textured planes, glTF primitives), one draw each.
+
+Surfaces are shaded ``albedo · (sun · max(n·l, 0) + ambient + emissive + point lights)`` then fogged
+(:mod:`renderer.gl.scene_geometry` has the CPU side and the time-of-day formulas).
 
 Output is scene-linear RGB with alpha 1 (use a float target, e.g. RGBA16F). The caller sets the viewport.
 GL state left behind is GL's default for what the pass touches (depth test, blending and face culling off, depth
-writes on, depth func ``LESS``, no VAO bound), except that the objects program stays in use and ``SceneBlock``
-stays on uniform-buffer binding :data:`SCENE_UBO_BINDING`.
+writes on, depth func ``LESS``, no VAO bound, texture unit 0 active), except that the objects program stays in
+use, ``SceneBlock`` stays on uniform-buffer binding :data:`SCENE_UBO_BINDING` and textures stay bound.
 
-GL calls per :meth:`~ScenePass.draw`: ``15 + 2 · (number of kinds present)`` - 21 for ``scenes/demo.yaml``.
+GL calls per :meth:`~ScenePass.draw`: ``15 + 2 · (instanced kinds present)`` (21 for ``scenes/demo.yaml``),
++ 2 with a panorama, + 2 with spinning primitives, + 2 to 5 per own-buffer mesh.
 OpenGL is imported inside the methods; importing this module does no GL work.
 """
 
@@ -31,7 +36,17 @@ from typing import Any
 import numpy as np
 
 from renderer.gl.program import Program
-from renderer.meshes import MESH_KINDS, mesh_for_kind, normal_matrix, object_matrix, placement_matrix, sun_direction
+from renderer.gl.scene_geometry import (
+    BLOCK_FLOATS,
+    INSTANCE_FLOATS,
+    INSTANCED_KINDS,
+    PreparedScene,
+    instance_row,
+    prepare_scene,
+    scene_block,
+)
+from renderer.gl.scene_textures import MeshBuffers, upload_mesh, upload_texture
+from renderer.meshes import mesh_for_kind, object_matrix
 from stage.config.scene import SceneConfig
 
 logger = logging.getLogger(__name__)
@@ -39,15 +54,8 @@ logger = logging.getLogger(__name__)
 SHADER_DIR = Path(__file__).with_name("shaders")
 #: Uniform-buffer binding point of the ``SceneBlock`` uniform block.
 SCENE_UBO_BINDING = 7
-#: Brightness of the sun disc in the sky, in multiples of ``sun.color · sun.intensity`` (gradient skies only).
-SUN_DISC_GAIN = 4.0
-#: Distance (scene metres, scaled by the placement) at which the ground has faded 63 % into the horizon colour.
-GROUND_FADE_M = 150.0
-
-_FRAME_BYTES = 2 * 64  # clip_from_world, world_from_clip
-_BLOCK_BYTES = 4 * 64 + 9 * 16
-_INSTANCE_FLOATS = 16 + 9 + 4  # scene_from_object (mat4), normal matrix (mat3), albedo (rgb + emissive)
-_VERTEX_BYTES = 6 * 4
+_FRAME_BYTES = 2 * 64 + 16  # clip_from_world, world_from_clip, eye + time
+_PANORAMA_UNIT = 1
 
 
 def load_shader(name: str) -> str:
@@ -60,53 +68,16 @@ def load_shader(name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def scene_block(scene: SceneConfig, offset_m: Sequence[float], yaw_deg: float, scale: float) -> np.ndarray:
-    """The scene part of ``SceneBlock`` (std140, after the per-frame matrices) as float32, for these placements."""
-    world_from_scene = placement_matrix(offset_m, yaw_deg, scale)
-    sun = scene.sun
-    sun_rgb = np.asarray(sun.color) * sun.intensity
-    if scene.sky.kind == "gradient":
-        zenith, horizon, nadir = scene.sky.zenith, scene.sky.horizon, scene.sky.nadir
-        disc = SUN_DISC_GAIN if sun.intensity > 0.0 else 0.0
-    else:
-        zenith = horizon = nadir = scene.sky.color
-        disc = 0.0
-    ground = scene.ground
-    ground_z = float(offset_m[2]) + scale * ground.height_m
-    vectors = [
-        (*sun_direction(sun.azimuth_deg, sun.elevation_deg, yaw_deg), disc),
-        (*sun_rgb, 0.0),
-        (*scene.ambient, 0.0),
-        (*zenith, 0.0),
-        (*horizon, 0.0),
-        (*nadir, 0.0),
-        (*ground.color, 1.0 if ground.enabled else 0.0),
-        (*ground.grid_color, ground.grid_spacing_m),
-        (ground_z, ground.grid_line_width_m, GROUND_FADE_M * scale, 0.0),
-    ]
-    mats = [world_from_scene.T.ravel(), np.linalg.inv(world_from_scene).T.ravel()]
-    return np.concatenate([*mats, np.asarray(vectors, dtype=float).ravel()]).astype(np.float32)
-
-
-def instance_data(scene: SceneConfig) -> dict[str, np.ndarray]:
-    """Per kind, an (n × 29) float32 array of per-instance attributes, objects in scene order."""
-    rows: dict[str, list[np.ndarray]] = {kind: [] for kind in MESH_KINDS}
-    for obj in scene.objects:
-        m = object_matrix(obj)
-        albedo = [*obj.color, obj.emissive]
-        rows[obj.kind].append(np.concatenate([m.T.ravel(), normal_matrix(m).T.ravel(), albedo]))
-    return {k: np.asarray(v, dtype=np.float32).reshape(-1, _INSTANCE_FLOATS) for k, v in rows.items()}
-
-
 class ScenePass:
     """Draws a scene (sky, ground, objects) into the bound framebuffer; see the module docstring."""
 
-    def __init__(self, scene: SceneConfig) -> None:
+    def __init__(self, scene: SceneConfig | PreparedScene) -> None:
         """Compile the programs and upload the unit meshes and ``scene``; needs a current GL context."""
         from OpenGL import GL
 
         self._gl: Any = GL
         self.time_s = 0.0
+        self.time_of_day_h: float | None = None
         self._background, self._objects = (
             Program(
                 {"vertex": load_shader(f"scene_{n}.vert"), "fragment": load_shader(f"scene_{n}.frag")}, f"scene {n}"
@@ -116,65 +87,55 @@ class ScenePass:
         for program in (self._background, self._objects):
             block = GL.glGetUniformBlockIndex(program.handle, "SceneBlock")
             GL.glUniformBlockBinding(program.handle, block, SCENE_UBO_BINDING)
-        self._ubo, self._mesh_vbo, self._ebo, self._instance_vbo = (int(b) for b in GL.glGenBuffers(4))
+        self._background.use()
+        self._background.set_int("u_panorama", _PANORAMA_UNIT)
+        self._objects.use()
+        self._objects.set_int("u_base_color", 0)
+        self._objects.set_int("u_textured", 0)
+        self._textured_loc = self._objects.location("u_textured")
+        self._ubo, self._instance_vbo, self._custom_vbo = (int(b) for b in GL.glGenBuffers(3))
         GL.glBindBuffer(GL.GL_UNIFORM_BUFFER, self._ubo)
-        GL.glBufferData(GL.GL_UNIFORM_BUFFER, _BLOCK_BYTES, None, GL.GL_DYNAMIC_DRAW)
+        GL.glBufferData(GL.GL_UNIFORM_BUFFER, _FRAME_BYTES + 4 * BLOCK_FLOATS, None, GL.GL_DYNAMIC_DRAW)
         self._empty_vao = int(GL.glGenVertexArrays(1))
-        self._vaos = {kind: int(GL.glGenVertexArrays(1)) for kind in MESH_KINDS}
-        self._upload_meshes()
-        self._draws: list[tuple[int, int, ctypes.c_void_p, int]] = []
+        self._unit = {kind: upload_mesh(GL, mesh_for_kind(kind).gpu_vertices(), mesh_for_kind(kind).indices)
+                      for kind in INSTANCED_KINDS}
+        self._draws: list[tuple[int, int, int]] = []  # (vao, index count, instances)
+        self._custom: list[tuple[MeshBuffers, int, bool]] = []  # (buffers, texture or 0, double-sided)
+        self._panorama = 0
         self.set_scene(scene)
 
-    def _upload_meshes(self) -> None:
+    def set_scene(self, scene: SceneConfig | PreparedScene) -> None:
+        """Use ``scene`` (a config is prepared here, reading its assets; a :class:`PreparedScene` only uploads)."""
         GL = self._gl
-        meshes = [mesh_for_kind(kind) for kind in MESH_KINDS]
-        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._mesh_vbo)
-        GL.glBufferData(GL.GL_ARRAY_BUFFER, np.concatenate([m.vertices for m in meshes]), GL.GL_STATIC_DRAW)
-        self._index_ranges: dict[str, tuple[int, int]] = {}  # kind -> (index count, byte offset)
-        vertex_base = index_base = 0
-        for kind, mesh in zip(MESH_KINDS, meshes, strict=True):
-            GL.glBindVertexArray(self._vaos[kind])
-            GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, self._ebo)  # recorded in the VAO
-            for location, offset in ((0, 0), (1, 12)):
-                GL.glEnableVertexAttribArray(location)
-                pointer = ctypes.c_void_p(vertex_base * _VERTEX_BYTES + offset)
-                GL.glVertexAttribPointer(location, 3, GL.GL_FLOAT, GL.GL_FALSE, _VERTEX_BYTES, pointer)
-            self._index_ranges[kind] = (mesh.indices.size, index_base * 4)
-            vertex_base += len(mesh.vertices)
-            index_base += mesh.indices.size
-        GL.glBindVertexArray(0)
-        GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, self._ebo)
-        GL.glBufferData(
-            GL.GL_ELEMENT_ARRAY_BUFFER, np.concatenate([m.indices.ravel() for m in meshes]), GL.GL_STATIC_DRAW
-        )
-
-    def set_scene(self, scene: SceneConfig) -> None:
-        """Use ``scene``: re-upload its objects, lights, sky, ground and placement."""
-        GL = self._gl
-        self.scene = scene
-        per_kind = instance_data(scene)
-        stride = _INSTANCE_FLOATS * 4
-        data = np.concatenate([per_kind[kind] for kind in MESH_KINDS] + [np.zeros((1, _INSTANCE_FLOATS), np.float32)])
+        prepared = scene if isinstance(scene, PreparedScene) else prepare_scene(scene)
+        self._free_scene()
+        self.prepared = prepared
+        self.scene = prepared.config
+        stride = INSTANCE_FLOATS * 4
+        self._first: dict[str, int] = {}
+        data = [prepared.instances[k] for k in INSTANCED_KINDS] + [np.zeros((1, INSTANCE_FLOATS), np.float32)]
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._instance_vbo)
-        GL.glBufferData(GL.GL_ARRAY_BUFFER, data, GL.GL_STATIC_DRAW)
-        self._draws = []
+        GL.glBufferData(GL.GL_ARRAY_BUFFER, np.concatenate(data), GL.GL_STATIC_DRAW)
         first = 0
-        for kind in MESH_KINDS:
-            count = len(per_kind[kind])
-            GL.glBindVertexArray(self._vaos[kind])
-            # (location, components, float offset): mat4 columns 2-5, mat3 columns 6-8, albedo 9.
-            layout = [(2 + i, 4, 4 * i) for i in range(4)] + [(6 + i, 3, 16 + 3 * i) for i in range(3)] + [(9, 4, 25)]
-            for location, size, offset in layout:
-                GL.glEnableVertexAttribArray(location)
-                pointer = ctypes.c_void_p(first * stride + offset * 4)
-                GL.glVertexAttribPointer(location, size, GL.GL_FLOAT, GL.GL_FALSE, stride, pointer)
-                GL.glVertexAttribDivisor(location, 1)
+        for kind in INSTANCED_KINDS:
+            count, unit = len(prepared.instances[kind]), self._unit[kind]
+            _instance_pointers(GL, unit.vao, self._instance_vbo, first * stride)
             if count:
-                index_count, index_offset = self._index_ranges[kind]
-                self._draws.append((self._vaos[kind], index_count, ctypes.c_void_p(index_offset), count))
+                self._draws.append((unit.vao, unit.index_count, count))
+            self._first[kind] = first
             first += count
+        rows = np.stack([c.row for c in prepared.custom]) if prepared.custom else np.zeros((1, INSTANCE_FLOATS))
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._custom_vbo)
+        GL.glBufferData(GL.GL_ARRAY_BUFFER, rows.astype(np.float32), GL.GL_DYNAMIC_DRAW)
+        for i, c in enumerate(prepared.custom):
+            buffers = upload_mesh(GL, c.vertices, c.indices)
+            _instance_pointers(GL, buffers.vao, self._custom_vbo, i * stride)
+            texture = upload_texture(GL, c.texture, repeat=True) if c.texture is not None else 0
+            self._custom.append((buffers, texture, c.double_sided))
         GL.glBindVertexArray(0)
-        p = scene.placement
+        if prepared.panorama is not None:
+            self._panorama = upload_texture(GL, prepared.panorama, repeat=True)
+        p = prepared.config.placement
         self.set_placement(p.offset_m, p.yaw_deg, p.scale)
 
     def set_placement(self, offset_m: Sequence[float], yaw_deg: float, scale: float) -> None:
@@ -185,23 +146,46 @@ class ScenePass:
         if not scale > 0.0:
             raise ValueError(f"placement scale must be positive, got {scale}")
         self.placement = (tuple(float(v) for v in offset_m), float(yaw_deg), float(scale))
-        block = scene_block(self.scene, *self.placement)
+        self._upload_block()
+
+    def set_time_of_day(self, hours: float | None) -> None:
+        """Time of day in hours (None: the scene's own ``time_of_day.hours``); only scenes with ``time_of_day``
+        change. One small upload."""
+        self.time_of_day_h = None if hours is None else float(hours)
+        self._upload_block()
+
+    def _upload_block(self) -> None:
+        block = scene_block(self.prepared, *self.placement, self.time_of_day_h)
         GL = self._gl
         GL.glBindBuffer(GL.GL_UNIFORM_BUFFER, self._ubo)
         GL.glBufferSubData(GL.GL_UNIFORM_BUFFER, _FRAME_BYTES, block.nbytes, block)
+
+    def _animate(self, time_s: float) -> None:
+        """Re-upload the instance rows of spinning primitives for ``time_s``."""
+        GL, stride = self._gl, INSTANCE_FLOATS * 4
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._instance_vbo)
+        for kind, row, index in self.prepared.spinning:
+            obj = self.scene.objects[index]
+            data = instance_row(object_matrix(obj, time_s), obj.color, obj.emissive)
+            GL.glBufferSubData(GL.GL_ARRAY_BUFFER, (self._first[kind] + row) * stride, data.nbytes, data)
 
     def draw(self, view: np.ndarray, projection: np.ndarray, time_s: float = 0.0) -> None:
         """Draw the scene seen through ``projection @ view`` into the bound framebuffer and viewport.
 
         ``view`` is camera_from_world (4×4), ``projection`` clip_from_camera (4×4, OpenGL clip convention).
-        ``time_s`` (seconds) is reserved for animation and time of day; it does not change the image yet.
+        ``time_s`` (seconds) drives animation (``spin_deg_per_s``): same time, same image.
         """
         self.time_s = float(time_s)
-        clip_from_world = np.asarray(projection, dtype=float) @ np.asarray(view, dtype=float)
-        frame = np.empty((2, 4, 4), np.float32)
-        frame[0] = clip_from_world.T  # std140 mat4: column-major
-        frame[1] = np.linalg.inv(clip_from_world).T
+        view = np.asarray(view, dtype=float)
+        clip_from_world = np.asarray(projection, dtype=float) @ view
+        frame = np.empty(2 * 16 + 4, np.float32)
+        frame[:16] = clip_from_world.T.ravel()  # std140 mat4: column-major
+        frame[16:32] = np.linalg.inv(clip_from_world).T.ravel()
+        frame[32:35] = np.linalg.inv(view)[:3, 3]
+        frame[35] = self.time_s
         GL = self._gl
+        if self.prepared.spinning:
+            self._animate(self.time_s)
         GL.glBindBufferBase(GL.GL_UNIFORM_BUFFER, SCENE_UBO_BINDING, self._ubo)
         GL.glBufferSubData(GL.GL_UNIFORM_BUFFER, 0, _FRAME_BYTES, frame)
         GL.glEnable(GL.GL_DEPTH_TEST)
@@ -209,26 +193,75 @@ class ScenePass:
         GL.glDisable(GL.GL_BLEND)
         GL.glDepthFunc(GL.GL_ALWAYS)
         GL.glUseProgram(self._background.handle)
+        if self._panorama:
+            GL.glActiveTexture(GL.GL_TEXTURE0 + _PANORAMA_UNIT)
+            GL.glBindTexture(GL.GL_TEXTURE_2D, self._panorama)
+            GL.glActiveTexture(GL.GL_TEXTURE0)
         GL.glBindVertexArray(self._empty_vao)
         GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
         GL.glDepthFunc(GL.GL_LESS)
         GL.glEnable(GL.GL_CULL_FACE)
         GL.glUseProgram(self._objects.handle)
-        for vao, index_count, index_offset, instances in self._draws:
+        for vao, index_count, instances in self._draws:
             GL.glBindVertexArray(vao)
-            GL.glDrawElementsInstanced(GL.GL_TRIANGLES, index_count, GL.GL_UNSIGNED_INT, index_offset, instances)
+            GL.glDrawElementsInstanced(GL.GL_TRIANGLES, index_count, GL.GL_UNSIGNED_INT, None, instances)
+        self._draw_custom()
         GL.glBindVertexArray(0)
         GL.glDisable(GL.GL_CULL_FACE)
         GL.glDisable(GL.GL_DEPTH_TEST)
+
+    def _draw_custom(self) -> None:
+        GL, textured, culled = self._gl, False, True
+        for buffers, texture, double in self._custom:
+            GL.glBindVertexArray(buffers.vao)
+            if double == culled:
+                (GL.glDisable if double else GL.glEnable)(GL.GL_CULL_FACE)
+                culled = not double
+            if bool(texture) != textured:
+                textured = bool(texture)
+                GL.glUniform1i(self._textured_loc, int(textured))
+                if textured:  # other passes may leave another unit active
+                    GL.glActiveTexture(GL.GL_TEXTURE0)
+            if texture:
+                GL.glBindTexture(GL.GL_TEXTURE_2D, texture)
+            GL.glDrawElementsInstanced(GL.GL_TRIANGLES, buffers.index_count, GL.GL_UNSIGNED_INT, None, 1)
+        if textured:
+            GL.glUniform1i(self._textured_loc, 0)
+
+    def _free_scene(self) -> None:
+        GL = self._gl
+        for buffers, texture, _ in self._custom:
+            buffers.delete(GL)
+            if texture:
+                GL.glDeleteTextures(1, [texture])
+        if self._panorama:
+            GL.glDeleteTextures(1, [self._panorama])
+        self._custom, self._draws, self._panorama = [], [], 0
 
     def delete(self) -> None:
         """Free the GL objects; safe to call twice. Needs the context current."""
         if not self._ubo:
             return
         GL = self._gl
+        self._free_scene()
         self._background.delete()
         self._objects.delete()
-        GL.glDeleteBuffers(4, [self._ubo, self._mesh_vbo, self._ebo, self._instance_vbo])
-        GL.glDeleteVertexArrays(1 + len(self._vaos), [self._empty_vao, *self._vaos.values()])
+        for buffers in self._unit.values():
+            buffers.delete(GL)
+        GL.glDeleteBuffers(3, [self._ubo, self._instance_vbo, self._custom_vbo])
+        GL.glDeleteVertexArrays(1, [self._empty_vao])
         self._ubo = 0
-        self._draws = []
+
+
+def _instance_pointers(GL: Any, vao: int, vbo: int, byte_offset: int) -> None:  # noqa: N803 - GL module
+    """Point ``vao``'s per-instance attributes (locations 2-9) at ``vbo`` from ``byte_offset``."""
+    stride = INSTANCE_FLOATS * 4
+    GL.glBindVertexArray(vao)
+    GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vbo)
+    # (location, components, float offset): mat4 columns 2-5, mat3 columns 6-8, albedo 9.
+    layout = [(2 + i, 4, 4 * i) for i in range(4)] + [(6 + i, 3, 16 + 3 * i) for i in range(3)] + [(9, 4, 25)]
+    for location, size, offset in layout:
+        GL.glEnableVertexAttribArray(location)
+        pointer = ctypes.c_void_p(byte_offset + offset * 4)
+        GL.glVertexAttribPointer(location, size, GL.GL_FLOAT, GL.GL_FALSE, stride, pointer)
+        GL.glVertexAttribDivisor(location, 1)

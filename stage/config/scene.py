@@ -1,8 +1,9 @@
-"""Scene files (``scenes/*.yaml``): the virtual world shown on the walls.
+"""Scene files (``scenes/*.yaml``): the virtual world shown on the walls (docs/scenes.md is the reference).
 
-Scene space uses the stage axes and metres (X right, Y forward, Z up); ``placement`` puts the
-scene into the stage. Colours are scene-linear RGB. This model is the base the scenes-and-colour
-work extends (panoramas, glTF, fog, instancing): new object kinds join the ``SceneObject`` union.
+Scene space uses the stage axes and metres (X right, Y forward, Z up); ``placement`` puts the scene into the
+stage. Colours are scene-linear RGB. Asset paths (panoramas, textures, glTF) are relative to the scene file;
+:func:`check_scene` (run by :func:`stage.config.loader.load_scene_config`) checks that they exist and parse, and
+records the scene file's folder so :func:`asset_path` can resolve them later.
 """
 
 from __future__ import annotations
@@ -10,9 +11,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
-from stage.config.types import ColorRGB, Finite, Name, NonNegativeFloat, PositiveFloat, StrictModel, Vec3
+from stage.config.scene_objects import (  # noqa: F401 - re-exported
+    ArrayItem,
+    ArrayObject,
+    AssetPath,
+    Box,
+    Cylinder,
+    Gltf,
+    Jitter,
+    Plane,
+    SceneObject,
+    Sphere,
+    Terrain,
+)
+from stage.config.types import ColorRGB, Finite, NonNegativeFloat, PositiveFloat, StrictModel, Vec3
+
+MAX_POINT_LIGHTS = 8
+"""Most point lights a scene may have (the shaders loop over a fixed-size array)."""
+MAX_ARRAY_INSTANCES = 100_000
+"""Most instances one ``array`` object may expand to."""
 
 
 class GradientSky(StrictModel):
@@ -35,7 +54,21 @@ class SolidSky(StrictModel):
     """Background colour."""
 
 
-Sky = Annotated[GradientSky | SolidSky, Field(discriminator="kind")]
+class PanoramaSky(StrictModel):
+    """An equirectangular panorama (PNG or JPEG, sRGB, 2:1): columns are azimuth, rows elevation (top = zenith)."""
+
+    kind: Literal["panorama"]
+    path: AssetPath
+    """Image file, relative to the scene file."""
+    center_azimuth_deg: Finite = 90.0
+    """Scene azimuth (counter-clockwise from +X, degrees) seen at the image's centre column; 90 = +Y."""
+    gain: NonNegativeFloat = 1.0
+    """Multiplier of the image's linear colour."""
+    horizon: ColorRGB | None = None
+    """Colour the ground and fog fade into; default: the mean of the image's middle row."""
+
+
+Sky = Annotated[GradientSky | SolidSky | PanoramaSky, Field(discriminator="kind")]
 
 
 class Ground(StrictModel):
@@ -55,46 +88,15 @@ class Ground(StrictModel):
     """Width of a grid line, metres."""
 
 
-class _ObjectBase(StrictModel):
-    name: Name | None = None
-    """Optional object name (for live edits and error messages)."""
-    position_m: Vec3 = (0.0, 0.0, 0.0)
-    """Centre of the object in scene space, metres."""
-    yaw_deg: Finite = 0.0
-    """Rotation about scene Z (right-hand rule), degrees."""
-    color: ColorRGB = (0.8, 0.8, 0.8)
-    """Base colour, scene-linear."""
-    emissive: NonNegativeFloat = 0.0
-    """Self-illumination multiplier of ``color`` (0 = lit only by the lights)."""
+class Fog(StrictModel):
+    """Exponential distance fog: ``colour = mix(surface, fog, 1 − exp(−density · max(d − start, 0)))``."""
 
-
-class Box(_ObjectBase):
-    """An axis-aligned (before yaw) box."""
-
-    kind: Literal["box"]
-    size_m: tuple[PositiveFloat, PositiveFloat, PositiveFloat] = (1.0, 1.0, 1.0)
-    """Size along X, Y, Z, metres."""
-
-
-class Sphere(_ObjectBase):
-    """A sphere."""
-
-    kind: Literal["sphere"]
-    radius_m: PositiveFloat = 0.5
-    """Radius, metres."""
-
-
-class Cylinder(_ObjectBase):
-    """A vertical cylinder, centred on ``position_m``."""
-
-    kind: Literal["cylinder"]
-    radius_m: PositiveFloat = 0.5
-    """Radius, metres."""
-    height_m: PositiveFloat = 1.0
-    """Height, metres."""
-
-
-SceneObject = Annotated[Box | Sphere | Cylinder, Field(discriminator="kind")]
+    density_per_m: PositiveFloat = 0.01
+    """Extinction per world metre of distance from the eye."""
+    start_m: NonNegativeFloat = 0.0
+    """Distance without fog, metres."""
+    color: ColorRGB | None = None
+    """Fog colour; default: the sky's horizon colour (tinted by the time of day)."""
 
 
 class Sun(StrictModel):
@@ -108,6 +110,34 @@ class Sun(StrictModel):
     """Light colour."""
     intensity: NonNegativeFloat = 1.0
     """Multiplier of ``color``."""
+
+
+class PointLight(StrictModel):
+    """A point light: ``colour · intensity / max(d², 0.01) · (1 − (d/range)⁴)²`` (d in scene metres)."""
+
+    position_m: Vec3
+    """Position in scene space, metres."""
+    color: ColorRGB = (1.0, 0.85, 0.6)
+    """Light colour."""
+    intensity: NonNegativeFloat = 10.0
+    """Illuminance at 1 m, in multiples of ``color``."""
+    range_m: PositiveFloat = 20.0
+    """Distance where the light has faded to zero, metres."""
+
+
+class TimeOfDay(StrictModel):
+    """Lets the live ``time_of_day_h`` move the sun and tint the sky (docs/scenes.md gives the formulas)."""
+
+    hours: Annotated[Finite, Field(ge=0.0, le=24.0)] = 12.0
+    """Time used when none is given live, hours."""
+    sunrise_azimuth_deg: Finite = 0.0
+    """Azimuth of the sun at 6 h; it moves clockwise seen from above by 15° an hour."""
+    noon_elevation_deg: Annotated[Finite, Field(gt=0.0, le=90.0)] = 60.0
+    """Elevation at 12 h, degrees: ``elevation = noon · sin(π (h − 6) / 12)``."""
+    dusk_color: ColorRGB = (0.9, 0.45, 0.2)
+    """Horizon tint while the sun is near the horizon."""
+    night_color: ColorRGB = (0.01, 0.015, 0.04)
+    """Sky colour once the sun is 12° below the horizon."""
 
 
 class Placement(StrictModel):
@@ -130,25 +160,74 @@ class SceneConfig(StrictModel):
     """Background."""
     ground: Ground = Ground()
     """Ground plane."""
+    fog: Fog | None = None
+    """Distance fog (none by default)."""
     objects: list[SceneObject] = []
     """Geometry."""
     sun: Sun = Sun()
-    """Directional light."""
+    """Directional light (its direction is replaced when ``time_of_day`` is set)."""
     ambient: ColorRGB = (0.25, 0.25, 0.3)
     """Ambient (sky) light colour."""
+    point_lights: Annotated[list[PointLight], Field(max_length=MAX_POINT_LIGHTS)] = []
+    """Up to 8 point lights."""
+    time_of_day: TimeOfDay | None = None
+    """Sun and sky follow the time of day (none: the sun stays where ``sun`` puts it)."""
     placement: Placement = Placement()
     """Scene-to-stage transform."""
 
+    _base_dir: Path | None = PrivateAttr(default=None)
+
+
+def set_base_dir(scene: SceneConfig, base_dir: Path | None) -> SceneConfig:
+    """Record the folder asset paths are relative to (``check_scene`` does this for loaded files); returns it."""
+    scene._base_dir = None if base_dir is None else Path(base_dir)
+    return scene
+
+
+def asset_path(scene: SceneConfig, path: str) -> Path:
+    """``path`` resolved against the scene file's folder (the working directory when unknown)."""
+    p = Path(path)
+    return p if p.is_absolute() or scene._base_dir is None else scene._base_dir / p
+
+
+def asset_refs(scene: SceneConfig) -> list[tuple[tuple[Any, ...], str, str]]:
+    """Every asset the scene names: ``(key path, relative path, "image" | "gltf")``."""
+    refs: list[tuple[tuple[Any, ...], str, str]] = []
+    if scene.sky.kind == "panorama":
+        refs.append((("sky", "path"), scene.sky.path, "image"))
+    for i, obj in enumerate(scene.objects):
+        if obj.kind == "plane" and obj.texture is not None:
+            refs.append((("objects", i, "texture"), obj.texture, "image"))
+        elif obj.kind == "gltf":
+            refs.append((("objects", i, "path"), obj.path, "gltf"))
+    return refs
+
 
 def check_scene(scene: SceneConfig, base_dir: Path) -> list[tuple[tuple[Any, ...], str]]:
-    """Cross-field problems of a scene: duplicate object names."""
+    """Cross-field problems: duplicate names, array sizes, and assets that are missing or do not parse."""
+    from stage.scene.assets import AssetError, probe_asset
+
+    set_base_dir(scene, base_dir)
     found: list[tuple[tuple[Any, ...], str]] = []
     first: dict[str, int] = {}
     for i, obj in enumerate(scene.objects):
+        if obj.kind == "array":
+            n = obj.count[0] * obj.count[1] * (obj.count[2] if len(obj.count) == 3 else 1)
+            if n > MAX_ARRAY_INSTANCES:
+                found.append((("objects", i, "count"), f"{n} copies (at most {MAX_ARRAY_INSTANCES})"))
+            if len(obj.spacing_m) != len(obj.count):
+                found.append((("objects", i, "spacing_m"), "needs as many values as count"))
+            if obj.item.kind == "plane" and obj.item.texture is not None:
+                found.append((("objects", i, "item", "texture"), "textured planes cannot be arrayed"))
         if obj.name is None:
             continue
         if obj.name in first:
             found.append((("objects", i, "name"), f"duplicate name {obj.name!r} (also objects[{first[obj.name]}])"))
         else:
             first[obj.name] = i
+    for loc, rel, kind in asset_refs(scene):
+        try:
+            probe_asset(asset_path(scene, rel), kind)
+        except AssetError as exc:
+            found.append((loc, str(exc)))
     return found

@@ -1,9 +1,10 @@
 #version 330 core
 #include "scene_block.glsl"
-// Sky (gradient + sun disc) and the infinite ground plane, ray-traced per pixel; writes the ground's depth so
+// Sky (gradient + sun disc, or an equirectangular panorama) and the infinite ground plane, ray-traced per pixel; writes the ground's depth so
 // objects drawn afterwards occlude and are occluded correctly. The sky is at the far plane (depth 1).
 in vec4 v_near;
 in vec4 v_mid;
+uniform sampler2D u_panorama;  // texture unit 1: sRGB equirectangular, row 0 (v = 0) = zenith
 out vec4 frag_color;
 
 const float SUN_COS_INNER = 0.99996192;  // cos(0.5 deg): full disc inside
@@ -29,6 +30,17 @@ float grid_coverage(vec2 uv, float w) {
     return 1.0 - (1.0 - cov.x) * (1.0 - cov.y);
 }
 
+// Panorama colour in world direction d (turned with the scene's placement). u = 0.5 at the centre azimuth and grows
+// clockwise seen from above (to the right when looking out); v = 0 at the zenith. The mip level follows the pixel
+// footprint (computed from fwidth of the direction, so the azimuth seam does not pick the smallest mip).
+vec3 panorama_color(vec3 d, float lod) {
+    vec3 s = normalize(mat3(u_scene_from_world) * d);
+    float az = atan(s.y, s.x);
+    float u = fract(0.5 + (u_sky_pano.z - az) / 6.28318531);
+    float v = 0.5 - asin(clamp(s.z, -1.0, 1.0)) / 3.14159265;
+    return textureLod(u_panorama, vec2(u, v), lod).rgb * u_sky_pano.w;
+}
+
 void main() {
     vec3 origin = v_near.xyz / v_near.w;
     vec3 dir = normalize(v_mid.xyz / v_mid.w - origin);
@@ -42,16 +54,20 @@ void main() {
     float major = grid_coverage(cell * 0.1, 0.1 * u_ground.y / spacing);
     float line = max(MINOR_LINE_STRENGTH * minor, major);
 
+    float texels = length(fwidth(dir)) * float(textureSize(u_panorama, 0).x) / 6.28318531;
+    float lod = log2(max(texels, 1.0));
+
     if (u_ground_color.w > 0.5 && t > 0.0) {
         vec3 albedo = mix(u_ground_color.rgb, u_grid_color.rgb, line);
         vec3 light = u_sun_color.rgb * max(u_sun_dir.z, 0.0) + u_ambient.rgb;
+        light += point_light(hit, vec3(0.0, 0.0, 1.0));
         float fade = 1.0 - exp(-pow(t / u_ground.z, 2.0));  // t = distance, since dir is unit
-        frag_color = vec4(mix(albedo * light, u_sky_horizon.rgb, fade), 1.0);
+        frag_color = vec4(apply_fog(mix(albedo * light, u_sky_horizon.rgb, fade), hit), 1.0);
         vec4 clip = u_clip_from_world * vec4(hit, 1.0);
         float ndc_z = clamp(clip.z / clip.w, -1.0, 1.0);
         gl_FragDepth = gl_DepthRange.near + gl_DepthRange.diff * (0.5 * ndc_z + 0.5);
     } else {
-        frag_color = vec4(sky_color(dir), 1.0);
+        frag_color = vec4(u_sky_pano.y > 0.5 ? panorama_color(dir, lod) : sky_color(dir), 1.0);
         gl_FragDepth = gl_DepthRange.far;
     }
 }
