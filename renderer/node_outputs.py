@@ -212,6 +212,8 @@ class NodeRenderer:
             marker_spacing_m=render.chroma_key.marker_spacing_m,
             outer_eye_m=render.outer.viewpoint_m,
             exposure_gain=exposure_gain(live.exposure_ev),
+            white_balance_k=live.white_balance_k,
+            tint=live.tint,
         )
         for group in self.groups:
             if len(self.groups) > 1:

@@ -62,6 +62,7 @@ def render_frame(
                                  outer_face_size(list(config.walls), config.render.outer.resolution_scale))
         try:
             placement = scene.placement
+            renderer.set_time_of_day(live.time_of_day_h)
             renderer.set_placement(
                 tuple(a + b for a, b in zip(placement.offset_m, live.offset_m, strict=True)),
                 placement.yaw_deg + live.yaw_deg, placement.scale * live.scale)

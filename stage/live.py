@@ -49,8 +49,9 @@ class LiveState(StrictModel):
     """Scene turn about stage Z (added to the scene's own), degrees."""
     scale: PositiveFloat = 1.0
     """Scene scale (multiplies the scene's own)."""
-    time_of_day_h: Annotated[Finite, Field(ge=0.0, le=24.0)] = 12.0
-    """Time of day in hours (moves the sun and tints the sky where the scene supports it)."""
+    time_of_day_h: Annotated[Finite, Field(ge=0.0, le=24.0)] | None = None
+    """Time of day in hours (moves the sun and tints the sky of scenes with a ``time_of_day`` block); ``null`` keeps
+    the scene's own."""
     light_cards: dict[str, LightCard] = {}
     """Light cards by name."""
     tracking_freeze: bool = False

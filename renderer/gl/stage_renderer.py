@@ -62,6 +62,11 @@ class StageRenderer:
         self.scene_pass.set_placement(offset_m, yaw_deg, scale)
         self._outer_key = None
 
+    def set_time_of_day(self, hours: float | None) -> None:
+        """Live time of day (None: the scene's own); the outer cube map is re-rendered on the next frame."""
+        self.scene_pass.set_time_of_day(hours)
+        self._outer_key = None
+
     def render_inner(self, views: list[CameraView], time_s: float = 0.0) -> None:
         """One scene render per camera (entrance pupil, lens FOV + overscan) into its layer."""
         for layer, view in enumerate(views[: self.inner.layers]):

@@ -223,6 +223,8 @@ def to_osc(path: str, state: LiveState, scene_name: str | None) -> tuple[str, li
     parts = path.split(".")
     if path in _OSC_OF_PATH:
         value = getattr(state, path)
+        if value is None:  # e.g. time of day left to the scene: nothing for a fader to show
+            return None
         if isinstance(value, bool):
             return (_OSC_OF_PATH[path], [int(value)])
         return (_OSC_OF_PATH[path], list(value) if isinstance(value, tuple) else [value])

@@ -203,7 +203,9 @@ def test_echo_reaches_every_tablet_from_any_source(server: OscServer, store: Sta
 
 
 def test_state_request_returns_every_parameter(server: OscServer, tablet: Tablet, store: StateStore) -> None:
+    assert "/stage/timeofday" not in dict(tablet.send("/stage/state"))  # left to the scene: nothing to show
     store.set("camera_delay_ms.cam1", 25)
+    store.set("time_of_day_h", 14.5)
     replies = tablet.send("/stage/state")
     assert replies[-1] == ("/stage/state/done", [store.rev])
     assert ("/stage/scenes", [Path(s).stem for s in SCENES]) in replies
