@@ -23,6 +23,7 @@ from pathlib import Path
 from renderer.frame_stats import FrameStats, Pacer
 from renderer.gl import ensure_pyopengl_egl
 from renderer.node_io import LatchedPose, NodeSockets, PoseLatch, RejectCounter, camera_state
+from stage import argtypes
 from stage.config.errors import ConfigError, Problem
 from stage.live import LiveState
 from stage.wire.pose import WIRE_VERSION, WireError
@@ -32,16 +33,6 @@ from stage.wire.state import StateFollower
 log = logging.getLogger("renderer.node")
 
 EXIT_OK, EXIT_CONFIG, EXIT_GL = 0, 2, 3
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 < value < 1e7:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of seconds")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="windows when a display exists (auto, the default), or force one")
     mode.add_argument("--headless", dest="display", action="store_const", const="headless")
     mode.add_argument("--windowed", dest="display", action="store_const", const="windowed")
-    p.add_argument("--duration", type=_seconds, metavar="S", help="stop after S seconds")
+    p.add_argument("--duration", type=argtypes.seconds, metavar="S", help="stop after S seconds")
     p.add_argument("--pose", metavar="ENDPOINT", help="pose stream (default: endpoints.pose)")
     p.add_argument("--state", metavar="ENDPOINT", help="live-state stream (default: endpoints.state)")
     p.add_argument("--stats", metavar="ENDPOINT", help="stats PUB connects here (default: endpoints.render_stats)")

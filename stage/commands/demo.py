@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from stage.commands.up import _seconds
+from stage.argtypes import seconds
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = REPO / "configs" / "demo.yaml"
@@ -21,7 +21,7 @@ DEMO_CONFIG = REPO / "configs" / "demo.yaml"
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run the demo stage for a few seconds; previews and measurements in out/demo/")
     p.add_argument("--config", default=str(DEMO_CONFIG), help="stage config (default: the demo stage)")
-    p.add_argument("--duration", type=_seconds, default=6.0, metavar="SEC",
+    p.add_argument("--duration", type=seconds, default=6.0, metavar="SEC",
                    help="seconds of rendering (default 6; start-up and pictures take a few more)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--headless", dest="display", action="store_const", const="headless",

@@ -20,42 +20,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from stage import argtypes
 from stage.commands.render import camera_for
 from stage.golden_poses import GoldenPose, load_poses
 
 MANIFEST = "manifest.json"
 DIFF_DIR = "_diff"
 DEFAULT_CAMERA_WIDTH_PX = 480
-
-
-def _width(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of pixels") from None
-    if not 16 <= value <= 8192:
-        raise argparse.ArgumentTypeError(f"{text!r}: camera width must be 16..8192 px")
-    return value
-
-
-def _threshold(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value <= 255:
-        raise argparse.ArgumentTypeError(f"{text!r}: threshold must be 0..255 (8-bit levels)")
-    return value
-
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text!r}: fraction must be 0..1")
-    return value
+_width = argtypes.number(16, 8192, "camera width in px", integer=True)
+_threshold = argtypes.number(0, 255, "threshold in 8-bit levels", integer=True)
+_fraction = argtypes.number(0.0, 1.0, "fraction")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

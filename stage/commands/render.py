@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from stage import argtypes
 from stage.config.cameras import Camera
 from stage.config.errors import ConfigError, Problem
 
@@ -24,16 +25,6 @@ def _pose(text: str) -> tuple[float, ...]:
     return values
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 < value < 1e5:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
-    return value
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("render", help="render one frame (walls, camera view, preview, render.json) headless")
     p.add_argument("config", help="stage config YAML")
@@ -41,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pose", type=_pose, help="camera pose X,Y,Z,PAN,TILT,ROLL (metres, degrees; stage convention)")
     p.add_argument("--take", help="render every sample of a recorded take to numbered frames instead of --pose")
     p.add_argument("--camera", help="camera id (default: the config's first camera)")
-    p.add_argument("--focal-length", type=_positive, metavar="MM", help="override the lens's focal length")
+    p.add_argument("--focal-length", type=argtypes.positive, metavar="MM", help="override the lens's focal length")
     p.add_argument("--time", type=float, default=0.0, metavar="T", help="scene time in seconds (default 0)")
     p.add_argument("--overscan", type=float, metavar="PCT", help="override the inner-frustum overscan")
     p.add_argument("--camera-width", type=int, default=960, metavar="PX", help="width of camera.png/preview.png")

@@ -23,6 +23,7 @@ from typing import IO
 
 import zmq
 
+from stage import argtypes
 from stage.cli import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from stage.config.loader import load_stage_config
 from stage.config.stage import Endpoints
@@ -37,17 +38,6 @@ POLL_MS = 100
 FORMATS = ("chan", "csv", "opentrackio")
 
 
-def _positive(text: str) -> float:
-    """argparse type: a positive number of seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
-    return value
-
-
 def _count(text: str) -> int:
     """argparse type: a positive integer."""
     if not text.isdigit() or int(text) < 1:
@@ -60,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("endpoint", nargs="?", help=f"daemon PUB endpoint (default: the config's, else {DEFAULT_ENDPOINT})")
     p.add_argument("--topic", default="", metavar="PREFIX", help="only topics starting with PREFIX (pose/cam1, stats)")
     p.add_argument("--count", type=_count, metavar="N", help="exit after N decodable messages")
-    p.add_argument("--timeout", type=_positive, metavar="S", help="exit 1 when no message arrives for S seconds")
+    p.add_argument("--timeout", type=argtypes.seconds, metavar="S", help="exit 1 when no message arrives for S seconds")
     p.add_argument("--config", help="stage config whose endpoints.pose to use")
     p.set_defaults(func=cmd_tap)
 
@@ -68,7 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", help="stage config YAML (its endpoints.pose and cameras)")
     p.add_argument("--take", required=True, metavar="NAME", help="take name: writes DIR/NAME.take.jsonl")
     p.add_argument("--dir", default="takes", help="directory for takes (default: takes/)")
-    p.add_argument("--duration", type=_positive, metavar="S", help="stop after S seconds (default: SIGINT/SIGTERM)")
+    p.add_argument("--duration", type=argtypes.seconds, metavar="S",
+                   help="stop after S seconds (default: SIGINT/SIGTERM)")
     p.add_argument("--endpoint", help="daemon PUB endpoint (default: the config's endpoints.pose)")
     p.add_argument("--force", action="store_true", help="overwrite an existing take")
     p.set_defaults(func=cmd_record)

@@ -14,32 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from stage import argtypes
 from stage.config.stage import Control
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CONTROL = Control().endpoint
 EXIT_OK, EXIT_FAILURE, EXIT_REFUSED = 0, 1, 2
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port number (0..65535)")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0.0 < value < 1e7:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of seconds")
-    return value
 
 
 def _endpoint(text: str) -> str:
@@ -53,7 +34,7 @@ def _client_args(p: argparse.ArgumentParser) -> None:
     where.add_argument("--control", type=_endpoint, metavar="ENDPOINT",
                        help=f"orchestrator control endpoint (default {DEFAULT_CONTROL})")
     where.add_argument("--config", metavar="CONFIG", help="take the control endpoint from this stage config")
-    p.add_argument("--timeout", type=_seconds, default=3.0, metavar="S", help="wait this long for an answer")
+    p.add_argument("--timeout", type=argtypes.seconds, default=3.0, metavar="S", help="wait this long for an answer")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,8 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="render offscreen (default: windows when a display exists)")
     mode.add_argument("--windowed", dest="display", action="store_const", const="windowed")
     p.set_defaults(display="auto")
-    p.add_argument("--duration", type=_seconds, metavar="SEC", help="stop after SEC seconds")
-    p.add_argument("--osc-port", type=_port, metavar="PORT", help="OSC UDP port (overrides control.osc_port)")
+    p.add_argument("--duration", type=argtypes.seconds, metavar="SEC", help="stop after SEC seconds")
+    p.add_argument("--osc-port", type=argtypes.port, metavar="PORT", help="OSC UDP port (overrides control.osc_port)")
     p.add_argument("--control", type=_endpoint, metavar="ENDPOINT", help="control endpoint (overrides the config)")
     p.add_argument("--log-dir", type=Path, default=Path("logs"), metavar="DIR", help="process logs (default logs/)")
     p.add_argument("--presets", type=Path, metavar="DIR", help="preset folder (default presets/<config name>/)")

@@ -1,0 +1,34 @@
+"""Argument validators for every command line: each raises ``argparse.ArgumentTypeError`` with a one-line reason,
+so argparse prints ``stage <cmd>: error: argument --x: ...`` and exits 2 (moderngl-window's ``valid_window_size``
+style)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+
+
+def number(lo: float, hi: float, what: str, *, integer: bool = False, lo_open: bool = False) -> Callable[[str], float]:
+    """A validator for a number in ``[lo, hi]`` (``(lo, hi]`` with ``lo_open``); ``what`` names it in errors."""
+
+    def parse(text: str) -> float:
+        try:
+            value = int(text) if integer else float(text)
+        except ValueError:
+            kind = "whole number" if integer else "number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind} ({what})") from None
+        low_ok = value > lo if lo_open else value >= lo
+        if not (math.isfinite(value) and low_ok and value <= hi):
+            bracket = "(" if lo_open else "["
+            raise argparse.ArgumentTypeError(f"{text!r}: {what} must be in {bracket}{lo:g}, {hi:g}]")
+        return value
+
+    return parse
+
+
+seconds = number(0.0, 1e7, "seconds", lo_open=True)
+"""A positive duration in seconds."""
+port = number(0, 65535, "port", integer=True)
+"""A UDP/TCP port (0 lets the system choose)."""
+positive = number(0.0, 1e5, "a positive number", lo_open=True)
