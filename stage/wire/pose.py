@@ -7,7 +7,7 @@ Every message has two frames: the topic (UTF-8) and a UTF-8 JSON object. This mo
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from pydantic import Field, ValidationError
@@ -22,6 +22,9 @@ STATS_INTERVAL_S = 1.0
 STALE_REPUBLISH_INTERVAL_S = 0.1
 """While a camera is stale its last pose is re-sent this often (10 Hz) with ``stale: true``."""
 MAX_MESSAGE_BYTES = 64 * 1024
+
+
+M = TypeVar("M", bound=StrictModel)
 
 
 class WireError(ValueError):
@@ -126,7 +129,20 @@ def encode_stats(message: StatsMessage) -> list[bytes]:
     return [STATS_TOPIC.encode(), message.model_dump_json().encode()]
 
 
-def _split(frames: list[bytes]) -> tuple[str, bytes]:
+def decode_keyed(frames: list[bytes], prefix: str, model: type[M], key: str) -> M:
+    """Validate a ``<prefix><name>`` message whose body's ``key`` field must equal ``<name>``; raises
+    :class:`WireError` naming the topic, field and reason. Shared by every keyed topic (poses, render stats)."""
+    topic, body = split_frames(frames)
+    if not topic.startswith(prefix):
+        raise WireError(f"not a {prefix}* topic: {topic!r}")
+    message = validate_body(model, body, topic)
+    if topic[len(prefix):] != getattr(message, key):
+        raise WireError(f"{topic}: {key} field {getattr(message, key)!r} does not match the topic")
+    return message
+
+
+def split_frames(frames: list[bytes]) -> tuple[str, bytes]:
+    """``(topic, body)`` of a two-frame message, size- and encoding-checked."""
     if len(frames) != 2:
         raise WireError(f"expected 2 frames (topic, JSON body), got {len(frames)}")
     topic_raw, body = frames
@@ -138,7 +154,8 @@ def _split(frames: list[bytes]) -> tuple[str, bytes]:
         raise WireError(f"topic is not UTF-8 (byte {exc.start})") from None
 
 
-def _validate(model: type[StrictModel], body: bytes, topic: str) -> Any:
+def validate_body(model: type[M], body: bytes, topic: str) -> M:
+    """``body`` validated against ``model``; the first problem becomes a one-line :class:`WireError`."""
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
@@ -149,25 +166,19 @@ def _validate(model: type[StrictModel], body: bytes, topic: str) -> Any:
 
 def decode_pose(frames: list[bytes]) -> PoseMessage:
     """Validate a ``pose/<camera>`` message; raises :class:`WireError`."""
-    topic, body = _split(frames)
-    if not topic.startswith(POSE_TOPIC_PREFIX):
-        raise WireError(f"not a pose topic: {topic!r}")
-    message = _validate(PoseMessage, body, topic)
-    if topic[len(POSE_TOPIC_PREFIX):] != message.camera:
-        raise WireError(f"{topic}: camera field {message.camera!r} does not match the topic")
-    return message
+    return decode_keyed(frames, POSE_TOPIC_PREFIX, PoseMessage, "camera")
 
 
 def decode_stats(frames: list[bytes]) -> StatsMessage:
-    topic, body = _split(frames)
+    topic, body = split_frames(frames)
     if topic != STATS_TOPIC:
         raise WireError(f"not the stats topic: {topic!r}")
-    return _validate(StatsMessage, body, topic)
+    return validate_body(StatsMessage, body, topic)
 
 
 def decode_any(frames: list[bytes]) -> PoseMessage | StatsMessage:
     """Decode either topic (for ``stage tap`` and tests)."""
-    topic, _ = _split(frames)
+    topic, _ = split_frames(frames)
     return decode_stats(frames) if topic == STATS_TOPIC else decode_pose(frames)
 
 

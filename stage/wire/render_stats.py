@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import Field
 
 from stage.config.types import Finite, StrictModel
-from stage.wire.pose import MAX_MESSAGE_BYTES, WIRE_VERSION, WireError, _split, _validate
+from stage.wire.pose import MAX_MESSAGE_BYTES, WIRE_VERSION, decode_keyed
 
 RENDER_TOPIC_PREFIX = "render/"
 STATS_INTERVAL_S = 1.0
@@ -78,13 +78,7 @@ def encode(stats: RenderStats) -> list[bytes]:
 
 def decode(frames: list[bytes]) -> RenderStats:
     """Validate a ``render/<node>`` message; raises :class:`~stage.wire.pose.WireError`."""
-    topic, body = _split(frames)
-    if not topic.startswith(RENDER_TOPIC_PREFIX):
-        raise WireError(f"not a render stats topic: {topic!r}")
-    stats = _validate(RenderStats, body, topic)
-    if topic[len(RENDER_TOPIC_PREFIX):] != stats.node:
-        raise WireError(f"{topic}: node field {stats.node!r} does not match the topic")
-    return stats
+    return decode_keyed(frames, RENDER_TOPIC_PREFIX, RenderStats, "node")
 
 
 __all__ = ["MAX_MESSAGE_BYTES", "RENDER_TOPIC_PREFIX", "STATS_INTERVAL_S", "WIRE_VERSION", "RenderStats",
