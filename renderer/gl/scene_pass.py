@@ -68,6 +68,12 @@ def load_shader(name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _with_defines(source: str, defines: str) -> str:
+    """``defines`` inserted right after the ``#version`` line of ``source``."""
+    version, rest = source.split("\n", 1)
+    return f"{version}\n{defines}{rest}"
+
+
 class ScenePass:
     """Draws a scene (sky, ground, objects) into the bound framebuffer; see the module docstring."""
 
@@ -78,21 +84,7 @@ class ScenePass:
         self._gl: Any = GL
         self.time_s = 0.0
         self.time_of_day_h: float | None = None
-        self._background, self._objects = (
-            Program(
-                {"vertex": load_shader(f"scene_{n}.vert"), "fragment": load_shader(f"scene_{n}.frag")}, f"scene {n}"
-            )
-            for n in ("background", "object")
-        )
-        for program in (self._background, self._objects):
-            block = GL.glGetUniformBlockIndex(program.handle, "SceneBlock")
-            GL.glUniformBlockBinding(program.handle, block, SCENE_UBO_BINDING)
-        self._background.use()
-        self._background.set_int("u_panorama", _PANORAMA_UNIT)
-        self._objects.use()
-        self._objects.set_int("u_base_color", 0)
-        self._objects.set_int("u_textured", 0)
-        self._textured_loc = self._objects.location("u_textured")
+        self._variants: dict[tuple[int, bool, bool], tuple[Program, Program]] = {}
         self._ubo, self._instance_vbo, self._custom_vbo = (int(b) for b in GL.glGenBuffers(3))
         GL.glBindBuffer(GL.GL_UNIFORM_BUFFER, self._ubo)
         GL.glBufferData(GL.GL_UNIFORM_BUFFER, _FRAME_BYTES + 4 * BLOCK_FLOATS, None, GL.GL_DYNAMIC_DRAW)
@@ -104,10 +96,36 @@ class ScenePass:
         self._panorama = 0
         self.set_scene(scene)
 
+    def _use_variant(self, config: SceneConfig) -> None:
+        """Select (compiling on first use) the programs with this scene's point-light count, fog and panorama sky
+        compiled in (``POINT_LIGHTS``, ``FOG``, ``PANORAMA``)."""
+        GL = self._gl
+        key = (len(config.point_lights), config.fog is not None, config.sky.kind == "panorama")
+        if key not in self._variants:
+            defines = f"#define POINT_LIGHTS {key[0]}\n#define FOG {int(key[1])}\n#define PANORAMA {int(key[2])}\n"
+            programs = tuple(
+                Program({"vertex": _with_defines(load_shader(f"scene_{n}.vert"), defines),
+                         "fragment": _with_defines(load_shader(f"scene_{n}.frag"), defines)},
+                        f"scene {n} [lights={key[0]}, fog={int(key[1])}, panorama={int(key[2])}]")
+                for n in ("background", "object")
+            )
+            for program in programs:
+                block = GL.glGetUniformBlockIndex(program.handle, "SceneBlock")
+                GL.glUniformBlockBinding(program.handle, block, SCENE_UBO_BINDING)
+            programs[0].use()
+            programs[0].set_int("u_panorama", _PANORAMA_UNIT)
+            programs[1].use()
+            programs[1].set_int("u_base_color", 0)
+            programs[1].set_int("u_textured", 0)
+            self._variants[key] = programs  # type: ignore[assignment]
+        self._background, self._objects = self._variants[key]
+        self._textured_loc = self._objects.location("u_textured")
+
     def set_scene(self, scene: SceneConfig | PreparedScene) -> None:
         """Use ``scene`` (a config is prepared here, reading its assets; a :class:`PreparedScene` only uploads)."""
         GL = self._gl
         prepared = scene if isinstance(scene, PreparedScene) else prepare_scene(scene)
+        self._use_variant(prepared.config)
         self._free_scene()
         self.prepared = prepared
         self.scene = prepared.config
@@ -244,8 +262,10 @@ class ScenePass:
             return
         GL = self._gl
         self._free_scene()
-        self._background.delete()
-        self._objects.delete()
+        for programs in self._variants.values():
+            for program in programs:
+                program.delete()
+        self._variants.clear()
         for buffers in self._unit.values():
             buffers.delete(GL)
         GL.glDeleteBuffers(3, [self._ubo, self._instance_vbo, self._custom_vbo])

@@ -54,8 +54,10 @@ void main() {
     float major = grid_coverage(cell * 0.1, 0.1 * u_ground.y / spacing);
     float line = max(MINOR_LINE_STRENGTH * minor, major);
 
+#if PANORAMA
     float texels = length(fwidth(dir)) * float(textureSize(u_panorama, 0).x) / 6.28318531;
     float lod = log2(max(texels, 1.0));
+#endif
 
     if (u_ground_color.w > 0.5 && t > 0.0) {
         vec3 albedo = mix(u_ground_color.rgb, u_grid_color.rgb, line);
@@ -67,7 +69,11 @@ void main() {
         float ndc_z = clamp(clip.z / clip.w, -1.0, 1.0);
         gl_FragDepth = gl_DepthRange.near + gl_DepthRange.diff * (0.5 * ndc_z + 0.5);
     } else {
+#if PANORAMA
         frag_color = vec4(u_sky_pano.y > 0.5 ? panorama_color(dir, lod) : sky_color(dir), 1.0);
+#else
+        frag_color = vec4(sky_color(dir), 1.0);
+#endif
         gl_FragDepth = gl_DepthRange.far;
     }
 }

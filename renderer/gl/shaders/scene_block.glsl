@@ -1,6 +1,17 @@
 // Uniform block shared by the scene pass programs (std140; layout mirrored in renderer/gl/scene_geometry.py).
 // World = stage axes (X right, Y forward, Z up, metres); colours scene-linear.
 #define MAX_POINT_LIGHTS 8
+// POINT_LIGHTS (0..8), FOG and PANORAMA are compiled in per scene (scene_pass.py builds one program variant per
+// combination): loops and branches on uniforms cost every pixel on software rasterizers.
+#ifndef POINT_LIGHTS
+#define POINT_LIGHTS MAX_POINT_LIGHTS
+#endif
+#ifndef FOG
+#define FOG 1
+#endif
+#ifndef PANORAMA
+#define PANORAMA 1
+#endif
 layout(std140) uniform SceneBlock {
     mat4 u_clip_from_world;   // per frame: projection * view
     mat4 u_world_from_clip;   // per frame: its inverse
@@ -26,8 +37,9 @@ layout(std140) uniform SceneBlock {
 // d in scene metres.
 vec3 point_light(vec3 p, vec3 n) {
     vec3 sum = vec3(0.0);
+#if POINT_LIGHTS > 0
     int count = int(u_lights.x + 0.5);
-    for (int i = 0; i < MAX_POINT_LIGHTS; ++i) {
+    for (int i = 0; i < POINT_LIGHTS; ++i) {
         if (i >= count) break;
         vec3 to_light = u_point[2 * i].xyz - p;
         float d = length(to_light);
@@ -37,11 +49,15 @@ vec3 point_light(vec3 p, vec3 n) {
         sum += u_point[2 * i + 1].rgb * max(dot(n, to_light / max(d, 1e-6)), 0.0) * window * window
             / max(ds * ds, 0.01);
     }
+#endif
     return sum;
 }
 
 // Exponential distance fog from the eye towards the fog colour.
 vec3 apply_fog(vec3 color, vec3 p) {
+#if !FOG
+    return color;
+#endif
     if (u_fog.w <= 0.0) return color;
     float d = max(length(p - u_eye.xyz) - u_sky_pano.x, 0.0);
     return mix(color, u_fog.rgb, 1.0 - exp(-u_fog.w * d));
