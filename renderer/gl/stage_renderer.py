@@ -98,7 +98,7 @@ class StageRenderer:
         """Render one wall into its own framebuffer (caller deletes it): RGBA8, or RGBA32F when its output
         transform needs more than 8 bits (PQ; 32-bit float because half floats keep only 11 significant bits)."""
         surface = self.surfaces[wall]
-        high = self.compositor.output_transform(surface, frame).high_bit_depth
+        high = self.compositor.output_transform(surface, frame)[0].high_bit_depth
         fb = Framebuffer(surface.width_px, surface.height_px, "rgba32f" if high else "rgba8", depth=False)
         fb.bind()
         self.draw_wall(wall, (0, 0), frame, cards, brightness, enabled)

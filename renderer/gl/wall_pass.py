@@ -84,13 +84,24 @@ class WallCompositor:
     def __init__(self) -> None:
         self.triangle = FullscreenTriangle()
         self._programs: dict[tuple[int, int, bool, str], Program] = {}
+        self._transforms: dict[tuple, tuple[OutputTransform, str]] = {}
         self.luts = LutCache()
 
-    def output_transform(self, surface: WallSurface, frame: WallFrame) -> OutputTransform:
-        """The wall's output transform this frame (its ``color`` config, the live white balance, the frame's
-        transfer override); loads its LUT on first use (:class:`stage.color.cube_lut.LUTError` if it is bad)."""
+    def output_transform(self, surface: WallSurface, frame: WallFrame) -> tuple[OutputTransform, str]:
+        """The wall's output transform this frame and its shader ``#define``s (its ``color`` config, the live white
+        balance, the frame's transfer override); loads its LUT on first use (:class:`stage.color.cube_lut.LUTError`
+        if it is bad). Memoised: a frame normally only looks it up (the render node calls this per wall per
+        frame)."""
         color = surface.wall.color
-        return output_transform(color, frame.white_balance_k, frame.tint, frame.transfer, self.luts.lut(color.lut))
+        key = (id(color), color.lut, frame.white_balance_k, frame.tint, frame.transfer)
+        found = self._transforms.get(key)
+        if found is None:
+            if len(self._transforms) > 256:
+                self._transforms.clear()
+            transform = output_transform(color, frame.white_balance_k, frame.tint, frame.transfer,
+                                         self.luts.lut(color.lut))
+            found = self._transforms[key] = (transform, transform.defines())
+        return found
 
     def program_for(self, cameras: int, cards: int, chroma_key: bool, color_defines: str = "") -> Program:
         key = (cameras, cards, chroma_key, color_defines)
@@ -122,8 +133,8 @@ class WallCompositor:
 
         count = min(len(frame.inner_clip), MAX_CAMERAS)
         mine = [c for c in cards if c.wall == surface.wall.name][:MAX_CARDS]
-        transform = self.output_transform(surface, frame)
-        p = self.program_for(count, len(mine), frame.chroma_key, transform.defines())
+        transform, defines = self.output_transform(surface, frame)
+        p = self.program_for(count, len(mine), frame.chroma_key, defines)
         p.use()
         GL.glViewport(origin_gl[0], origin_gl[1], surface.width_px, surface.height_px)
         GL.glDisable(GL.GL_DEPTH_TEST)
