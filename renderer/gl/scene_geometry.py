@@ -124,7 +124,7 @@ def _custom_from_mesh(mesh: Mesh, m: np.ndarray, color, emissive: float, texture
 def prepare_scene(scene: SceneConfig) -> PreparedScene:
     """Expand arrays, build terrain meshes, read textures, glTF models and the panorama (raises
     :class:`~stage.scene.assets.AssetError` for a file that is missing or broken)."""
-    from stage.scene.assets import load_image
+    from stage.scene.assets import load_image, load_panorama
     from stage.scene.gltf import load_gltf
 
     rows: dict[str, list[np.ndarray]] = {k: [] for k in INSTANCED_KINDS}
@@ -154,9 +154,10 @@ def prepare_scene(scene: SceneConfig) -> PreparedScene:
     prepared.instances = {k: np.concatenate(v, dtype=np.float32) if v else np.zeros((0, INSTANCE_FLOATS),
                           np.float32) for k, v in rows.items()}
     if scene.sky.kind == "panorama":
-        prepared.panorama = load_image(asset_path(scene, scene.sky.path))
-        middle = prepared.panorama[prepared.panorama.shape[0] // 2, :, :3] / 255.0
-        prepared.horizon = scene.sky.horizon or tuple(float(v) for v in srgb_to_linear(middle).mean(0))
+        prepared.panorama = load_panorama(asset_path(scene, scene.sky.path))
+        middle = prepared.panorama[prepared.panorama.shape[0] // 2, :, :3]
+        linear = middle if prepared.panorama.dtype == np.float32 else srgb_to_linear(middle / 255.0)
+        prepared.horizon = scene.sky.horizon or tuple(float(v) for v in linear.mean(0))
     return prepared
 
 

@@ -53,10 +53,11 @@ def upload_mesh(GL: Any, vertices: np.ndarray, indices: np.ndarray) -> MeshBuffe
 
 
 def upload_texture(GL: Any, image: np.ndarray, repeat: bool = True) -> int:  # noqa: N803 - GL module
-    """An ``SRGB8_ALPHA8`` texture of an H × W × 4 uint8 image with mipmaps (trilinear; no anisotropic filtering,
-    which differs between drivers). Row 0 is uploaded first, so v = 0 is the image's top row; u repeats when
-    ``repeat``, v is clamped."""
-    image = np.ascontiguousarray(image, dtype=np.uint8)
+    """An ``SRGB8_ALPHA8`` texture of an H × W × 4 uint8 image — or an ``RGBA16F`` one of a float32 scene-linear
+    image (OpenEXR panoramas) — with mipmaps (trilinear; no anisotropic filtering, which differs between drivers).
+    Row 0 is uploaded first, so v = 0 is the image's top row; u repeats when ``repeat``, v is clamped."""
+    linear = image.dtype == np.float32
+    image = np.ascontiguousarray(image, dtype=np.float32 if linear else np.uint8)
     h, w = image.shape[:2]
     tex = int(GL.glGenTextures(1))
     GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
@@ -66,6 +67,9 @@ def upload_texture(GL: Any, image: np.ndarray, repeat: bool = True) -> int:  # n
     GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR_MIPMAP_LINEAR)
     GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR)
     GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
-    GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_SRGB8_ALPHA8, w, h, 0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, image)
+    if linear:
+        GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_RGBA16F, w, h, 0, GL.GL_RGBA, GL.GL_FLOAT, image)
+    else:
+        GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_SRGB8_ALPHA8, w, h, 0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, image)
     GL.glGenerateMipmap(GL.GL_TEXTURE_2D)
     return tex

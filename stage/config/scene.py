@@ -191,10 +191,10 @@ def asset_path(scene: SceneConfig, path: str) -> Path:
 
 
 def asset_refs(scene: SceneConfig) -> list[tuple[tuple[Any, ...], str, str]]:
-    """Every asset the scene names: ``(key path, relative path, "image" | "gltf")``."""
+    """Every asset the scene names: ``(key path, relative path, "image" | "panorama" | "gltf")``."""
     refs: list[tuple[tuple[Any, ...], str, str]] = []
     if scene.sky.kind == "panorama":
-        refs.append((("sky", "path"), scene.sky.path, "image"))
+        refs.append((("sky", "path"), scene.sky.path, "panorama"))
     for i, obj in enumerate(scene.objects):
         if obj.kind == "plane" and obj.texture is not None:
             refs.append((("objects", i, "texture"), obj.texture, "image"))

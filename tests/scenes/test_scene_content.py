@@ -68,6 +68,31 @@ def test_panorama_shows_its_colour_at_each_azimuth(fb: Framebuffer, tmp_path: Pa
         assert centre[channel] > 0.9 and centre.sum() < 1.1, (pan, centre)
 
 
+def test_openexr_panorama_keeps_high_dynamic_range(fb: Framebuffer, tmp_path: Path) -> None:
+    import OpenEXR
+
+    rgb = np.zeros((32, 64, 3), np.float32)
+    rgb[:, :] = (0.02, 0.02, 0.02)
+    rgb[:, 24:40] = (4.0, 2.0, 0.5)  # straight ahead: brighter than white, as in a real HDR sky
+    with OpenEXR.File({"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage},
+                      {"RGB": rgb}) as exr:
+        exr.write(str(tmp_path / "pano.exr"))
+    config = set_base_dir(scene(sky={"kind": "panorama", "path": "pano.exr"}), tmp_path)
+    centre = render(fb, config)[H // 2 - 2: H // 2 + 2, W // 2 - 2: W // 2 + 2].mean((0, 1))
+    np.testing.assert_allclose(centre, (4.0, 2.0, 0.5), rtol=0.01)  # linear, unclipped (RGBA16F target)
+    behind = render(fb, config, view(180.0))[H // 2, W // 2]
+    np.testing.assert_allclose(behind, (0.02, 0.02, 0.02), rtol=0.02)
+
+
+def test_bad_openexr_panorama_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "pano.exr").write_bytes(b"v/1\x01 not really an exr")
+    (tmp_path / "s.yaml").write_text("name: s\nsky: {kind: panorama, path: pano.exr}\n")
+    with pytest.raises(Exception) as info:
+        load_scene_config(tmp_path / "s.yaml")
+    lines = str(info.value).splitlines()
+    assert len(lines) == 1 and "s.yaml:2: sky.path:" in lines[0] and "corrupt OpenEXR" in lines[0], lines
+
+
 def test_fog_tints_far_objects_towards_its_colour(fb: Framebuffer) -> None:
     box = {"kind": "box", "size_m": [2, 2, 2], "color": [1, 0, 0], "emissive": 1.0}
     objects = [{**box, "position_m": [-3, 8, 1.6]}, {**box, "position_m": [6, 60, 1.6], "size_m": [10, 10, 10]}]
