@@ -93,7 +93,8 @@ class WallCompositor:
         if it is bad). Memoised: a frame normally only looks it up (the render node calls this per wall per
         frame)."""
         color = surface.wall.color
-        key = (id(color), color.lut, frame.white_balance_k, frame.tint, frame.transfer)
+        key = (color.transfer, color.gamut, color.peak_nits, color.lut, color.lut_interpolation,
+               frame.white_balance_k, frame.tint, frame.transfer)  # by value: model objects may be new each frame
         found = self._transforms.get(key)
         if found is None:
             if len(self._transforms) > 256:
