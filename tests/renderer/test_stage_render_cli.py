@@ -63,3 +63,22 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
         proc = stage("render", "configs/demo.yaml", "--out", str(tmp_path / "x"), *args)
         assert proc.returncode == 2, (args, proc.stderr)
         assert fragment in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_take_renders_every_sample_to_numbered_frames(tmp_path: Path) -> None:
+    from tests.daemon.test_replay import write_take
+
+    take = tmp_path / "t.take.jsonl"
+    write_take(take, 3, 0.04)
+    take.write_text(take.read_text().replace('"cam"', '"cam1"'))  # the demo stage's camera
+    proc = stage("render", "configs/demo.yaml", "--take", str(take), "--camera-width", "64", "--out",
+                 str(tmp_path / "frames"))
+    assert proc.returncode == 0, proc.stderr
+    frames = sorted(p.name for p in (tmp_path / "frames").iterdir())
+    assert frames == ["000000", "000001", "000002"]
+    cams = [(tmp_path / "frames" / f / "camera.png").read_bytes() for f in frames]
+    assert len(set(cams)) == 3, "each sample is its own pose"
+    doc = json.loads((tmp_path / "frames" / "000002" / "render.json").read_text())
+    assert doc["camera"]["position_m"] == [0.02, 0.0, 1.5] and doc["camera"]["rotation_deg"][0] == 2.0
+    wrong = stage("render", "configs/demo.yaml", "--take", str(take), "--camera", "nope", "--out", str(tmp_path))
+    assert wrong.returncode == 2 and "unknown camera" in wrong.stderr
