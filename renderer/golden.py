@@ -193,6 +193,28 @@ def write_evidence(directory: Path, name: str, actual: np.ndarray, expected: np.
     return paths
 
 
+def compare_folder(images: dict[str, np.ndarray], golden_dir: Path, evidence_dir: Path,
+                   **tolerance: float) -> list[str]:
+    """Compare ``{relative path: image}`` with the PNGs under ``golden_dir``; one line per image that is missing or
+    differs (empty when everything matches). Evidence of each difference goes under ``evidence_dir``, which is
+    cleared first. ``tolerance``: :func:`compare_images` keywords."""
+    import shutil
+
+    shutil.rmtree(evidence_dir, ignore_errors=True)
+    problems = []
+    for rel, image in images.items():
+        path = Path(golden_dir) / rel
+        if not path.is_file():
+            problems.append(f"{rel}: golden {path} missing (run pytest --update-golden)")
+            continue
+        expected = load_png(path)
+        result = compare_images(image, expected, **tolerance)
+        if not result.passed:
+            write_evidence(evidence_dir, rel.removesuffix(".png"), image, expected, result)
+            problems.append(f"{rel}: {result.message}")
+    return problems
+
+
 def frame_images(result) -> dict[str, np.ndarray]:
     """The images of a :class:`renderer.offline.FrameResult` by their relative path in a golden set:
     ``walls/<wall>.png`` for each wall, ``camera.png`` and ``preview.png``."""

@@ -148,3 +148,19 @@ def test_png_round_trip_and_missing_file(tmp_path: Path) -> None:
     (tmp_path / "junk.png").write_bytes(b"not a png")
     with pytest.raises(GoldenError, match="cannot read image"):
         load_png(tmp_path / "junk.png")
+
+
+def test_compare_folder_reports_missing_and_differing_images_with_evidence(tmp_path) -> None:
+    from renderer.golden import compare_folder, save_rgb_png
+
+    same = np.full((8, 8, 3), 100, np.uint8)
+    other = same.copy()
+    other[2:6, 2:6] = 250
+    save_rgb_png(same, tmp_path / "golden" / "walls" / "a.png")
+    save_rgb_png(same, tmp_path / "golden" / "camera.png")
+    problems = compare_folder({"walls/a.png": same, "camera.png": other, "preview.png": same},
+                              tmp_path / "golden", tmp_path / "evidence")
+    assert len(problems) == 2
+    assert problems[0].startswith("camera.png:") and problems[1].startswith("preview.png: golden")
+    assert sorted(p.name for p in (tmp_path / "evidence").iterdir()) == [
+        "camera.actual.png", "camera.diff.png", "camera.expected.png"]

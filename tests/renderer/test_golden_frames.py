@@ -17,7 +17,6 @@ reports every rewrite as a ``GoldenUpdated`` warning in pytest's summary. Look a
 
 from __future__ import annotations
 
-import shutil
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ import numpy as np
 import pytest
 
 from renderer.gl import GLContext
-from renderer.golden import compare_images, frame_images, load_png, save_rgb_png, write_evidence
+from renderer.golden import compare_folder, compare_images, frame_images, load_png, save_rgb_png
 from renderer.offline import render_frame
 from renderer.views import CameraState
 from stage.config.lightcards import LightCard
@@ -125,18 +124,7 @@ def test_golden_frame(name: str, frames: dict[str, dict[str, np.ndarray]], updat
         _update(name, images)
         return
     evidence = FAILURES / name
-    shutil.rmtree(evidence, ignore_errors=True)
-    problems = []
-    for rel, image in images.items():
-        path = GOLDEN / name / rel
-        if not path.is_file():
-            problems.append(f"{rel}: golden {path.relative_to(REPO)} missing (run pytest --update-golden)")
-            continue
-        expected = load_png(path)
-        result = compare_images(image, expected)
-        if not result.passed:
-            write_evidence(evidence, rel.removesuffix(".png"), image, expected, result)
-            problems.append(f"{rel}: {result.message}")
+    problems = compare_folder(images, GOLDEN / name, evidence)
     assert not problems, (f"{name}: {len(problems)} image(s) differ from tests/golden/{name}/; evidence in "
                           f"{evidence.relative_to(REPO)}/\n" + "\n".join(problems))
 

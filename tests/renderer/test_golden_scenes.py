@@ -8,14 +8,13 @@ demo stage: ``tests/golden/scene-<name>/`` holds every wall image, camera.png an
 
 from __future__ import annotations
 
-import shutil
 import warnings
 
 import numpy as np
 import pytest
 
 from renderer.gl import GLContext
-from renderer.golden import compare_images, load_png, save_rgb_png, write_evidence
+from renderer.golden import compare_folder, compare_images, load_png, save_rgb_png
 from tests.renderer.test_golden_frames import FAILURES, GOLDEN, REPO, Case, GoldenUpdated, render_case
 
 pytestmark = pytest.mark.gl
@@ -61,18 +60,7 @@ def test_scene_golden(name: str, frames: dict[str, dict[str, np.ndarray]], reque
         _write(name, images)
         return
     evidence = FAILURES / f"scene-{name}"
-    shutil.rmtree(evidence, ignore_errors=True)
-    problems = []
-    for rel, image in images.items():
-        path = GOLDEN / f"scene-{name}" / rel
-        if not path.is_file():
-            problems.append(f"{rel}: golden {path.relative_to(REPO)} missing (run pytest --update-golden)")
-            continue
-        expected = load_png(path)
-        result = compare_images(image, expected)
-        if not result.passed:
-            write_evidence(evidence, rel.removesuffix(".png"), image, expected, result)
-            problems.append(f"{rel}: {result.message}")
+    problems = compare_folder(images, GOLDEN / f"scene-{name}", evidence)
     assert not problems, f"scene-{name}: evidence in {evidence.relative_to(REPO)}/\n" + "\n".join(problems)
 
 
