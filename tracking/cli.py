@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         daemon.stop()
 
     previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    log.warning("tracking daemon publishing on %s (%d sources, %d cameras)", daemon.endpoint,
+    log.info("tracking daemon publishing on %s (%d sources, %d cameras)", daemon.endpoint,
                 len(setup.sources), len(setup.cameras))
     try:
         daemon.run(args.duration)
