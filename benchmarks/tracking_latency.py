@@ -119,18 +119,24 @@ def _collect(sub: zmq.Socket, seconds: float, parse) -> list:
     return [parse(t, f) for t, f in out]
 
 
+def _subscribe(endpoint: str, topic: bytes) -> tuple[zmq.Context, zmq.Socket]:
+    """A SUB socket with no receive limit, given time to join before the sender starts."""
+    ctx = zmq.Context()
+    sub = ctx.socket(zmq.SUB)
+    sub.setsockopt(zmq.SUBSCRIBE, topic)
+    sub.setsockopt(zmq.RCVHWM, 0)
+    sub.connect(endpoint)
+    time.sleep(0.3)
+    return ctx, sub
+
+
 def run_daemon(cameras: int, rate_hz: float, seconds: float) -> dict:
     ports = [_free_udp_port() for _ in range(cameras)]
     args = ["-m", "tracking", "--publish", "tcp://127.0.0.1:*"]
     for i, port in enumerate(ports, start=1):
         args += ["--source", f"opentrackio://127.0.0.1:{port}?name=cam{i}&timeout_ms=60000"]
     proc, endpoint = _start(args, r"publishing on (tcp://\S+)")
-    ctx = zmq.Context()
-    sub = ctx.socket(zmq.SUB)
-    sub.setsockopt(zmq.SUBSCRIBE, b"pose/")
-    sub.setsockopt(zmq.RCVHWM, 0)
-    sub.connect(endpoint)
-    time.sleep(0.3)
+    ctx, sub = _subscribe(endpoint, b"pose/")
     counts: mp.Queue = mp.Queue()
     cpu0, wall0 = _cpu_s(proc.pid), time.monotonic()
     sender = mp.Process(target=_sender, args=(ports, rate_hz, seconds + WARMUP_S, counts))
@@ -164,12 +170,7 @@ def run_relay(cameras: int, rate_hz: float, seconds: float) -> dict:
     port = _free_udp_port()
     proc, endpoint = _start(["-m", "benchmarks.bare_relay", str(port), "tcp://127.0.0.1:*"],
                             r"relay publishing on (tcp://\S+)")
-    ctx = zmq.Context()
-    sub = ctx.socket(zmq.SUB)
-    sub.setsockopt(zmq.SUBSCRIBE, b"raw")
-    sub.setsockopt(zmq.RCVHWM, 0)
-    sub.connect(endpoint)
-    time.sleep(0.3)
+    ctx, sub = _subscribe(endpoint, b"raw")
     counts: mp.Queue = mp.Queue()
     sender = mp.Process(target=_sender, args=([port] * cameras, rate_hz, seconds + WARMUP_S, counts))
     sender.start()
