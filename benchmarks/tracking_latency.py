@@ -27,7 +27,7 @@ import numpy as np
 import zmq
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared" / "data" / "opentrackio"
+REFERENCE = REPO / "tests" / "data" / "reference" / "opentrackio"
 WARMUP_S = 1.0
 
 
@@ -202,7 +202,7 @@ def decode_cost() -> dict:
     cam = Camera(id="c", source="s", sensor_mm=(36.0, 24.0), lens={"kind": "fixed", "focal_length_mm": 35.0})
     out = {}
     for name in ("reference_sender_json_seq1.bin", "reference_sender_cbor_seq2.bin"):
-        data = (SHARED / "packets" / name).read_bytes()
+        data = (REFERENCE / "packets" / name).read_bytes()
         cache = StaticCache()
         pipe = CameraPipeline(cam, "s", Calibration())
 

@@ -36,7 +36,7 @@ EXIT_OK, EXIT_CONFIG, EXIT_GL = 0, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m renderer", description="Run a render node.")
+    p = argtypes.ArgumentParser(prog="python -m renderer", description="Run a render node.")
     p.add_argument("config", help="stage config YAML")
     p.add_argument("--node", required=True, help="node name (nodes[].name in the config)")
     p.add_argument("--scene", help="scene YAML (default: the config's scene)")

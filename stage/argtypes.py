@@ -6,7 +6,24 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable
+
+NEGATIVE_VALUE = re.compile(r"^-(\d|\.\d)[\d.eE+\-]*(,\s*[-+]?[\d.eE+\-]+)*$")
+"""A token that is a value, not an option: a negative number or a comma-separated list that starts with one
+(``-0.6,-2,1.4,12,15,6``). No option of ours starts with ``-`` and a digit."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, except that a comma-separated list of numbers starting with a minus sign is a value.
+
+    Plain argparse takes ``--pose -0.6,-2,1.4,12,15,6`` for an unknown option (it only knows ``-1`` and ``-.5`` as
+    negative numbers). Sub-parsers made with ``add_subparsers`` inherit this class.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = NEGATIVE_VALUE
 
 
 def number(lo: float, hi: float, what: str, *, integer: bool = False, lo_open: bool = False) -> Callable[[str], float]:

@@ -11,6 +11,7 @@ import importlib
 import logging
 import sys
 
+from stage import argtypes
 from stage.config.errors import ConfigError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -31,7 +32,7 @@ COMMAND_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = argtypes.ArgumentParser(
         prog="stage",
         description="Virtual-production stage controller: tracking, LED wall rendering, orchestration.",
     )

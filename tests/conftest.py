@@ -11,7 +11,7 @@ import pytest
 pytest_plugins = ["tests.renderer.gl_fixtures"]
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data"
+REFERENCE_DATA = REPO / "tests" / "data" / "reference"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,7 +34,6 @@ def repo() -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"reference data not found at {SHARED_DATA} (the repo must sit beside shared/)")
-    return SHARED_DATA
+def reference_data() -> Path:
+    """Public reference data inside the repository (tests/data/reference/README.md gives each file's origin)."""
+    return REFERENCE_DATA

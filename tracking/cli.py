@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 
+from stage import argtypes
 from stage.config.cameras import Camera
 from stage.config.errors import ConfigError, Problem
 from stage.config.sources import Source
@@ -139,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tracking", description=__doc__,
+    parser = argtypes.ArgumentParser(prog="python -m tracking", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(parser)
     parser.add_argument("-v", "--verbose", action="count", default=1)

@@ -21,7 +21,7 @@ from tracking.opentrackio.header import ENCODING_CBOR, ENCODING_JSON, encode_dat
 from tracking.sources.freed_input import FreeDInput
 from tracking.sources.opentrackio_input import OpenTrackIOInput
 
-OTRK = Path(__file__).resolve().parents[3] / "shared" / "data" / "opentrackio"
+OTRK = Path(__file__).resolve().parents[1] / "data" / "reference" / "opentrackio"
 EXAMPLE = json.loads((OTRK / "examples" / "complete_dynamic_example.json").read_text())
 
 

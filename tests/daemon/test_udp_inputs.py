@@ -16,7 +16,7 @@ from tests.procs import Proc, free_udp_port, recv_frames, subscriber
 from tracking.freed import encode_d1
 from tracking.opentrackio.header import ENCODING_JSON, encode_datagram
 
-OTRK = Path(__file__).resolve().parents[3] / "shared" / "data" / "opentrackio"
+OTRK = Path(__file__).resolve().parents[1] / "data" / "reference" / "opentrackio"
 
 STAGE_YAML = """
 name: test

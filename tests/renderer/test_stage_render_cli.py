@@ -82,3 +82,12 @@ def test_take_renders_every_sample_to_numbered_frames(tmp_path: Path) -> None:
     assert doc["camera"]["position_m"] == [0.02, 0.0, 1.5] and doc["camera"]["rotation_deg"][0] == 2.0
     wrong = stage("render", "configs/demo.yaml", "--take", str(take), "--camera", "nope", "--out", str(tmp_path))
     assert wrong.returncode == 2 and "unknown camera" in wrong.stderr
+
+
+def test_pose_typed_with_a_negative_first_value(tmp_path: Path) -> None:
+    proc = stage("render", "configs/demo.yaml", "--pose", "-0.6,-2,1.4,12,15,6", "--camera-width", "160",
+                 "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    camera = json.loads((tmp_path / "render.json").read_text())["camera"]
+    assert camera["position_m"] == [-0.6, -2.0, 1.4]
+    assert camera["rotation_deg"] == [12.0, 15.0, 6.0]

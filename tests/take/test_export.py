@@ -119,8 +119,8 @@ def test_csv_columns_and_values() -> None:
 # --- OpenTrackIO ------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def schema(shared_data: Path) -> dict:
-    return json.loads((shared_data / "opentrackio" / "schema.json").read_text())
+def schema(reference_data: Path) -> dict:
+    return json.loads((reference_data / "opentrackio" / "schema.json").read_text())
 
 
 def _keywords(node: object, found: set[str]) -> set[str]:
@@ -135,9 +135,9 @@ def _keywords(node: object, found: set[str]) -> set[str]:
     return found
 
 
-def test_schema_checker_knows_every_keyword_and_accepts_the_examples(schema: dict, shared_data: Path) -> None:
+def test_schema_checker_knows_every_keyword_and_accepts_the_examples(schema: dict, reference_data: Path) -> None:
     assert _keywords(schema, set()) - ANNOTATIONS - CHECKED - {"properties"} == set()
-    for example in sorted((shared_data / "opentrackio" / "examples").glob("*.json")):
+    for example in sorted((reference_data / "opentrackio" / "examples").glob("*.json")):
         assert errors(json.loads(example.read_text()), schema) == [], example.name
     assert errors({"lens": {"fStop": 0}, "protocol": {"name": "x"}}, schema) == [
         "$.lens.fStop: 0 <= exclusiveMinimum 0.0", "$.protocol: missing required 'version'"]

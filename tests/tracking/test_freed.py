@@ -14,8 +14,8 @@ from tracking.freed_presets import GENERIC, PRESETS, EncoderRange, get_preset
 
 
 @pytest.fixture(scope="module")
-def vectors(shared_data) -> dict:
-    data = json.loads((shared_data / "freed" / "d1_test_vectors.json").read_text())
+def vectors(reference_data) -> dict:
+    data = json.loads((reference_data / "freed" / "d1_test_vectors.json").read_text())
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 

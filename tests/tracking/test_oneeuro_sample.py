@@ -12,8 +12,8 @@ from tracking.oneeuro import OneEuroFilter, PoseFilter, unwrap_deg
 from tracking.sample import TrackerSample
 
 
-def test_reproduces_reference_ground_truth_on_every_row(shared_data):
-    rows = list(csv.DictReader((shared_data / "oneeuro" / "groundTruth.csv").open()))
+def test_reproduces_reference_ground_truth_on_every_row(reference_data):
+    rows = list(csv.DictReader((reference_data / "oneeuro" / "groundTruth.csv").open()))
     assert len(rows) > 100
     f = OneEuroFilter(mincutoff_hz=1.0, beta=0.1, dcutoff_hz=1.0)
     for row in rows:

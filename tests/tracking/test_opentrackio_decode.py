@@ -29,14 +29,14 @@ def _hom(r: np.ndarray, t=(1.0, 2.0, 3.0), s=(1.0, 1.0, 1.0)) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def examples(shared_data) -> dict[str, dict]:
-    folder = shared_data / "opentrackio" / "examples"
+def examples(reference_data) -> dict[str, dict]:
+    folder = reference_data / "opentrackio" / "examples"
     return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
 
 
 @pytest.fixture(scope="module")
-def packets(shared_data) -> dict[str, bytes]:
-    folder = shared_data / "opentrackio" / "packets"
+def packets(reference_data) -> dict[str, bytes]:
+    folder = reference_data / "opentrackio" / "packets"
     return {p.name: p.read_bytes() for p in folder.glob("*.bin")}
 
 

@@ -23,8 +23,8 @@ SEGMENTS = [f"reference_sender_json_3seg_part{i}.bin" for i in range(3)]
 
 
 @pytest.fixture(scope="module")
-def packets(shared_data) -> dict[str, bytes]:
-    folder = shared_data / "opentrackio" / "packets"
+def packets(reference_data) -> dict[str, bytes]:
+    folder = reference_data / "opentrackio" / "packets"
     return {p.name: p.read_bytes() for p in sorted(folder.glob("*.bin"))}
 
 

@@ -1,6 +1,6 @@
 """OpenTrackIO payload → dict → :class:`~tracking.sample.TrackerSample` (pure, validating).
 
-Field names follow the OpenTrackIO 1.0.1 JSON schema (shared/data/opentrackio/schema.json). Only the
+Field names follow the OpenTrackIO 1.0.1 JSON schema (tests/data/reference/opentrackio/schema.json). Only the
 fields used here are validated (type, finiteness, sane range); a problem raises
 :class:`~tracking.errors.TrackingParseError` with reason ``"schema"`` (or ``"non_finite"``) and the
 JSON path in the message, e.g. ``lens.pinholeFocalLength``.

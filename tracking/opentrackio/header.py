@@ -14,7 +14,7 @@ bytes  type  field
 14-15  u16   Fletcher-16 checksum over header bytes 0..13 followed by the payload
 =====  ====  =============================================================
 
-Checksum variant, verified against the reference sender's packets (shared/data/opentrackio/packets):
+Checksum variant, verified against the reference sender's packets (tests/data/reference/opentrackio/packets):
 both running sums are taken **mod 256** (not the textbook mod 255), and the field is
 ``(sum2 << 8) | sum1``. Computed in closed form with numpy: over the n checksummed bytes c_j,
 ``sum1 = Σ c_j`` and ``sum2 = Σ (n − j)·c_j`` (mod 256).

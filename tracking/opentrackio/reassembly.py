@@ -3,7 +3,7 @@
 A message larger than one datagram is sent as segments, each with the byte offset of its payload in
 the message; the final one has the last-segment flag. Two sequence-numbering styles exist and both
 are accepted: every segment carrying the message's sequence number, or (what the SMPTE reference
-sender does — see shared/data/opentrackio/packets, sequences 3, 4, 5) each segment taking the next
+sender does — see tests/data/reference/opentrackio/packets, sequences 3, 4, 5) each segment taking the next
 number. A message is complete when a chain of segments covers offsets 0..end contiguously, ends in a
 last segment, shares one encoding, and its sequence numbers are either all equal or consecutive.
 """
