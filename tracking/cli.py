@@ -96,9 +96,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", nargs="?", help="stage config YAML (or give --source)")
     p.add_argument("--source", action="append", default=[], metavar="URL",
                    help="a tracking source URL instead of a config (repeatable)")
-    p.add_argument("--publish", metavar="ENDPOINT",
+    p.add_argument("--publish", type=argtypes.endpoint, metavar="ENDPOINT",
                    help=f"ZeroMQ PUB endpoint (default: the config's, or {DEFAULT_PUBLISH}); port * picks a free one")
-    p.add_argument("--duration", type=float, metavar="SEC", help="stop after this many seconds")
+    p.add_argument("--duration", type=argtypes.seconds, metavar="SEC", help="stop after this many seconds")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -47,7 +47,7 @@ def _count(text: str) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tap", help="print the pose stream as JSON lines")
-    p.add_argument("endpoint", nargs="?", help=f"daemon PUB endpoint (default: the config's, else {DEFAULT_ENDPOINT})")
+    p.add_argument("endpoint", nargs="?", type=argtypes.endpoint, help=f"daemon PUB endpoint (default: the config's, else {DEFAULT_ENDPOINT})")
     p.add_argument("--topic", default="", metavar="PREFIX", help="only topics starting with PREFIX (pose/cam1, stats)")
     p.add_argument("--count", type=_count, metavar="N", help="exit after N decodable messages")
     p.add_argument("--timeout", type=argtypes.seconds, metavar="S", help="exit 1 when no message arrives for S seconds")
@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dir", default="takes", help="directory for takes (default: takes/)")
     p.add_argument("--duration", type=argtypes.seconds, metavar="S",
                    help="stop after S seconds (default: SIGINT/SIGTERM)")
-    p.add_argument("--endpoint", help="daemon PUB endpoint (default: the config's endpoints.pose)")
+    p.add_argument("--endpoint", type=argtypes.endpoint, help="daemon PUB endpoint (default: the config's endpoints.pose)")
     p.add_argument("--force", action="store_true", help="overwrite an existing take")
     p.set_defaults(func=cmd_record)
 
