@@ -19,9 +19,10 @@ import json
 import logging
 import math
 import os
+import stat
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -143,11 +144,34 @@ def parse_take(lines: Iterable[bytes], source: str) -> Take:
     return Take(header=header, samples=tuple(samples), warnings=tuple(warnings))
 
 
-def read_take(path: str | os.PathLike[str]) -> Take:
-    """Read and validate a take file; raises :class:`TakeError` (also for a missing or unreadable file)."""
+MAX_LINE_BYTES = 64 * 1024
+"""Longest line of a take file (a pose message is well under 2 KiB)."""
+
+
+def bounded_lines(f: IO[bytes], source: str, max_bytes: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """The lines of ``f``; a line longer than ``max_bytes`` raises :class:`TakeError` before it is held whole."""
+    number = 0
+    while True:
+        line = f.readline(max_bytes + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > max_bytes:
+            raise TakeError(f"{source}:{number}: line longer than {max_bytes} bytes")
+        yield line
+
+
+def read_take(path: str | os.PathLike[str],
+              wrap: Callable[[Iterator[bytes], int], Iterator[bytes]] | None = None) -> Take:
+    """Read and validate a take file (a regular file); raises :class:`TakeError` (also for a missing or unreadable
+    file, a device or a folder). ``wrap(lines, size_bytes)`` may watch the lines go by (a progress bar)."""
     try:
         with open(path, "rb") as f:
-            return parse_take(f, str(path))
+            info = os.fstat(f.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise TakeError(f"{path}: not a regular file")
+            lines = bounded_lines(f, str(path))
+            return parse_take(wrap(lines, info.st_size) if wrap else lines, str(path))
     except OSError as exc:
         raise TakeError(f"{path}: {exc.strerror or exc}") from None
 

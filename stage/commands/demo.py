@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="render offscreen (default: a window when a display exists)")
     mode.add_argument("--windowed", dest="display", action="store_const", const="windowed")
     p.set_defaults(display="auto")
-    p.add_argument("--out", type=output_folder, default=Path("out/demo"), metavar="DIR", help="output folder (out/demo)")
+    p.add_argument("--out", type=output_folder, default=Path("out/demo"), metavar="DIR",
+                   help="output folder (out/demo)")
     p.set_defaults(func=cmd_demo)
 
 

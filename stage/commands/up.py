@@ -43,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(display="auto")
     p.add_argument("--duration", type=argtypes.seconds, metavar="SEC", help="stop after SEC seconds")
     p.add_argument("--osc-port", type=argtypes.port, metavar="PORT", help="OSC UDP port (overrides control.osc_port)")
-    p.add_argument("--control", type=argtypes.endpoint, metavar="ENDPOINT", help="control endpoint (overrides the config)")
+    p.add_argument("--control", type=argtypes.endpoint, metavar="ENDPOINT",
+                   help="control endpoint (overrides the config)")
     p.add_argument("--log-dir", type=Path, default=Path("logs"), metavar="DIR", help="process logs (default logs/)")
     p.add_argument("--presets", type=Path, metavar="DIR", help="preset folder (default presets/<config name>/)")
     p.add_argument("--snapshot-dir", type=Path, metavar="DIR", help="render nodes write PNGs here on SIGUSR1")
