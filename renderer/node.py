@@ -32,7 +32,7 @@ from stage.wire.state import StateFollower
 
 log = logging.getLogger("renderer.node")
 
-EXIT_OK, EXIT_CONFIG, EXIT_GL = 0, 2, 3
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG, EXIT_GL = 0, 1, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -298,6 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     except GLError as exc:
         log.error("GL: %s", exc)
         return EXIT_GL
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback (-v logs it)
+        log.error("render node %s cannot start: %s: %s", args.node, type(exc).__name__, " ".join(str(exc).split()),
+                  exc_info=args.verbose)
+        return EXIT_FAILURE
     try:
         return node.run()
     except GLError as exc:

@@ -173,7 +173,7 @@ def cmd_update(args: argparse.Namespace) -> int:
     try:
         width, threshold, fraction = _settings(args, directory)
     except _BadInput as exc:
-        print(f"stage golden update: {exc}", file=sys.stderr)
+        print(f"stage golden update: error: {exc}", file=sys.stderr)
         return 2
     written: dict[str, list[str]] = {}
 
@@ -204,13 +204,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     directory = Path(args.dir)
     if not (directory / MANIFEST).is_file():
-        print(f"stage golden check: {directory / MANIFEST}: not found (not a golden folder; run "
+        print(f"stage golden check: error: {directory / MANIFEST}: not found (not a golden folder; run "
               f"`stage golden update` first)", file=sys.stderr)
         return 2
     try:
         width, threshold, fraction = _settings(args, directory)
     except _BadInput as exc:
-        print(f"stage golden check: {exc}", file=sys.stderr)
+        print(f"stage golden check: error: {exc}", file=sys.stderr)
         return 2
     diff_root = directory / DIFF_DIR
     shutil.rmtree(diff_root, ignore_errors=True)

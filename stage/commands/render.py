@@ -63,12 +63,12 @@ def cmd_render(args: argparse.Namespace) -> int:
     from stage.live import LiveState
 
     if (args.pose is None) == (args.take is None):
-        print("stage render: give --pose X,Y,Z,PAN,TILT,ROLL or --take TAKE", file=sys.stderr)
+        print("stage render: error: give --pose X,Y,Z,PAN,TILT,ROLL or --take TAKE", file=sys.stderr)
         return 2
     config = load_stage_config(args.config)
     scene_path = args.scene or (os.path.normpath(Path(args.config).parent / config.scene) if config.scene else None)
     if scene_path is None:
-        print("stage render: no scene: give --scene or set `scene:` in the config", file=sys.stderr)
+        print("stage render: error: no scene: give --scene or set `scene:` in the config", file=sys.stderr)
         return 2
     scene = load_scene_config(scene_path)
     camera = camera_for(config, args.camera)
@@ -107,7 +107,7 @@ def _render_take(args, config, scene, camera, state, live, out: Path) -> int:
         return 2
     samples = [s for s in take.samples if s.camera == camera.id and not s.stale]
     if not samples:
-        print(f"stage render: take {args.take} has no samples of camera {camera.id!r} "
+        print(f"stage render: error: take {args.take} has no samples of camera {camera.id!r} "
               f"(cameras: {', '.join(take.cameras) or 'none'})", file=sys.stderr)
         return 2
     ctx = create_context("headless")

@@ -126,7 +126,7 @@ def cmd_preset(args: argparse.Namespace) -> int:
     if args.action == "list":
         return _client(args, "presets")
     if not args.name:
-        print(f"stage preset {args.action}: give a preset NAME", file=sys.stderr)
+        print(f"stage preset {args.action}: error: give a preset NAME", file=sys.stderr)
         return EXIT_REFUSED
     return _client(args, f"preset_{args.action}", name=args.name)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import io
 import os
-import stat
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+from stage.files import InputFileError, read_limited
 
 MAX_IMAGE_PIXELS = 4096 * 4096
 """Largest image accepted (width × height)."""
@@ -30,24 +31,11 @@ def read_asset(path: Path, max_bytes: int = MAX_ASSET_BYTES) -> bytes:
     """The bytes of ``path``, a regular file of at most ``max_bytes``; a missing, unreadable, oversized or special
     file (a device such as ``/dev/zero``, a pipe) raises :class:`AssetError` before anything large is read."""
     try:
-        with open(path, "rb") as f:
-            info = os.fstat(f.fileno())
-            if stat.S_ISDIR(info.st_mode):
-                raise AssetError(f"{path}: is a folder, not a file")
-            if not stat.S_ISREG(info.st_mode):
-                raise AssetError(f"{path}: not a regular file")
-            if info.st_size > max_bytes:
-                raise AssetError(f"{path}: file too large ({info.st_size} bytes, at most {max_bytes})")
-            data = f.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise AssetError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise AssetError(f"{path}: is a folder, not a file") from None
-    except OSError as exc:
-        raise AssetError(f"{path}: cannot read: {exc.strerror}") from None
-    if len(data) > max_bytes:  # grew while being read
-        raise AssetError(f"{path}: file too large (more than {max_bytes} bytes)")
-    return data
+        return read_limited(path, max_bytes)
+    except InputFileError as exc:
+        if exc.reason == "file not found":
+            raise AssetError(f"file not found: {path}") from None
+        raise AssetError(str(exc)) from None
 
 
 def confine(path: Path, roots: list[Path], hint: str) -> Path:
