@@ -55,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ConfigError as exc:
+        prefix = f"stage {args.command}: error: " if exc.file.startswith("-") else ""  # an option, not a file
         for line in exc.lines():
-            print(line, file=sys.stderr)
+            print(prefix + line, file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

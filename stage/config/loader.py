@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from stage.config.errors import ConfigError, Problem
+from stage.files import InputFileError, read_limited
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -173,13 +174,9 @@ def read_yaml(path: Path) -> tuple[Any, str]:
     """Parse a YAML file; problems raise :class:`ConfigError` with the line number."""
     file = str(path)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(file, [Problem("", "file not found")]) from None
-    except OSError as exc:
-        raise ConfigError(file, [Problem("", f"cannot read: {exc.strerror}")]) from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(file, [Problem("", f"file too large ({len(raw)} bytes)")])
+        raw = read_limited(path, MAX_CONFIG_BYTES)
+    except InputFileError as exc:
+        raise ConfigError(file, [Problem("", exc.reason)]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

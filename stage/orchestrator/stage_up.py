@@ -89,8 +89,8 @@ class Orchestrator:
         self.options = options
         self.on_status = on_status
         self.config_file = Path(options.config)
-        self.config_text = self.config_file.read_text(encoding="utf-8") if self.config_file.is_file() else ""
-        self.config: StageConfig = load_stage_config(self.config_file)
+        self.config: StageConfig = load_stage_config(self.config_file)  # first: it checks the file is UTF-8 text
+        self.config_text = self.config_file.read_text(encoding="utf-8")
         scene, scenes = scene_list(self.config_file, self.config, options.scene)
         presets = options.presets_dir or Path("presets") / self.config_file.stem
         self.store = StateStore(self.config, scenes, LiveState.from_config(self.config, scene=scene), presets)

@@ -35,7 +35,7 @@ def no_real_work(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     import stage.orchestrator.stage_up
     import tracking.cli
 
-    monkeypatch.setattr(stage.orchestrator.stage_up, "Orchestrator", _accepted)
+    monkeypatch.setattr(stage.orchestrator.stage_up.Orchestrator, "_bind", _accepted)  # after config and scenes
     monkeypatch.setattr(stage.orchestrator.demo_run, "run_demo", _accepted)
     monkeypatch.setattr(renderer.offline, "render_frame", _accepted)
     monkeypatch.setattr(tracking.cli, "TrackingDaemon", _accepted)

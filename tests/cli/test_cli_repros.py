@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import DEMO, REPO, assert_refused, no_real_work, run_stage  # noqa: F401 - fixture
+from tests.cli.helpers import DEMO, REPO, assert_refused, run_stage
 
 POSE = ["--pose", "0,0.5,1.6,0,0,0"]
 
@@ -37,13 +37,13 @@ def a_file(tmp_path: Path) -> Path:
     ["tap", "garbage"],
 ])
 def test_bad_arguments_are_one_line_and_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str],
-                                                no_real_work: None) -> None:  # noqa: F811
+                                                no_real_work: None) -> None:
     assert_refused(run_stage(argv, capsys), " ".join(argv))
 
 
 @pytest.mark.parametrize("command", [["render", str(DEMO), *POSE, "--out"], ["demo", "--out"]])
 def test_out_that_is_a_file(command: list[str], a_file: Path, capsys: pytest.CaptureFixture[str],
-                            no_real_work: None) -> None:  # noqa: F811
+                            no_real_work: None) -> None:
     """Was: NotADirectoryError / FileExistsError tracebacks after the whole render."""
     for out in (a_file, a_file / "below"):
         outcome = run_stage([*command, str(out)], capsys)
@@ -60,7 +60,7 @@ def test_render_missing_take(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_golden_manifest_width_is_checked_like_the_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                        no_real_work: None) -> None:  # noqa: F811
+                                                        no_real_work: None) -> None:
     """Was: a manifest.json camera_width_px of 100000000 aborted natively (exit 134)."""
     for width in (100000000, 0, "wide", True):
         (tmp_path / "manifest.json").write_text(json.dumps({"version": 1, "camera_width_px": width}))
