@@ -19,7 +19,6 @@ import json
 import logging
 import math
 import os
-import stat
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +28,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
+from stage.files import InputFileError, open_regular
 from stage.wire.pose import PoseMessage
 
 log = logging.getLogger(__name__)
@@ -166,12 +166,11 @@ def read_take(path: str | os.PathLike[str],
     """Read and validate a take file (a regular file); raises :class:`TakeError` (also for a missing or unreadable
     file, a device or a folder). ``wrap(lines, size_bytes)`` may watch the lines go by (a progress bar)."""
     try:
-        with open(path, "rb") as f:
-            info = os.fstat(f.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise TakeError(f"{path}: not a regular file")
+        with open_regular(path) as f:
             lines = bounded_lines(f, str(path))
-            return parse_take(wrap(lines, info.st_size) if wrap else lines, str(path))
+            return parse_take(wrap(lines, os.fstat(f.fileno()).st_size) if wrap else lines, str(path))
+    except InputFileError as exc:
+        raise TakeError(str(exc)) from None
     except OSError as exc:
         raise TakeError(f"{path}: {exc.strerror or exc}") from None
 
