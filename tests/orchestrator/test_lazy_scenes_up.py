@@ -4,13 +4,10 @@ anywhere in the folder stopped ``stage up`` from starting."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 from pathlib import Path
 
 from tests.orchestrator.test_last_resort import _scene_folder
-from tests.orchestrator.test_stage_up import Stage, alive
+from tests.orchestrator.test_stage_up import Stage, stop_stage
 
 
 def test_stage_up_starts_beside_broken_scenes_and_refuses_them(tmp_path: Path) -> None:
@@ -28,13 +25,4 @@ def test_stage_up_starts_beside_broken_scenes_and_refuses_them(tmp_path: Path) -
         assert st.cli("scene", "night-city").returncode == 0
         assert st.status()["scene"] == "night-city" and st.proc.popen.poll() is None
     finally:
-        if st.proc.popen.poll() is None:
-            st.proc.signal(signal.SIGTERM)
-            try:
-                st.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                pass
-        st.proc.kill()
-        for pid in pids:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        stop_stage(st, pids)

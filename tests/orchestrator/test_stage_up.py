@@ -108,6 +108,20 @@ class Stage:
         return [p["pid"] for p in self.status()["processes"].values() if p["pid"]]
 
 
+def stop_stage(st: Stage, pids: list[int]) -> None:
+    """SIGTERM ``stage up`` (SIGKILL if it lingers) and SIGKILL any of ``pids`` still alive."""
+    if st.proc.popen.poll() is None:
+        st.proc.signal(signal.SIGTERM)
+        try:
+            st.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            pass
+    st.proc.kill()
+    for pid in pids:  # never leave a process behind, whatever the test did
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
 @pytest.fixture
 def stage(tmp_path: Path) -> Iterator[Stage]:
     st = Stage(tmp_path)
@@ -117,16 +131,7 @@ def stage(tmp_path: Path) -> Iterator[Stage]:
         pids = st.pids()
         yield st
     finally:
-        if st.proc.popen.poll() is None:
-            st.proc.signal(signal.SIGTERM)
-            try:
-                st.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                pass
-        st.proc.kill()
-        for pid in pids:  # never leave a process behind, whatever the test did
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        stop_stage(st, pids)
 
 
 def test_status_without_orchestrator_is_one_line_and_exit_1() -> None:
