@@ -69,11 +69,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", required=True, choices=FORMATS)
     p.add_argument("--camera", metavar="ID", help="camera to export (needed when the take has several)")
     p.add_argument("--out", metavar="PATH", help="output file (default: stdout)")
-    p.add_argument("--start-frame", type=int, default=1, help="chan: frame number of the first sample (default 1)")
+    p.add_argument("--start-frame", type=_start_frame, default=1, metavar="N|timecode",
+                   help="chan: number of the first frame (default 1), or `timecode` to number frames by the take's "
+                        "timecode at --fps")
+    p.add_argument("--per-sample", action="store_true",
+                   help="chan: one line per tracking sample instead of one per plate frame at --fps")
     p.add_argument("--tracked-point", action="store_true",
                    help="chan: place the camera at the tracked point, not the entrance pupil")
     p.add_argument("--fps", default="24", metavar="RATE",
-                   help="opentrackio: timecode frame rate, e.g. 24, 25, 30000/1001 (default 24)")
+                   help="plate frame rate, e.g. 24, 25, 30000/1001 (default 24): chan resamples to it, opentrackio "
+                        "writes timecode at it")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_export)
 
@@ -223,11 +228,39 @@ def _read(path: str, progress: bool) -> Take:
         raise TakeError(f"{path}: {exc.strerror or exc}") from None
 
 
+def _start_frame(text: str) -> int | None:
+    """``--start-frame``: a frame number, or ``timecode`` (None: number frames by the take's timecode)."""
+    if text == "timecode":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a frame number or 'timecode'") from None
+
+
+def _chan(args: argparse.Namespace, samples: list) -> str:
+    from stage.export import ExportError
+    from stage.export.chan import chan_text, nuke_aperture_hint
+    from stage.export.opentrackio_export import parse_rate
+    from stage.export.resample import resample
+
+    if args.per_sample:
+        if args.start_frame is None:
+            raise ExportError("--start-frame timecode needs plate frames: leave out --per-sample")
+        frames = list(enumerate(samples, start=args.start_frame))
+    else:
+        frames = resample(samples, parse_rate(args.fps), args.start_frame)
+    if samples:
+        span = f"frames {frames[0][0]}-{frames[-1][0]}" if frames else "no whole frame"
+        rate = "one per sample" if args.per_sample else f"at {args.fps} fps"
+        print(f"chan: {len(samples)} samples → {len(frames)} lines, {span} ({rate}); {nuke_aperture_hint(samples[0])}",
+              file=sys.stderr)
+    return chan_text(frames, at_entrance_pupil=not args.tracked_point)
+
+
 def _render(args: argparse.Namespace, samples: list) -> str:
     if args.format == "chan":
-        from stage.export.chan import to_chan
-
-        return to_chan(samples, start_frame=args.start_frame, at_entrance_pupil=not args.tracked_point)
+        return _chan(args, samples)
     if args.format == "csv":
         from stage.export.csv_export import to_csv
 
