@@ -4,6 +4,9 @@ Read in jean-emmanuel/open-stage-control (GPL-3.0; nothing copied, only the fact
 these files at the commits named; all are from the 1.29 line, before 1.30 moved the client to ``.mjs``: they have the
 1.28/1.29 features (fader ``touchZone``, ``doubleTap: "script"``, ``onTouch`` on containers, xy ``label``) and not the
 1.30 ones (input ``noCanvas``, panels no longer sending their scroll position). CHANGELOG.md @ b023a21 tops at 1.29.8.
+Commits: 034542f5e2db6b9bfc52aac16935874b541d9aec, be98e8329d55c8bcabdb06473fc7f0a059e4216e,
+a638f96455f49866d07f3e914221c9adba1f7e68, 1317be717352dd9a963160e7895d8e3488917f05,
+8a632e75194bc31f94a932887ab42de352c74d1e, b023a2133fd3aeefec0380e8d60a27995177f75b.
 
 * src/client/parser.js @ 034542f5: a widget's missing properties get the type's defaults (``address: "auto"``,
   ``typeTags: ""``, …); properties the type does not define are deleted (:data:`PROPS`); a ``default`` initialises
