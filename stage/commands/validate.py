@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from stage.config.loader import load_scene_config, load_stage_config
+from stage.config.loader import load_scene_config, load_stage_config, stage_warnings
 from stage.scene.catalog import scene_candidates, scene_problems
 from stage.summary import resolved_json, summary_lines
 
@@ -28,12 +28,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     config = load_stage_config(args.config)
     scene_path = args.scene or (os.path.normpath(Path(args.config).parent / config.scene) if config.scene else None)
     scene = load_scene_config(scene_path) if scene_path else None
+    warnings = stage_warnings(args.config, config)
+    for line in warnings:
+        print(line, file=sys.stderr)
     broken = []
     others = scene_candidates(Path(scene_path))[1:] if scene_path else []
     for other in others:  # the scenes `stage scene` offers; each is loaded only when selected on a show
         broken.extend(scene_problems(other))
     if args.json:
-        print(json.dumps(resolved_json(config, scene), indent=2))
+        print(json.dumps({**resolved_json(config, scene), "warnings": warnings}, indent=2))
     else:
         print("\n".join(summary_lines(config, scene)))
     for line in broken:

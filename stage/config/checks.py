@@ -30,7 +30,7 @@ MIN_EDGE_M = 0.01
 
 def check_stage(config: StageConfig, base_dir: Path) -> list[Found]:
     """Every cross-field problem of ``config``; paths in it are resolved against ``base_dir``."""
-    sizes = list(_pixel_pitch(config))
+    sizes = list(_image_sizes(config))
     if sizes:  # the geometry checks need every wall's image size
         return [*sizes, *_unique_names(config), *_references(config)]
     checks = (
@@ -88,20 +88,24 @@ def _references(config: StageConfig) -> Iterator[Found]:
             yield ("walls", i, "output", "output"), f"node {node.name!r} has no output {wall.output.output!r}"
 
 
-def _pixel_pitch(config: StageConfig) -> Iterator[Found]:
-    """A wall sized by ``pixel_pitch_mm`` must come out at most :data:`MAX_SIDE_PX` pixels a side (a tiny pitch
-    would ask for an endless image)."""
+def _image_sizes(config: StageConfig) -> Iterator[Found]:
+    """Every wall image must come out at most :data:`MAX_SIDE_PX` pixels a side, also when derived from
+    ``pixel_pitch_mm`` (a tiny pitch would ask for an endless image) or from ``cabinets``."""
     from stage.geometry.sections import wall_size_m
 
     for i, wall in enumerate(config.walls):
-        if wall.pixel_pitch_mm is None:
-            continue
-        width_m, height_m = wall_size_m(wall)
-        longest_px = max(width_m, height_m) / (wall.pixel_pitch_mm / 1000.0)
-        if not longest_px <= MAX_SIDE_PX:  # also catches inf and nan
-            yield (("walls", i, "pixel_pitch_mm"),
-                   f"{wall.pixel_pitch_mm:g} mm on a {width_m:g} × {height_m:g} m wall needs more than "
-                   f"{MAX_SIDE_PX} pixels a side")
+        if wall.pixel_pitch_mm is not None:
+            width_m, height_m = wall_size_m(wall)
+            longest_px = max(width_m, height_m) / (wall.pixel_pitch_mm / 1000.0)
+            if not longest_px <= MAX_SIDE_PX:  # also catches inf and nan
+                yield (("walls", i, "pixel_pitch_mm"),
+                       f"{wall.pixel_pitch_mm:g} mm on a {width_m:g} × {height_m:g} m wall needs more than "
+                       f"{MAX_SIDE_PX} pixels a side")
+        elif wall.cabinets is not None:
+            width_px, height_px = wall.cabinets.resolution_px
+            if max(width_px, height_px) > MAX_SIDE_PX:
+                yield (("walls", i, "cabinets"),
+                       f"{width_px} × {height_px} px: more than {MAX_SIDE_PX} pixels a side")
 
 
 def _wall_geometry(config: StageConfig) -> Iterator[Found]:

@@ -19,6 +19,17 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "configs" / "demo.yaml"
 
 
+def tiny_pitch_config(folder: Path) -> Path:
+    """``configs/flat-wall.yaml`` with its wall sized by ``pixel_pitch_mm: 1e-320`` (line 10), scene made absolute."""
+    text = (REPO / "configs" / "flat-wall.yaml").read_text()
+    cabinets = re.search(r"^    cabinets:.*\n(?:      .*\n)+", text, re.MULTILINE)
+    assert cabinets is not None and text[: cabinets.start()].count("\n") == 9, "flat-wall.yaml changed shape"
+    text = text[: cabinets.start()] + "    pixel_pitch_mm: 1e-320\n" + text[cabinets.end():]
+    path = folder / "tiny-pitch.yaml"
+    path.write_text(text.replace("scene: ../scenes/", f"scene: {REPO}/scenes/"))
+    return path
+
+
 class Accepted(Exception):
     """A bad input got as far as starting real work."""
 

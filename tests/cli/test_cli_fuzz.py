@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import DEMO, REPO, assert_refused, run_stage
+from tests.cli.helpers import DEMO, REPO, assert_refused, run_stage, tiny_pitch_config
 
 POSES = str(REPO / "configs" / "poses" / "demo-golden.yaml")
 POSE = ["--pose", "0,0.5,1.6,0,0,0"]
@@ -80,9 +80,9 @@ BAD_CONFIGS = {
     "deep": "name: deep\nwalls: " + "[" * 3000 + "]" * 3000 + "\n",
     "cycle": "a: &a [*a]\n",
     "unknown-key": "{demo}\nbogus_key: 1\n",
-    "tiny-pitch": "{flat}",
     "nan-corner": "{demo_nan}",
     "huge-resolution": "{demo_huge}",
+    "huge-cabinets": "{demo_cabinets}",
 }
 """Stage config files with exactly one problem each (``{demo}`` and friends are filled in below)."""
 
@@ -102,10 +102,12 @@ def _config_text(name: str) -> str | bytes:
     if isinstance(text, bytes):
         return text
     demo = _demo_text()
-    flat = (REPO / "configs" / "flat-wall.yaml").read_text().replace("pixel_pitch_mm: 3.9", "pixel_pitch_mm: 1e-320")
-    return (text.replace("{demo}", demo).replace("{flat}", flat.replace("scene: ../scenes/", f"scene: {REPO}/scenes/"))
+    return (text.replace("{demo}", demo)
             .replace("{demo_nan}", demo.replace("lower_left: [-3.0, 4.0, 0.0]", "lower_left: [.nan, 4.0, 0.0]", 1))
-            .replace("{demo_huge}", demo.replace("resolution_px: [512, 256]", "resolution_px: [512, 99999999]", 1)))
+            .replace("{demo_huge}", demo.replace("resolution_px: [512, 256]", "resolution_px: [512, 99999999]", 1))
+            .replace("{demo_cabinets}", demo.replace(
+                "resolution_px: [512, 256]", "cabinets: {size_mm: [500, 500], pixels: [32768, 256], count: [12, 6]}",
+                1)))
 
 
 @pytest.fixture
@@ -133,7 +135,7 @@ def test_bad_command_lines(argv: list[str], capsys: pytest.CaptureFixture[str], 
 
 
 @pytest.mark.parametrize("command", CONFIG_COMMANDS, ids=[c[0] for c in CONFIG_COMMANDS])
-@pytest.mark.parametrize("name", [*BAD_CONFIGS, "missing", "folder", "device"])
+@pytest.mark.parametrize("name", [*BAD_CONFIGS, "tiny-pitch", "missing", "folder", "device"])
 def test_bad_config_files(name: str, command: list[str], capsys: pytest.CaptureFixture[str], no_real_work: None,
                           at_tmp: Path) -> None:
     path = at_tmp / f"{name}.yaml"
@@ -141,6 +143,8 @@ def test_bad_config_files(name: str, command: list[str], capsys: pytest.CaptureF
         path.mkdir()
     elif name == "device":
         path = Path("/dev/zero")  # was: read until memory ran out
+    elif name == "tiny-pitch":
+        path = tiny_pitch_config(at_tmp)
     elif name != "missing":
         text = _config_text(name)
         path.write_bytes(text if isinstance(text, bytes) else text.encode())

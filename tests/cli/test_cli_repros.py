@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import DEMO, REPO, assert_refused, run_stage
+from tests.cli.helpers import DEMO, REPO, assert_refused, run_stage, tiny_pitch_config
 
 POSE = ["--pose", "0,0.5,1.6,0,0,0"]
 
@@ -91,11 +91,7 @@ def test_validate_of_a_yaml_alias_bomb(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_tiny_pixel_pitch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Was: OverflowError traceback (and "internal error" from ``stage reload``, which loads the same way)."""
-    text = (REPO / "configs" / "flat-wall.yaml").read_text()
-    assert "pixel_pitch_mm: 3.9" in text
-    path = tmp_path / "flat.yaml"
-    path.write_text(text.replace("pixel_pitch_mm: 3.9", "pixel_pitch_mm: 1e-320").replace(
-        "scene: ../scenes/", f"scene: {REPO}/scenes/"))
+    path = tiny_pitch_config(tmp_path)
     outcome = run_stage(["validate", str(path)], capsys)
     assert_refused(outcome, "pixel_pitch_mm 1e-320")
     assert "walls[0].pixel_pitch_mm" in outcome.err and ":10:" in outcome.err
