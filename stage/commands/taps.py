@@ -72,8 +72,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start-frame", type=int, default=1, help="chan: frame number of the first sample (default 1)")
     p.add_argument("--tracked-point", action="store_true",
                    help="chan: place the camera at the tracked point, not the entrance pupil")
-    p.add_argument("--fps", default="24", metavar="RATE",
-                   help="opentrackio: timecode frame rate, e.g. 24, 25, 30000/1001 (default 24)")
+    p.add_argument("--fps", default=None, metavar="RATE",
+                   help="opentrackio: timecode frame rate, e.g. 24, 25, 30000/1001 (default: the take's sample rate)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_export)
 
@@ -234,7 +234,7 @@ def _render(args: argparse.Namespace, samples: list) -> str:
         return to_csv(samples)
     from stage.export.opentrackio_export import parse_rate, to_opentrackio
 
-    return to_opentrackio(samples, parse_rate(args.fps))
+    return to_opentrackio(samples, parse_rate(args.fps) if args.fps is not None else None)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
