@@ -331,9 +331,10 @@ def compose_transforms(
         if scale is None or scale == (1.0, 1.0, 1.0):
             return translation, rotation
     m = np.eye(4)
-    for i, item in enumerate(transforms):
-        translation, rotation, scale = _transform(item, i, limits)
-        m = m @ transform_matrix(translation, rotation, scale if scale is not None else (1.0, 1.0, 1.0))
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing chain is refused just below
+        for i, item in enumerate(transforms):
+            translation, rotation, scale = _transform(item, i, limits)
+            m = m @ transform_matrix(translation, rotation, scale if scale is not None else (1.0, 1.0, 1.0))
     position = (float(m[0, 3]), float(m[1, 3]), float(m[2, 3]))
     if not (np.isfinite(m).all() and math.hypot(*position) <= limits.max_position_m):
         raise _limit("transforms", f"composed position {position} is beyond {limits.max_position_m} m of the origin")
