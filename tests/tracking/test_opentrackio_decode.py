@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.take.schema_check import errors
 from tracking.errors import TrackingParseError
 from tracking.opentrackio._rotation import ptr_from_rotation, rotation_from_ptr
 from tracking.opentrackio.decode import SourceCache, compose_transforms, decode_payload, sample_from_message
-from tests.take.schema_check import errors
 from tracking.opentrackio.header import ENCODING_CBOR, ENCODING_JSON, parse_datagram
 
 C = math.sqrt(0.5)
