@@ -57,15 +57,15 @@ def parse_rate(text: str) -> Fraction:
 
 def take_rate(samples: Sequence[PoseMessage]) -> Fraction | None:
     """The take's sample rate: the median spacing of consecutive live samples' ``t_sample``, snapped to a standard
-    rate within 0.5 % (else to the nearest 1/1000 Hz); None with fewer than two increasing sample times."""
+    rate (the nearest, when within 0.5 %; else to the nearest 1/1000 Hz); None with fewer than two increasing sample times."""
     times = [s.t_sample for s in samples if not s.stale]
     deltas = sorted(b - a for a, b in zip(times, times[1:], strict=False) if b > a)
     if not deltas:
         return None
     hz = 1.0 / deltas[len(deltas) // 2]
-    for rate in STANDARD_RATES:
-        if abs(hz - float(rate)) <= SNAP_TOLERANCE * float(rate):
-            return rate
+    nearest = min(STANDARD_RATES, key=lambda rate: abs(hz - float(rate)))
+    if abs(hz - float(nearest)) <= SNAP_TOLERANCE * float(nearest):
+        return nearest
     return Fraction(max(1, round(hz * 1000)), 1000)
 
 
