@@ -56,8 +56,8 @@ def parse_rate(text: str) -> Fraction:
 
 
 def take_rate(samples: Sequence[PoseMessage]) -> Fraction | None:
-    """The take's sample rate: the median spacing of consecutive live samples' ``t_sample``, snapped to a standard
-    rate (the nearest, when within 0.5 %; else to the nearest 1/1000 Hz); None with fewer than two increasing sample times."""
+    """The take's sample rate: the median spacing of consecutive live samples' ``t_sample``, snapped to the nearest
+    standard rate when within 0.5 % (else to 1/1000 Hz); None with fewer than two increasing sample times."""
     times = [s.t_sample for s in samples if not s.stale]
     deltas = sorted(b - a for a, b in zip(times, times[1:], strict=False) if b > a)
     if not deltas:
