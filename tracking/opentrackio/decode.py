@@ -122,7 +122,10 @@ class SourceCache:
         """Update the lens values of ``source`` with the ones given (None keeps the remembered one); return all."""
         entry = self._entry(source)
         old = entry[1]
-        merged = values if old is None else tuple(o if v is None else v for v, o in zip(values, old, strict=True))
+        if old is None or None not in values:
+            merged = values
+        else:
+            merged = tuple(o if v is None else v for v, o in zip(values, old, strict=True))
         entry[1] = merged
         return merged
 
@@ -208,7 +211,13 @@ _TIMECODE_FIELDS = (("hours", 23), ("minutes", 59), ("seconds", 59), ("frames", 
 
 def _timecode(tc: dict) -> str:
     """``timing.timecode`` → ``"HH:MM:SS:FF"``."""
-    hours, minutes, seconds, frames = (_int(tc, key, "timing.timecode.", 0, hi, True) for key, hi in _TIMECODE_FIELDS)
+    parts = []
+    for key, hi in _TIMECODE_FIELDS:
+        value = tc.get(key)
+        if type(value) is not int or not 0 <= value <= hi:
+            value = _int(tc, key, "timing.timecode.", 0, hi, True)  # raises with the reason
+        parts.append(value)
+    hours, minutes, seconds, frames = parts
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}:{frames:02d}"
 
 
@@ -234,6 +243,17 @@ def _static_info(static: dict, limits: OpenTrackIOLimits) -> StaticInfo:
 def _lens_values(lens: dict, limits: OpenTrackIOLimits) -> LensState:
     """The lens fields of one message, in :data:`_LENS_ORDER` order."""
     enc = _obj(lens, "encoders", "lens.") or {}
+    zoom, focus, iris = enc.get("zoom"), enc.get("focus"), enc.get("iris")
+    focal, distance = lens.get("pinholeFocalLength"), lens.get("focusDistance")
+    pupil, fstop = lens.get("entrancePupilOffset"), lens.get("fStop")
+    if (  # fast path: every field present as an in-range float (NaN fails the comparisons)
+        type(zoom) is float and type(focus) is float and type(iris) is float and type(focal) is float
+        and type(distance) is float and type(pupil) is float and type(fstop) is float
+        and 0.0 <= zoom <= 1.0 and 0.0 <= focus <= 1.0 and 0.0 <= iris <= 1.0
+        and 0.0 < focal <= limits.max_focal_length_mm and 0.0 < distance < _DOUBLE_MAX
+        and -limits.max_entrance_pupil_m <= pupil <= limits.max_entrance_pupil_m and 0.0 < fstop <= limits.max_fstop
+    ):
+        return zoom, focus, iris, focal, distance, pupil, fstop
     p, pe = "lens.", "lens.encoders."
     return (
         _num(enc, "zoom", pe, non_negative=True, hi=1.0),
@@ -255,6 +275,8 @@ def wrap_angle_deg(value: float | int) -> float:
 def _angle(obj: dict, key: str, path: str) -> float:
     """A rotation component: missing is 0 (the schema requires none), any finite number is wrapped."""
     value = obj.get(key, _MISSING)
+    if type(value) is float and -180.0 < value <= 180.0:
+        return value
     if value is _MISSING:
         return 0.0
     if type(value) is int:
