@@ -44,7 +44,8 @@ HOSTILE = [
     (ENCODING_JSON, json.dumps(_pose(0.5)).replace("0.5", "NaN").encode(), "bad_json"),
     (ENCODING_JSON, b"[" * 5000 + b"]" * 5000, "bad_json"),
     (ENCODING_JSON, json.dumps(_pose(0.5, lens={"entrancePupilOffset": 50.0})).encode(), "limit"),
-    (ENCODING_JSON, json.dumps({"sourceId": SOURCE_ID, "lens": {"pinholeFocalLength": 85.0}}).encode(), "accepted"),
+    (ENCODING_JSON, json.dumps({"sourceId": SOURCE_ID, "lens": {"pinholeFocalLength": 85.0,
+                                                                         "encoders": {"zoom": 0.375}}}).encode(), "accepted"),
     (ENCODING_CBOR, cbor2.dumps({"sourceId": SOURCE_ID, "static": {"camera": {"activeSensorPhysicalDimensions":
                                                                               {"width": 30.0, "height": 20.0}}}}),
      "accepted"),
@@ -95,7 +96,7 @@ def test_hostile_payloads_are_counted_and_the_daemon_survives(ctx) -> None:
             msg = decode_pose(recv_frames(sub, 5.0))
             if msg.position_m[0] == 0.75:
                 break
-        assert msg.focal_length_mm == 85.0 and msg.sensor_mm == (30.0, 20.0)
+        assert msg.focal_length_mm == 85.0 and msg.sensor_mm == (30.0, 20.0) and msg.zoom_encoder == 0.375
         stats = _stats_after(stats_sub, sent)
         expected = Counter(reason for _, _, reason in HOSTILE if reason != "accepted")
         rejects = Counter({k: v for k, v in stats.rejects.items() if k != "duplicate"})  # repeats of `first`
