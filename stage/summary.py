@@ -33,7 +33,11 @@ def summary_lines(config: StageConfig, scene: SceneConfig | None = None) -> list
         w_px, h_px = wall_resolution_px(wall)
         total_px += w_px * h_px
         sections = len(wall_sections(wall))
-        extra = f", {sections} cabinet columns" if sections > 1 else ""
+        extra = f", {sections} cabinet columns" if sections > 1 and wall.cabinets is None else ""
+        if wall.cabinets is not None:
+            cab = wall.cabinets
+            extra += (f", {cab.count[0]} × {cab.count[1]} cabinets of {cab.size_mm[0]:g} × {cab.size_mm[1]:g} mm"
+                      f" ({cab.pixels[0]} × {cab.pixels[1]} px, {cab.pitch_mm[0]:.3g} mm)")
         lines.append(
             f"  {wall.name:<14} {wall.kind:<8} {w_m:6.2f} × {h_m:5.2f} m  {w_px:>5} × {h_px:<5} px"
             f"  → {wall.output.node}{extra}"
