@@ -44,8 +44,8 @@ HOSTILE = [
     (ENCODING_JSON, json.dumps(_pose(0.5)).replace("0.5", "NaN").encode(), "bad_json"),
     (ENCODING_JSON, b"[" * 5000 + b"]" * 5000, "bad_json"),
     (ENCODING_JSON, json.dumps(_pose(0.5, lens={"entrancePupilOffset": 50.0})).encode(), "limit"),
-    (ENCODING_JSON, json.dumps({"sourceId": SOURCE_ID, "lens": {"pinholeFocalLength": 85.0,
-                                                                         "encoders": {"zoom": 0.375}}}).encode(), "accepted"),
+    (ENCODING_JSON, json.dumps({"sourceId": SOURCE_ID, "lens": {"pinholeFocalLength": 85.0, "encoders": {"zoom": 0.375}}
+                                }).encode(), "accepted"),
     (ENCODING_CBOR, cbor2.dumps({"sourceId": SOURCE_ID, "static": {"camera": {"activeSensorPhysicalDimensions":
                                                                               {"width": 30.0, "height": 20.0}}}}),
      "accepted"),
