@@ -96,7 +96,7 @@ class SourceStats(StrictModel):
     source's lens or static state."""
     rejects: dict[str, int]
     """Rejected datagrams by reason (``bad_length``, ``bad_checksum``, ``bad_json``, ``schema``, ``non_finite``,
-    ``duplicate``, ``incomplete``, ...)."""
+    ``limit``, ``duplicate``, ``incomplete``, ``internal``, ...; docs/tracking.md)."""
     rate_hz: Annotated[Finite, Field(ge=0.0)]
     """Accepted samples per second over the last interval."""
     latency_ms_p50: Finite | None
