@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from stage.config.cameras import FixedLens
+from stage.config.color import WallColor
 from stage.config.scene import SceneConfig
 from stage.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource, SimulatedSource
 from stage.config.stage import StageConfig
@@ -21,6 +23,17 @@ def _source_text(source: Any) -> str:
     if isinstance(source, ReplaySource):
         return f"replay {source.take} ({source.speed})"
     return source.kind
+
+
+def color_text(color: WallColor) -> str:
+    """A wall's output transform in one line: transfer, gamut, PQ peak, LUT."""
+    transfer = {"srgb": "sRGB", "bt1886": "BT.1886", "pq": "PQ (ST 2084)", "linear": "linear"}[color.transfer]
+    gamut = {"rec709": "Rec.709", "p3d65": "P3-D65", "rec2020": "Rec.2020"}[color.gamut]
+    parts = [f"{transfer}, {gamut}"]
+    if color.transfer == "pq":
+        parts.append(f"peak {color.peak_nits:g} nits")
+    parts.append(f"LUT {os.path.basename(color.lut)} ({color.lut_interpolation})" if color.lut else "no LUT")
+    return ", ".join(parts)
 
 
 def summary_lines(config: StageConfig, scene: SceneConfig | None = None) -> list[str]:
@@ -42,6 +55,7 @@ def summary_lines(config: StageConfig, scene: SceneConfig | None = None) -> list
             f"  {wall.name:<14} {wall.kind:<8} {w_m:6.2f} × {h_m:5.2f} m  {w_px:>5} × {h_px:<5} px"
             f"  → {wall.output.node}{extra}"
         )
+        lines.append(f"  {'':<14} colour: {color_text(wall.color)}")
     lines.append(f"pixels: {total_px:,}")
     lines.append(f"cameras ({len(config.cameras)}):")
     for cam in config.cameras:
