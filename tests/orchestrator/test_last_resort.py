@@ -23,17 +23,13 @@ from stage.orchestrator.osc_server import OscServer
 from stage.orchestrator.stage_up import scene_list
 from stage.orchestrator.store import StateStore
 from stage.scene.catalog import SceneChecks
-from tests.orchestrator import REPO, Tablet, make_store
+from tests.orchestrator import REPO, Tablet, make_store, served_store
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[OscServer, Tablet, StateStore]]:
-    store = make_store(tmp_path / "presets")
-    server = OscServer(store, "127.0.0.1", 0, ["127.0.0.0/8"])
-    tablet = Tablet(server)
-    yield server, tablet, store
-    tablet.close()
-    server.close()
+    with served_store(tmp_path / "presets") as (store, server, tablet):
+        yield server, tablet, store
 
 
 def _still_serving(tablet: Tablet, store: StateStore) -> None:
