@@ -17,7 +17,7 @@ from stage.config.cameras import Camera, LensTable, OneEuroSettings
 from stage.config.sources import Calibration
 from stage.lens import LensSolver
 from stage.pose import ptr_from_rotation, rotation_from_ptr, unwrap_deg, world_from_camera_rows, wrap_deg
-from stage.wire.pose import WIRE_VERSION
+from stage.wire.pose import WIRE_MINOR, WIRE_VERSION
 from tracking.oneeuro import PoseFilter
 from tracking.sample import TrackerSample
 
@@ -44,6 +44,7 @@ class SolvedPose:
         """The wire body (:class:`stage.wire.pose.PoseMessage` fields)."""
         return {
             "v": WIRE_VERSION,
+            "v_minor": WIRE_MINOR,
             "camera": self.camera,
             "source": self.source,
             "seq": self.seq,

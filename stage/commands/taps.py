@@ -28,7 +28,7 @@ from stage.cli import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from stage.config.loader import load_stage_config
 from stage.config.stage import Endpoints
 from stage.take import Deduper, Take, TakeError, TakeHeader, TakeWriter, parse_take, take_path
-from stage.wire.pose import POSE_TOPIC_PREFIX, WIRE_VERSION, WireError, decode_any, decode_pose
+from stage.wire.pose import POSE_TOPIC_PREFIX, WireError, decode_any, decode_pose
 
 log = logging.getLogger(__name__)
 
@@ -180,11 +180,6 @@ def cmd_record(args: argparse.Namespace) -> int:
                     except WireError as exc:
                         rejected += 1
                         log.warning("skipped a bad message: %s", exc)
-                        continue
-                    if message.v > WIRE_VERSION:  # the contract: ignore a newer protocol version
-                        rejected += 1
-                        log.warning("skipped a pose of wire version %d (this recorder knows %d)", message.v,
-                                    WIRE_VERSION)
                         continue
                     if not dedup.accept(message):
                         continue
