@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-from pathlib import Path
 
 from stage.config.loader import load_scene_config, load_stage_config
+from stage.config.paths import scene_file
 from stage.summary import resolved_json, summary_lines
 
 
@@ -21,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     config = load_stage_config(args.config)
-    scene_path = args.scene or (os.path.normpath(Path(args.config).parent / config.scene) if config.scene else None)
+    scene_path = scene_file(args.config, config.scene, args.scene)
     scene = load_scene_config(scene_path) if scene_path else None
     if args.json:
         print(json.dumps(resolved_json(config, scene), indent=2))
