@@ -70,3 +70,17 @@ def test_render_node_keeps_history_for_the_longest_live_delay() -> None:
     from renderer.node_io import MAX_DELAY_S
 
     assert MAX_DELAY_S == field_limits("camera_delay_ms.*")[1] / 1000.0 == 1.0
+
+
+def test_osc_doc_ranges_match_the_rules() -> None:
+    """docs/osc.md's Range column for the clamped number parameters says what the LiveState fields say."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "osc.md").read_text()
+    for key in ("walls.*.brightness", "light_cards.*.intensity", "light_cards.*.size_m", "camera_delay_ms.*"):
+        lo, hi = field_limits(key)
+        leaf = key.split(".")[-1] if not key.endswith("*") else key.split(".")[0]
+        row = next(line for line in text.splitlines() if line.startswith("| `/stage/") and f"{leaf}" in line)
+        numbers = [float(n) for n in re.findall(r"(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?)", row)[0]]
+        assert numbers == [lo, hi], row
