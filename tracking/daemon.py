@@ -70,7 +70,6 @@ class TrackingDaemon:
         self.routes: list[_Route] = []
         self._running = False
         self.start_mono = time.monotonic()
-        self.start_wall = time.time()
         try:
             by_source: dict[str, list[Camera]] = {}
             for cam in setup.cameras:
