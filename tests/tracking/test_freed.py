@@ -233,3 +233,24 @@ def test_generic_position_and_pan_sign():
 def test_encoder_range_rejects_empty_range():
     with pytest.raises(ValueError):
         EncoderRange(5, 5)
+
+
+def test_the_ptz_example_in_the_docs_validates_and_reads_its_raw_range():
+    """docs/tracking.md shows the config for a PTZ camera sending zoom 0..16384 on the generic preset."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from stage.config.cameras import Camera
+    from stage.config.sources import FreeDSource
+    from stage.lens import LensSolver
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "tracking.md").read_text()
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "zoom_range" in b)
+    doc = yaml.safe_load(block)
+    source = FreeDSource.model_validate(doc["sources"][0])
+    camera = Camera.model_validate(doc["cameras"][0])
+    preset = get_preset(source.preset).with_raw_ranges(source.zoom_range, source.focus_range)
+    tele = to_sample(_packet(zoom=16384), preset)
+    assert LensSolver(camera.lens)(tele.zoom_encoder).focal_length_mm == pytest.approx(88.0)
