@@ -10,7 +10,6 @@ import math
 import types
 from typing import Annotated, Any, Union, get_args, get_origin
 
-import annotated_types
 from pydantic import BaseModel, Field
 from pydantic.fields import FieldInfo
 
@@ -99,10 +98,12 @@ def field_limits(key: str) -> tuple[float, float]:
             annotation = info.annotation
     lo, hi = -math.inf, math.inf
     for item in (list(info.metadata) if info is not None else []) + _metadata(annotation):
-        if isinstance(item, annotated_types.Ge | annotated_types.Gt):
-            lo = max(lo, float(item.ge if isinstance(item, annotated_types.Ge) else item.gt))
-        elif isinstance(item, annotated_types.Le | annotated_types.Lt):
-            hi = min(hi, float(item.le if isinstance(item, annotated_types.Le) else item.lt))
+        for name in ("ge", "gt"):  # pydantic's Ge/Gt/Le/Lt constraint objects
+            if getattr(item, name, None) is not None:
+                lo = max(lo, float(getattr(item, name)))
+        for name in ("le", "lt"):
+            if getattr(item, name, None) is not None:
+                hi = min(hi, float(getattr(item, name)))
     return lo, hi
 
 
