@@ -22,6 +22,7 @@ from pathlib import Path
 import zmq
 
 from stage.config.loader import load_scene_config, load_stage_config
+from stage.config.paths import scene_file
 from stage.config.stage import StageConfig
 from stage.live import LiveState
 from stage.orchestrator import children as ch
@@ -67,13 +68,8 @@ def scene_list(config_file: Path, config: StageConfig, chosen: str | None) -> tu
     """The starting scene (absolute path: ``chosen`` as given or beside the config, else the config's) and every
     scene file in its folder (the ``stage scene`` choices, not loaded yet). Raises ``ConfigError`` for a broken start
     scene."""
-    if chosen:
-        path = Path(chosen)
-        if not path.is_absolute() and not path.exists():
-            path = config_file.parent / path
-    elif config.scene:
-        path = config_file.parent / config.scene
-    else:
+    path = scene_file(config_file, config.scene, chosen)
+    if path is None:
         return None, []
     first = Path(os.path.abspath(path))
     load_scene_config(first)  # only the start scene; the others are checked when selected (stage.scene.catalog)
