@@ -146,13 +146,16 @@ def triangles(mode: int, indices: np.ndarray) -> np.ndarray | None:
     """Indices of triangle list/strip/fan ``mode`` as M × 3; None for points and lines."""
     if mode == 4:
         return indices[: len(indices) // 3 * 3].reshape(-1, 3)
-    if mode == 5:
-        tris = [(indices[i], indices[i + 1], indices[i + 2]) if i % 2 == 0 else (indices[i + 1], indices[i],
-                indices[i + 2]) for i in range(len(indices) - 2)]
-        return np.asarray(tris, dtype=np.uint32).reshape(-1, 3)
-    if mode == 6:
-        return np.asarray([(indices[0], indices[i], indices[i + 1]) for i in range(1, len(indices) - 1)],
-                          dtype=np.uint32).reshape(-1, 3)
+    n = len(indices)
+    if mode == 5:  # strip: every other triangle swaps its first two corners to keep the winding
+        i = np.arange(max(n - 2, 0))
+        odd = i % 2 == 1
+        first, second = np.where(odd, i + 1, i), np.where(odd, i, i + 1)
+        return np.stack([indices[first], indices[second], indices[i + 2]], axis=1).astype(np.uint32).reshape(-1, 3)
+    if mode == 6:  # fan around the first index
+        i = np.arange(1, max(n - 1, 1))
+        hub = np.full(len(i), indices[0] if n else 0)
+        return np.stack([hub, indices[i], indices[i + 1]], axis=1).astype(np.uint32).reshape(-1, 3)
     return None
 
 
