@@ -176,3 +176,13 @@ def test_scene_asset_paths_are_confined_to_the_scene_folder(tmp_path: Path) -> N
         load_scene_config(_scene(folder, "link.png"))
     scene = load_scene_config(_scene(folder, "../shared/t.png", "asset_folders: [../shared]\n"))
     assert scene.objects[0].texture == "../shared/t.png"
+
+
+def test_strips_and_fans_keep_their_winding_and_stay_fast() -> None:
+    from stage.scene.gltf import triangles
+
+    idx = np.array([10, 11, 12, 13, 14], dtype=np.uint32)
+    assert triangles(5, idx).tolist() == [[10, 11, 12], [12, 11, 13], [12, 13, 14]]
+    assert triangles(6, idx).tolist() == [[10, 11, 12], [10, 12, 13], [10, 13, 14]]
+    assert triangles(5, idx[:2]).shape == (0, 3) and triangles(6, idx[:0]).shape == (0, 3)
+    assert triangles(5, np.arange(4_000_000, dtype=np.uint32)).shape == (3_999_998, 3)  # vectorised
