@@ -99,7 +99,7 @@ class StageRenderer:
         """The outer frustum as a cube map at ``viewpoint_m``; skipped when nothing it depends on changed (the
         viewpoint is static, so a live stage re-renders it only on scene, placement or time-of-day changes, and
         every frame only while the scene is animated)."""
-        key = (tuple(viewpoint_m), float(time_s) if self.scene_pass.prepared.spinning else None)
+        key = (tuple(viewpoint_m), float(time_s) if self.scene_pass.prepared.animated else None)
         if key == self._outer_key:
             return False
         projection = cube_face_projection(NEAR_M, FAR_M)
