@@ -199,7 +199,8 @@ def test_export_needs_a_camera_choice(two_camera_take: Path, capsys: pytest.Capt
 
 def test_export_chan_to_file(two_camera_take: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "cam2.chan"
-    assert main(["export", str(two_camera_take), "--format", "chan", "--camera", "cam2", "--out", str(out)]) == 0
+    assert main(["export", str(two_camera_take), "--format", "chan", "--camera", "cam2", "--per-sample", "--out",
+                 str(out)]) == 0
     assert out.read_text().splitlines() == [f"{f} 0 1.5 0 0 0 0 32.520409" for f in (1, 2, 3)]
     assert "exported 3 samples of cam2" in capsys.readouterr().err
 
