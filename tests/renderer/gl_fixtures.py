@@ -57,7 +57,9 @@ def start_xvfb(timeout_s: float = XVFB_START_TIMEOUT_S) -> tuple[subprocess.Pope
     The number is drawn at random from :data:`XVFB_DISPLAYS` (never ``:0`` or another low number, which a desktop,
     CI service or a parallel test session may hold or free at any moment), skipping numbers with a lock file or
     socket; Xvfb reports through ``-displayfd`` when it is ready, or exits when the number was taken after all, and
-    then the next number is tried. Returns the process and the display name (``":N"``). Raises ``RuntimeError``
+    then the next number is tried. ``-noreset``: by default an X server resets when its last client disconnects and
+    refuses connections meanwhile — a test whose window closed just before made the next one fail with
+    ``X11: Failed to open display``. Returns the process and the display name (``":N"``). Raises ``RuntimeError``
     after :data:`XVFB_ATTEMPTS` failures.
     """
     executable = shutil.which("Xvfb")
@@ -81,7 +83,7 @@ def _start_xvfb_on(executable: str, number: int, timeout_s: float) -> tuple[subp
     try:
         process = subprocess.Popen(
             [executable, f":{number}", "-displayfd", str(write_fd), "-screen", "0", "1280x720x24", "-nolisten",
-             "tcp"],
+             "tcp", "-noreset"],
             pass_fds=(write_fd,),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
