@@ -16,6 +16,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_packet import OscPacket
@@ -56,6 +57,25 @@ def exact_length(dgram: bytes) -> bool:
         else:
             return False
     return index == len(dgram)
+
+
+def shortest_float32(value: float) -> float:
+    """The shortest decimal that reads back as the same float32: an OSC ``f`` argument of 0.6 arrives as
+    0.6000000238418579 (the nearest float32, widened); the user meant 0.6 (numpy's float32 ``str`` is the shortest
+    round-trip representation)."""
+    return float(str(np.float32(value)))
+
+
+def message_args(message: OscMessage) -> list[Any]:
+    """The message's arguments, with every float32 (``f``) argument as the value its sender meant
+    (:func:`shortest_float32`); doubles (``d``) and other types unchanged."""
+    params = list(message.params)
+    _, index = osc_types.get_string(message.dgram, 0)
+    tags = osc_types.get_string(message.dgram, index)[0][1:] if index < len(message.dgram) else ""
+    tags = tags.replace("[", "").replace("]", "")
+    if len(tags) != len(params):  # arrays or anything unusual: leave the values as python-osc made them
+        return params
+    return [shortest_float32(v) if t == "f" and isinstance(v, float) else v for t, v in zip(tags, params, strict=True)]
 
 
 def well_formed(dgram: bytes, depth: int = 0) -> bool:
@@ -194,7 +214,7 @@ class OscServer:
     def _handle_message(self, message: OscMessage, addr: Address) -> None:
         address = message.address
         try:
-            r = route(address, list(message.params), self.store.state)
+            r = route(address, message_args(message), self.store.state)
             if r.action == "set":
                 self.store.set_many(r.changes or {}, source="osc")
             elif r.action == "scene":

@@ -239,3 +239,20 @@ def test_burst_of_fader_messages_is_absorbed(server: OscServer, store: StateStor
     assert store.take_delta() is None
     assert rate > 1000
     client._sock.close()
+
+
+@pytest.mark.parametrize("sent", [0.6, 0.1, 1.3, 0.35])
+def test_float32_arguments_keep_the_value_the_user_meant(tablet: Tablet, store: StateStore, sent: float) -> None:
+    """An OSC ``f`` carries float32: 0.6 arrives as 0.6000000238418579. The store keeps 0.6 (shortest float32
+    round-trip), so status, presets and echoes show what the director typed or dragged to."""
+    tablet.send("/stage/wall/main/brightness", sent)
+    tablet.send("/stage/lightcard/key/color", sent / 2, 0.7, 1.0)
+    assert store.parameters()["walls.main.brightness"] == sent
+    assert store.parameters()["light_cards.key.color"] == [sent / 2, 0.7, 1.0]
+
+
+def test_double_arguments_are_not_rounded_to_float32(tablet: Tablet, store: StateStore) -> None:
+    msg = OscMessageBuilder("/stage/exposure")
+    msg.add_arg(0.123456789012, OscMessageBuilder.ARG_TYPE_DOUBLE)
+    tablet.send_raw(msg.build().dgram)
+    assert store.state.exposure_ev == 0.123456789012
