@@ -7,6 +7,7 @@ Pure functions, no sockets: :func:`coerce` checks one ``{dotted.path: value}`` c
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -116,15 +117,40 @@ def _bool(path: str, value: Any) -> bool:
     raise ChangeError(f"{path}: expected a boolean (0/1, true/false), got {type(value).__name__}", "arg_type")
 
 
+def parameter_names(state: LiveState, cameras: list[str]) -> list[str]:
+    """Every settable parameter path of ``state`` (``*`` filled with its walls, cards and ``cameras``), plus
+    ``scene``."""
+    names = ["scene"]
+    for key in RULES:
+        coll, _, leaf = key.partition(".*")
+        if not leaf and coll == key:
+            names.append(key)
+            continue
+        members = cameras if coll == "camera_delay_ms" else list(getattr(state, coll))
+        names += [f"{coll}.{m}{leaf}" for m in members]
+    return names
+
+
+def did_you_mean(path: str, names: list[str]) -> str:
+    """``"; did you mean exposure_ev?"`` for the name closest to ``path`` (difflib), or ``""``."""
+    close = difflib.get_close_matches(path, names, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
 def coerce(path: str, value: Any, state: LiveState, cameras: list[str]) -> Any:
-    """The checked (and clamped, where the rule says so) value for ``path``; raises :class:`ChangeError`."""
-    key, name = rule_key(path)
+    """The checked (and clamped, where the rule says so) value for ``path``; raises :class:`ChangeError` (an
+    unknown name suggests the nearest one)."""
+    try:
+        key, name = rule_key(path)
+    except ChangeError as exc:
+        raise ChangeError(f"{exc}{did_you_mean(path, parameter_names(state, cameras))}", exc.reason) from None
     if name is not None:
         coll = path.split(".")[0]
         known = cameras if coll == "camera_delay_ms" else list(getattr(state, coll))
         if name not in known:
-            raise ChangeError(f"{path}: unknown {_COLLECTIONS[coll]} {name!r} (known: {', '.join(known) or 'none'})",
-                              "unknown_name")
+            hint = did_you_mean(path, parameter_names(state, cameras))
+            raise ChangeError(f"{path}: unknown {_COLLECTIONS[coll]} {name!r} (known: {', '.join(known) or 'none'})"
+                              f"{hint}", "unknown_name")
     rule = RULES[key]
     if rule.kind == "bool":
         return _bool(path, value)

@@ -228,3 +228,14 @@ def test_unknown_preset_lists_presets(store: StateStore) -> None:
     store.save_preset("b")
     with pytest.raises(ChangeError, match=r"unknown preset 'c' \(known: a, b\)"):
         store.recall_preset("c")
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("exposure", "exposure_ev"), ("whitebalance", "white_balance_k"),
+    ("walls.mian.brightness", "walls.main.brightness"),
+    ("light_cards.key.colour", "light_cards.key.color"), ("camera_delay_ms.cam", "camera_delay_ms.cam1"),
+])
+def test_unknown_parameter_suggests_the_nearest_name(store: StateStore, typed: str, meant: str) -> None:
+    """``stage set exposure 1`` → "did you mean exposure_ev?" (the LiveState field names are the vocabulary)."""
+    with pytest.raises(ChangeError, match=rf"{typed}: .*; did you mean {meant}\?$"):
+        store.set(typed, 1)
