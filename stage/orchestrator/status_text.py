@@ -83,6 +83,8 @@ def _process_lines(processes: dict[str, dict]) -> list[str]:
         extra = f", last exit {p['last_exit']}" if p["last_exit"] is not None else ""
         out.append(f"  {name:<16} pid {pid:<8} {p['state']:<10} up {p['uptime_s']:8.1f} s  "
                    f"restarts {p['restarts']}{extra}")
+        if p.get("last_exit_reason"):
+            out.append(f"  {'':<16} last exit: {p['last_exit_reason']}")
     return out
 
 

@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stage.orchestrator.exit_reason import read_reason
+
 log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
@@ -88,6 +90,10 @@ class Child:
     """Crashes since the last healthy run (drives the backoff)."""
     last_exit: int | None = None
     """Return code of the last exit (negative: killed by that signal)."""
+    last_reason: str | None = None
+    """Why it last exited on its own: the last error line of its log for that run (:mod:`.exit_reason`)."""
+    log_offset: int = 0
+    """Size of its log when the current run started (where this run's output begins)."""
     restart_at: float | None = None
     """Monotonic time the pending restart is due; ``None`` when running or stopped."""
     stop_deadline: float | None = None
@@ -106,6 +112,7 @@ class Child:
                  else "restarting" if self.restart_at is not None else "stopped")
         return {"pid": self.pid, "state": state, "uptime_s": round(now - self.started_at, 3) if running else 0.0,
                 "restarts": self.restarts, "reloads": self.reloads, "last_exit": self.last_exit,
+                "last_exit_reason": self.last_reason,
                 "restart_in_s": round(max(0.0, self.restart_at - now), 3) if self.restart_at is not None else None}
 
 
@@ -215,6 +222,7 @@ class Supervisor:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S")
             logf.write(f"=== {stamp} starting {spec.name} (restart {child.restarts}): {' '.join(spec.argv)}\n".encode())
             logf.flush()
+            child.log_offset = logf.tell()
             try:
                 child.popen = subprocess.Popen(
                     spec.argv, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
@@ -260,7 +268,9 @@ class Supervisor:
         delay = self.policy.delay(child.consecutive)
         child.restart_at = now + delay
         how = f"signal {signal.Signals(-code).name}" if code < 0 and -code in signal.valid_signals() else f"code {code}"
-        self._event(f"{child.spec.name} (pid {child.popen.pid}) exited with {how} after {ran_s:.1f} s; "
+        child.last_reason = read_reason(self.log_path(child.spec.name), child.log_offset)
+        why = f": {child.last_reason}" if child.last_reason else ""
+        self._event(f"{child.spec.name} (pid {child.popen.pid}) exited with {how} after {ran_s:.1f} s{why}; "
                     f"restart in {delay:.1f} s")
 
     def _event(self, text: str) -> None:

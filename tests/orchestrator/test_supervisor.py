@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from stage.orchestrator.exit_reason import last_error_line
+from stage.orchestrator.status_text import _process_lines
 from stage.orchestrator.supervisor import ChildSpec, RestartPolicy, Supervisor, rotate_log
 from tests.procs import REPO, Proc
 
@@ -181,3 +183,27 @@ def test_check_startable_changes_nothing_and_names_the_problem(sup: Supervisor, 
     with pytest.raises(SupervisorError, match="cannot open log"):
         blocked.check_startable("sleeper", ChildSpec("sleeper", SLEEPER))
     assert child.pid == pid and "ghost" not in sup.status()
+
+
+FAILING = [sys.executable, "-c", "import logging, sys; logging.basicConfig(); print('loading scene'); "
+           "logging.getLogger('renderer.node').error('scene /x/broken.yaml: no such file'); "
+           "print('shutting down'); sys.exit(1)"]
+
+
+def test_exit_reason_is_the_last_error_line_of_that_run(sup: Supervisor) -> None:
+    """``stage status`` says why a child exited, not only ``exited with code 1`` (issue 13, "why did it exit")."""
+    child = sup.add(ChildSpec("failing", FAILING))
+    tick_until(sup, lambda: child.last_exit == 1)
+    status = sup.status()["failing"]
+    assert status["last_exit_reason"] == "ERROR:renderer.node:scene /x/broken.yaml: no such file"
+    assert any("exited with code 1" in e and "broken.yaml: no such file" in e for e in sup.events)
+    text = "\n".join(_process_lines({"failing": status}))
+    assert "last exit: ERROR:renderer.node:scene /x/broken.yaml: no such file" in text
+
+
+def test_exit_reason_of_a_traceback_is_the_exception_line() -> None:
+    text = ("=== 2026-01-01 starting x (restart 0): python\nTraceback (most recent call last):\n"
+            '  File "x.py", line 1, in <module>\nValueError: bad value 3\n')
+    assert last_error_line(text) == "ValueError: bad value 3"
+    assert last_error_line("=== header only\n") is None
+    assert last_error_line("just a line\nthe last words\n") == "the last words"
