@@ -57,6 +57,7 @@ def status_document(orch: Orchestrator) -> dict[str, Any]:
             "state": dict(orch.state_pub.counters),
             "stats_rejects": orch.health.rejects,
         },
+        "osc_last_reject": orch.osc.last_reject,
         "errors": list(orch.errors),
         "status_line": orch.status_line(now),
     }

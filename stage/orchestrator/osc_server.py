@@ -32,6 +32,8 @@ TABLET_IDLE_S = 600.0
 MAX_TABLETS = 32
 MAX_DRAIN = 4096
 """Datagrams handled per :meth:`OscServer.handle_readable` call, so one flood can't starve the poll loop."""
+REJECT_LOG_EVERY_S = 5.0
+"""Refused OSC messages are logged at most once per reason and sender this often (with a count of the rest)."""
 REASONS = ("unknown_address", "arg_count", "arg_type", "not_finite", "out_of_range", "unknown_name", "invalid")
 
 Address = tuple[Any, ...]
@@ -98,6 +100,12 @@ def well_formed(dgram: bytes, depth: int = 0) -> bool:
     return True
 
 
+def _peek_address(data: bytes) -> str:
+    """The OSC address a datagram starts with (``#bundle`` for a bundle), for log lines; never raises."""
+    head = data[:128].split(b"\x00", 1)[0]
+    return head.decode("ascii", "replace") or "(empty)"
+
+
 def build(address: str, args: list[Any]) -> bytes:
     """One OSC message: floats as ``f``, ints and bools as ``i``, strings as ``s``."""
     builder = OscMessageBuilder(address=address)
@@ -136,6 +144,9 @@ class OscServer:
             "received": 0, "applied": 0, "ignored_not_allowed": 0, "oversized": 0, "malformed": 0,
             "replies_dropped": 0, **{f"rejected_{r}": 0 for r in REASONS},
         }
+        self.last_reject: str | None = None
+        """The last refused or ignored message: ``HOST:PORT ADDRESS: reason`` (``stage status``)."""
+        self._reject_log: dict[tuple[str, str], tuple[float, int]] = {}
         self._tablets: OrderedDict[Address, float] = OrderedDict()
         self._allowed_cache: dict[str, bool] = {}
         self._now = 0.0
@@ -191,12 +202,15 @@ class OscServer:
 
     def handle_datagram(self, data: bytes, addr: Address, now: float) -> None:
         """Check, parse and apply one datagram from ``addr``."""
+        self._now = now
         self.counters["received"] += 1
         if not self.is_allowed(addr[0]):
             self.counters["ignored_not_allowed"] += 1
+            self._note_reject(addr, "not_allowed", f"{_peek_address(data)}: sender not in control.allowed_clients")
             return
         if len(data) > self.max_datagram:
             self.counters["oversized"] += 1
+            self._note_reject(addr, "oversized", f"datagram larger than {self.max_datagram} bytes")
             self._send(addr, "/stage/error", [f"datagram larger than {self.max_datagram} bytes"])
             return
         try:
@@ -205,6 +219,7 @@ class OscServer:
             messages = [timed.message for timed in OscPacket(data).messages]
         except Exception as exc:  # python-osc raises more than ParseError on hostile bytes
             self.counters["malformed"] += 1
+            self._note_reject(addr, "malformed", f"malformed OSC datagram ({type(exc).__name__})")
             self._send(addr, "/stage/error", [f"malformed OSC datagram ({type(exc).__name__})"])
             return
         self._remember(addr, now)
@@ -213,14 +228,15 @@ class OscServer:
 
     def _handle_message(self, message: OscMessage, addr: Address) -> None:
         address = message.address
+        origin = f"osc {addr[0]}:{addr[1]}"
         try:
             r = route(address, message_args(message), self.store.state)
             if r.action == "set":
-                self.store.set_many(r.changes or {}, source="osc")
+                self.store.set_many(r.changes or {}, source=origin)
             elif r.action == "scene":
-                self.store.set_scene(r.text, source="osc")
+                self.store.set_scene(r.text, source=origin)
             elif r.action == "scene_next":
-                self.store.next_scene(source="osc")
+                self.store.next_scene(source=origin)
             elif r.action == "undo":
                 self.store.undo()
             elif r.action == "preset_save":
@@ -234,16 +250,32 @@ class OscServer:
             key = f"rejected_{exc.reason}"
             self.counters[key] = self.counters.get(key, 0) + 1
             text = str(exc) if str(exc).startswith(address) else f"{address}: {exc}"
+            self._note_reject(addr, exc.reason, text[:500])
             self._send(addr, "/stage/error", [text[:500]])
             return
         except Exception as exc:  # last resort: one message never stops the show (logged, counted, answered)
             self.counters["rejected_internal"] = self.counters.get("rejected_internal", 0) + 1
             reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+            self.last_reject = f"{addr[0]}:{addr[1]} {address}: internal error ({reason})"
             log.error("OSC %s from %s:%s failed: %s", address, addr[0], addr[1], reason, exc_info=log.isEnabledFor(
                 logging.DEBUG))
             self._send(addr, "/stage/error", [f"{address}: internal error ({reason})"[:500]])
             return
         self.counters["applied"] += 1
+
+    def _note_reject(self, addr: Address, reason: str, text: str) -> None:
+        """Remember and log (at most once per :data:`REJECT_LOG_EVERY_S` per reason and sender) a dropped message."""
+        self.last_reject = f"{addr[0]}:{addr[1]} {text}"
+        key = (addr[0], reason)
+        logged_at, suppressed = self._reject_log.get(key, (-1e18, 0))
+        if self._now - logged_at < REJECT_LOG_EVERY_S:
+            self._reject_log[key] = (logged_at, suppressed + 1)
+            return
+        more = f" ({suppressed} more like it not logged)" if suppressed else ""
+        log.warning("OSC from %s:%s refused (%s): %s%s", addr[0], addr[1], reason, text, more)
+        if len(self._reject_log) > 1024:
+            self._reject_log.clear()
+        self._reject_log[key] = (self._now, 0)
 
     def _remember(self, addr: Address, now: float) -> None:
         self._tablets[addr] = now

@@ -102,6 +102,17 @@ def _node_lines(nodes: dict[str, dict]) -> list[str]:
     return out
 
 
+def osc_line(osc: dict[str, int], last_reject: str | None) -> str:
+    """``OSC: 12 received, 9 applied, 3 rejected (2 not allowed), last: ...``: every dropped message is counted."""
+    refused = sum(v for k, v in osc.items() if k.startswith("rejected_"))
+    dropped = refused + osc.get("ignored_not_allowed", 0) + osc.get("malformed", 0) + osc.get("oversized", 0)
+    detail = [f"{osc[k]} {k.replace('ignored_', '').replace('_', ' ')}"
+              for k in ("ignored_not_allowed", "malformed", "oversized") if osc.get(k)]
+    line = f"OSC: {osc['received']} received, {osc['applied']} applied, {dropped} rejected"
+    line += f" ({', '.join(detail)})" if detail else ""
+    return line + (f", last: {last_reject}" if last_reject else "")
+
+
 def format_status(doc: dict[str, Any]) -> str:
     """The human form of ``stage status``."""
     lines = [f"{doc['stage']} — up {doc['uptime_s']:.1f} s, control {doc['control']}, OSC udp {doc['osc_port']}, "
@@ -115,8 +126,7 @@ def format_status(doc: dict[str, Any]) -> str:
                            for n, s in tracking.get("sources", {}).items()))
     lines.append(f"stale cameras: {', '.join(doc['stale_cameras']) or '-'}")
     osc = doc["counters"]["osc"]
-    lines.append(f"OSC: {osc['received']} received, {osc['applied']} applied, "
-                 f"{sum(v for k, v in osc.items() if k.startswith('rejected_'))} rejected")
+    lines.append(osc_line(osc, doc.get("osc_last_reject")))
     lines.append("parameters:")
     lines += [f"  {k} = {v}" for k, v in doc["parameters"].items()]
     if doc["errors"]:

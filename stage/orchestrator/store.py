@@ -8,6 +8,7 @@ Single-threaded: the orchestrator's poll loop owns it.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections import deque
@@ -151,7 +152,7 @@ class StateStore:
             new = apply_changes(self.state, changes)
         except ValueError as exc:
             raise ChangeError(f"preset {name}: {exc}", "invalid") from None
-        return self._commit(new, "preset")
+        return self._commit(new, f"preset {name}")
 
     def presets(self) -> list[str]:
         """Names of the saved presets."""
@@ -209,6 +210,9 @@ class StateStore:
             return {}
         if push_undo:
             self._undo.append(self.state)
+        if log.isEnabledFor(logging.INFO):  # the audit trail of the shoot: one line per applied change
+            for path, value in changes.items():
+                log.info("%s: %s %s → %s", source, path, _shown(self._flat.get(path, _MISSING)), _shown(value))
         self.state, self._flat = new, new_flat
         if not self._pending:
             self._pending_base = self.rev
@@ -223,3 +227,12 @@ class StateStore:
 
 
 _MISSING = object()
+
+
+def _shown(value: Any) -> str:
+    """A value as the audit line shows it (JSON-like; ``-`` for a parameter that did not exist)."""
+    if value is _MISSING:
+        return "-"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    return str(value)

@@ -15,6 +15,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
 
 from stage.orchestrator.osc_server import OscServer
+from stage.orchestrator.status_text import osc_line
 from stage.orchestrator.store import StateStore
 from tests.orchestrator import SCENES, WALLS, Tablet, encode, make_store, pump
 
@@ -256,3 +257,44 @@ def test_double_arguments_are_not_rounded_to_float32(tablet: Tablet, store: Stat
     msg.add_arg(0.123456789012, OscMessageBuilder.ARG_TYPE_DOUBLE)
     tablet.send_raw(msg.build().dgram)
     assert store.state.exposure_ev == 0.123456789012
+
+
+def test_refused_messages_are_logged_rate_limited_with_address_and_reason(
+        store: StateStore, caplog: pytest.LogCaptureFixture) -> None:
+    """A sender outside the allow-list and a refused message leave a trace: a rate-limited WARNING naming the
+    address and reason, the count, and the last reason for ``stage status``."""
+    outsider = OscServer(store, "127.0.0.1", 0, ["10.0.0.0/8"])
+    tablet = Tablet(outsider)
+    try:
+        with caplog.at_level(logging.WARNING, logger="stage.orchestrator.osc_server"):
+            for _ in range(20):
+                tablet.send("/stage/exposure", 5.0)
+        lines = [r.getMessage() for r in caplog.records]
+        assert len(lines) == 1 and "/stage/exposure" in lines[0] and "allowed_clients" in lines[0], lines
+        assert outsider.counters["ignored_not_allowed"] == 20
+        assert outsider.last_reject is not None and "/stage/exposure: sender not in" in outsider.last_reject
+        assert "20 rejected (20 not allowed), last: 127.0.0.1:" in osc_line(outsider.counters, outsider.last_reject)
+    finally:
+        tablet.close()
+        outsider.close()
+
+
+def test_a_refused_message_is_logged_and_its_reason_kept(server: OscServer, tablet: Tablet,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="stage.orchestrator.osc_server"):
+        tablet.send("/stage/wall/nowhere/brightness", 0.5)
+    assert any("unknown_name" in r.getMessage() and "nowhere" in r.getMessage() for r in caplog.records)
+    assert "unknown wall 'nowhere'" in (server.last_reject or "")
+    assert "1 rejected, last: 127.0.0.1:" in osc_line(server.counters, server.last_reject)
+
+
+def test_every_applied_change_is_logged_with_origin_and_old_and_new_value(
+        tablet: Tablet, store: StateStore, caplog: pytest.LogCaptureFixture) -> None:
+    """The audit trail of the shoot: one INFO line per applied change, ``origin: path old → new``."""
+    with caplog.at_level(logging.INFO, logger="stage.orchestrator.store"):
+        tablet.send("/stage/wall/main/brightness", 0.6)
+        store.set("exposure_ev", 1.5, source="cli")
+        store.set("exposure_ev", 1.5, source="cli")  # no change, no line
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    port = tablet.sock.getsockname()[1]
+    assert lines == [f"osc 127.0.0.1:{port}: walls.main.brightness 1.0 → 0.6", "cli: exposure_ev 0.0 → 1.5"]
