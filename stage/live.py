@@ -81,6 +81,18 @@ class LiveState(StrictModel):
         )
 
 
+def reconcile(state: LiveState, config: StageConfig) -> LiveState:
+    """``state`` brought in line with an edited ``config`` (``stage reload``): walls and light cards the config added
+    join with the config's values, ones it removed are dropped, and every one it kept keeps its live values; so do
+    the scene and every stage-wide parameter. Camera delays of removed cameras are dropped."""
+    fresh = LiveState.from_config(config)
+    walls = {name: state.walls.get(name, wall) for name, wall in fresh.walls.items()}
+    cards = {name: state.light_cards.get(name, card) for name, card in fresh.light_cards.items()}
+    cameras = {c.id for c in config.cameras}
+    delays = {cam: ms for cam, ms in state.camera_delay_ms.items() if cam in cameras}
+    return state.model_copy(update={"walls": walls, "light_cards": cards, "camera_delay_ms": delays})
+
+
 def field_limits(key: str) -> tuple[float, float]:
     """``(lo, hi)`` of the live parameter ``key`` as its :class:`LiveState` field declares them (``walls.*.brightness``,
     ``camera_delay_ms.*``, ``offset_m``: a vector's per-element range); ``±inf`` where the field sets none.

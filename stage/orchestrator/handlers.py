@@ -85,6 +85,8 @@ def reload_config(orch: Orchestrator) -> dict[str, Any]:
         return refused(f"reload refused, nothing changed: {exc}", "failed")
     orch.config, orch.config_text = new, text
     orch.running.write(text)
+    added = orch.store.adopt_config(new)  # new walls and cards controllable now, removed ones gone, live values kept
+    orch.state_pub.send_snapshot()  # removals too reach the nodes that keep running
     orch.state_pub.frame_period_s = 1.0 / new.render.target_fps
     orch.health.nodes = [n.name for n in new.nodes]
     if ch.TRACKING in plan.restart and new.endpoints.pose != orch.endpoints.pose:
@@ -102,7 +104,7 @@ def reload_config(orch: Orchestrator) -> dict[str, Any]:
              orch.config_file, plan.changed or "nothing", plan.restart or "nothing", plan.start or "nothing",
              plan.stop or "nothing", plan.needs_up_restart or "nothing")
     return ok(changed=plan.changed, restarted=plan.restart, started=plan.start, stopped=plan.stop,
-              needs_up_restart=plan.needs_up_restart)
+              needs_up_restart=plan.needs_up_restart, parameters_added=sorted(added))
 
 
 def _set(orch: Orchestrator, req: Request) -> dict[str, Any]:

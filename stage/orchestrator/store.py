@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from stage.config.stage import StageConfig
-from stage.live import LiveState
+from stage.live import LiveState, reconcile
 from stage.orchestrator.osc_map import ChangeError, coerce
 from stage.orchestrator.presets import PresetError, list_presets, read_preset, write_preset
 from stage.wire.state import apply_changes
@@ -120,6 +120,19 @@ class StateStore:
             raise ChangeError("nothing to undo", "invalid")
         return self._commit(self._undo.pop(), "undo", push_undo=False)
 
+    def adopt_config(self, config: StageConfig) -> dict[str, Any]:
+        """Follow an edited config (``stage reload``): new walls and light cards join the live state with their
+        config values, removed ones leave it (and the undo history), existing ones keep their live values
+        (:func:`stage.live.reconcile`). Returns the parameters added or changed; not an undo step."""
+        self.config = config
+        self._cameras = [c.id for c in config.cameras]
+        self._undo = deque((reconcile(s, config) for s in self._undo), maxlen=UNDO_DEPTH)
+        new = reconcile(self.state, config)
+        gone = sorted(set(self._flat) - set(flatten(new)))
+        if gone:
+            log.info("reload: %s no longer in the config, dropped from the live state", ", ".join(gone))
+        return self._commit(new, "reload", push_undo=False, force=bool(gone))
+
     # ---- presets ------------------------------------------------------------------------------------------
 
     def save_preset(self, name: str) -> Path:
@@ -202,11 +215,15 @@ class StateStore:
         except ValueError as exc:
             raise ChangeError(str(exc), "invalid") from None
 
-    def _commit(self, new: LiveState, source: str, push_undo: bool = True) -> dict[str, Any]:
-        """Make ``new`` current; returns (and notifies, and queues for the next delta) what actually changed."""
+    def _commit(self, new: LiveState, source: str, push_undo: bool = True, force: bool = False) -> dict[str, Any]:
+        """Make ``new`` current; returns (and notifies, and queues for the next delta) what actually changed.
+        ``force``: make it current even when no remaining parameter changed (parameters were removed)."""
         new_flat = flatten(new)
         changes = {p: v for p, v in new_flat.items() if self._flat.get(p, _MISSING) != v}
         if not changes:
+            if force:
+                self.state, self._flat = new, new_flat
+                self.rev += 1
             return {}
         if push_undo:
             self._undo.append(self.state)

@@ -8,8 +8,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from stage.config.loader import load_stage_config
+from stage.live import LiveState
 from stage.orchestrator import children as ch
 from stage.orchestrator.handlers import reload_config
+from stage.orchestrator.store import StateStore
 from stage.orchestrator.supervisor import ChildSpec, Supervisor
 
 STAGE_YAML = """
@@ -43,10 +45,13 @@ def _orchestrator(tmp_path: Path) -> FakeOrchestrator:
     sup.add(ChildSpec(ch.TRACKING, SLEEPER))
     sup.add(ChildSpec(ch.node_child("n"), SLEEPER))
     written: list[str] = []
-    return FakeOrchestrator(
+    store = StateStore(config, [], LiveState.from_config(config), tmp_path / "presets")
+    snapshots: list[int] = []
+    return FakeOrchestrator(store=store,
         config_file=config_file, config=config, config_text=STAGE_YAML, supervisor=sup, errors=[], reconnected=[],
         running=SimpleNamespace(write=written.append, written=written),
-        state_pub=SimpleNamespace(frame_period_s=1 / 30), health=SimpleNamespace(nodes=["n"]),
+        state_pub=SimpleNamespace(frame_period_s=1 / 30, send_snapshot=lambda: snapshots.append(store.rev),
+                                  snapshots=snapshots), health=SimpleNamespace(nodes=["n"]),
         endpoints=SimpleNamespace(pose=config.endpoints.pose),
     )
 
@@ -78,5 +83,43 @@ def test_a_valid_reload_restarts_without_waiting_for_the_old_child(tmp_path: Pat
         assert node.reloads == 1 and orch.supervisor.children["tracking"].reloads == 0
         orch.supervisor.tick(node.stop_deadline + 0.1 if node.stop_deadline else None)
         assert node.pid not in (None, old)
+    finally:
+        orch.supervisor.stop_all()
+
+
+CARD = "  light_cards: [{name: key, wall: w, center_uv: [0.5, 0.5], intensity: 3.0}]\n"
+WALL2 = """  - {name: w2, kind: flat, resolution_px: [64, 32], output: {node: n2}, brightness: 0.5,
+     corners: {lower_left: [2, 4, 0], lower_right: [4, 2, 0], upper_left: [2, 4, 2]}}
+"""
+
+
+def test_reload_brings_the_live_state_in_line_with_the_config(tmp_path: Path) -> None:
+    """A light card or wall added by ``stage reload`` is controllable at once with its config values; one removed
+    is gone; every live value the operator set on what stayed is kept (issue 13, "stage reload with a new card")."""
+    orch = _orchestrator(tmp_path)
+    store = orch.store
+    try:
+        store.set("walls.w.brightness", 0.7)
+        store.set("exposure_ev", 1.0)
+        edited = STAGE_YAML.replace("render: {target_fps: 30}", "render:\n  target_fps: 30\n" + CARD)
+        node2 = "{name: n2, outputs: [{name: o, resolution_px: [64, 32]}]}"
+        edited = edited.replace("nodes: [", f"{WALL2}nodes: [{node2}, ")
+        orch.config_file.write_text(edited)
+        reply = reload_config(orch)
+        assert reply["ok"] is True, reply
+        assert store.parameters()["light_cards.key.intensity"] == 3.0
+        assert store.parameters()["walls.w2.brightness"] == 0.5
+        assert (store.parameters()["walls.w.brightness"], store.state.exposure_ev) == (0.7, 1.0)
+        assert "light_cards.key.intensity" in reply["parameters_added"]
+        store.set("light_cards.key.intensity", 5.0)  # controllable: no "unknown light card 'key'"
+        assert orch.state_pub.snapshots == [store.rev - 1]
+
+        orch.config_file.write_text(STAGE_YAML)  # and removed again
+        assert reload_config(orch)["ok"] is True
+        assert not [p for p in store.parameters() if p.startswith(("light_cards.", "walls.w2."))]
+        assert store.parameters()["walls.w.brightness"] == 0.7
+        assert orch.state_pub.snapshots[-1] == store.rev
+        store.undo()  # the undo history follows the config too: undo never brings the card back
+        assert "light_cards.key.intensity" not in store.parameters()
     finally:
         orch.supervisor.stop_all()

@@ -73,11 +73,12 @@ def wait_until(what: str, fn: Callable[[], object], timeout_s: float = 15.0, eve
 class Stage:
     """A ``stage up`` process on a temporary config with free ports, and helpers to talk to it."""
 
-    def __init__(self, tmp: Path, scene: Path = REPO / "scenes" / "demo.yaml"):
+    def __init__(self, tmp: Path, scene: Path = REPO / "scenes" / "demo.yaml", extra: str = ""):
+        """``extra``: YAML appended to the config (top-level keys)."""
         self.tmp = tmp
         self.config = tmp / "stage.yaml"
         self.config.write_text(STAGE_CONFIG.format(scene=scene, pose=free_tcp_port(),
-                                                   state=free_tcp_port(), stats=free_tcp_port()))
+                                                   state=free_tcp_port(), stats=free_tcp_port()) + extra)
         self.control = f"tcp://127.0.0.1:{free_tcp_port()}"
         self.osc_port = free_udp_port()
         self.logs = tmp / "logs"

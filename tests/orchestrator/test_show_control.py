@@ -1,0 +1,57 @@
+"""Show control on a real ``stage up`` (issue 13): ``stage reload`` brings the live state in line with the config,
+and OSC drops leave a trace in the log and in ``stage status``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pythonosc.udp_client import SimpleUDPClient
+
+from tests.orchestrator.test_stage_up import Stage, stop_stage, wait_until
+
+CARD = "  light_cards: [{name: key, wall: main, center_uv: [0.5, 0.5], intensity: 3.0}]\n"
+
+
+@pytest.fixture
+def guarded(tmp_path: Path) -> Iterator[Stage]:
+    st = Stage(tmp_path, extra="control: {allowed_clients: [10.0.0.0/8]}\n")  # loopback OSC is from outside
+    pids: list[int] = []
+    try:
+        st.wait_rendering()
+        pids = st.pids()
+        yield st
+    finally:
+        stop_stage(st, pids)
+
+
+def test_reload_adds_a_light_card_and_osc_drops_leave_a_trace(guarded: Stage) -> None:
+    st = guarded
+    # A card added to the config: after `stage reload` it is in the live state and controllable at once.
+    st.cli("set", "exposure_ev", "1.5")
+    st.config.write_text(st.config.read_text().replace("  target_fps: 30\n", "  target_fps: 30\n" + CARD))
+    run = st.cli("reload")
+    assert run.returncode == 0, run.stderr
+    run = st.cli("set", "light_cards.key.intensity", "5")
+    assert run.returncode == 0, run.stderr
+    params = st.status()["parameters"]
+    assert params["light_cards.key.intensity"] == 5.0 and params["exposure_ev"] == 1.5  # live values kept
+    # The node restarted with the card and follows the state that has it.
+    wait_until("node on the new state", lambda: (s := st.status())["nodes"]["n1"]["state_rev"] == s["rev"], 20.0)
+
+    # OSC from outside the allow-list: counted, logged (once, rate-limited) and shown with its reason.
+    osc = SimpleUDPClient("127.0.0.1", st.osc_port)
+    for _ in range(5):
+        osc.send_message("/stage/exposure", 2.0)
+    status = wait_until("drops counted", lambda: (s := st.status())["counters"]["osc"]["ignored_not_allowed"] == 5
+                        and s)
+    assert "/stage/exposure: sender not in control.allowed_clients" in status["osc_last_reject"]
+    human = st.cli("status").stdout
+    assert re.search(r"OSC: 5 received, 0 applied, 5 rejected \(5 not allowed\), last: 127\.0\.0\.1:\d+ "
+                     r"/stage/exposure: sender not in control\.allowed_clients", human), human
+    log = (st.logs / "stage-up.log").read_text()
+    assert len(re.findall(r"WARNING .*OSC from 127\.0\.0\.1:\d+ refused \(not_allowed\)", log)) == 1, log
+    # The audit trail: every applied change, with its origin and old → new value.
+    assert "cli: exposure_ev 0.0 → 1.5" in log and "cli: light_cards.key.intensity 3.0 → 5.0" in log
