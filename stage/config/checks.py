@@ -62,6 +62,11 @@ def _unique_names(config: StageConfig) -> Iterator[Found]:
     yield from _duplicates(config.cameras, "id", "cameras")
     yield from _duplicates(config.sources, "name", "sources")
     yield from _duplicates(config.nodes, "name", "nodes")
+    for (_, i, _key), _msg in _duplicates(config.nodes, "process_name", "nodes"):
+        other = next(n.name for n in config.nodes if n.process_name == config.nodes[i].process_name)
+        if other != config.nodes[i].name:
+            yield ("nodes", i, "name"), (f"node {config.nodes[i].name!r} would run as process "
+                                         f"{config.nodes[i].process_name!r}, as node {other!r} does: rename one")
     for (_, i, key), msg in _duplicates(config.render.light_cards, "name", "light_cards"):
         yield ("render", "light_cards", i, key), msg
     for n, node in enumerate(config.nodes):

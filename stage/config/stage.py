@@ -107,6 +107,11 @@ class NodeOutput(StrictModel):
     """Monitor index for fullscreen; ``null`` for a window."""
 
 
+def node_process_name(node: str) -> str:
+    """The process name of render node ``node`` (:attr:`RenderNode.process_name`)."""
+    return node if node.startswith("render") else f"render-{node}"
+
+
 class RenderNode(StrictModel):
     """A render process (usually one per machine/GPU)."""
 
@@ -114,6 +119,13 @@ class RenderNode(StrictModel):
     """Node name; walls refer to it in ``output.node``."""
     outputs: Annotated[list[NodeOutput], Field(min_length=1)]
     """Outputs of this node."""
+
+    @property
+    def process_name(self) -> str:
+        """Name of the node's process in ``stage status`` and of its log (``logs/<process_name>.log``): the node
+        name when it already starts with ``render`` (``render-1``), else ``render-<name>`` (``render-node1``) —
+        never ``render-render-1``."""
+        return node_process_name(self.name)
 
 
 class StageConfig(StrictModel):

@@ -1,7 +1,8 @@
 """What the orchestrator runs: the child command lines of a stage config, and which children a config edit touches.
 
 Children: ``tracking`` (``python -m tracking CONFIG --publish <endpoints.pose>``) and ``render-<node>`` for every
-node (``python -m renderer CONFIG --node NODE --scene SCENE ...`` with the orchestrator's endpoints). They read the
+node (``python -m renderer CONFIG --node NODE --scene SCENE ...`` with the orchestrator's endpoints; a node already
+named ``render-1`` runs as ``render-1``, never ``render-render-1``). They read the
 *running copy* of the config (:class:`RunningConfig`), not the file the operator edits, so a child restarted after
 a crash never picks up an edit that ``stage reload`` has not validated yet.
 
@@ -25,7 +26,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stage.config.stage import StageConfig
+from stage.config.stage import StageConfig, node_process_name
 from stage.geometry.sections import wall_resolution_px
 from stage.orchestrator.supervisor import ChildSpec
 
@@ -35,8 +36,9 @@ TRACKING = "tracking"
 
 
 def node_child(node: str) -> str:
-    """Child name of a render node."""
-    return f"render-{node}"
+    """Child name of a render node: :attr:`stage.config.stage.RenderNode.process_name` (``render-1`` stays
+    ``render-1``, ``node1`` becomes ``render-node1``)."""
+    return node_process_name(node)
 
 
 @dataclass(frozen=True)

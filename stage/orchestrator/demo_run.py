@@ -210,7 +210,7 @@ def _run_moments(orch: Orchestrator, recorder: PoseRecorder, history: dict[str, 
             pending = Moment(len(moments) + 1, now - t0, dict(recorder.last), orch.store.state,
                              {f: _mtime(f) for f in files}, now)
             for node in orch.config.nodes:
-                orch.supervisor.signal(f"render-{node.name}", signal.SIGUSR1)
+                orch.supervisor.signal(node.process_name, signal.SIGUSR1)
         if pending is not None:
             if all(_mtime(f) != m for f, m in pending.mtimes.items()):
                 pending.files = [_keep(f, out / f"preview-{pending.index}-{f.name}") for f in pending.mtimes]

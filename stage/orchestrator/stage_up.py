@@ -162,7 +162,7 @@ class Orchestrator:
         """Fresh command line of child ``name`` (render nodes start with the current scene)."""
         if name == ch.TRACKING:
             return ch.tracking_spec(self.running.file, self.endpoints)
-        node = name.removeprefix("render-")
+        node = next((n.name for n in self.config.nodes if n.process_name == name), name.removeprefix("render-"))
         return ch.node_spec(self.running.file, node, self.store.state.scene, self.endpoints, self.options.display,
                             self.options.snapshot_dir)
 
