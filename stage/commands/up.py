@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     _client_args(p)
     p.set_defaults(func=lambda a: _client(a, "status"))
     p = sub.add_parser("scene", help="switch the running stage to another scene")
-    p.add_argument("name", help="scene name (file stem) or path")
+    p.add_argument("name", help="scene name (file stem) or path (relative to here, or absolute; any folder)")
     _client_args(p)
-    p.set_defaults(func=lambda a: _client(a, "scene", name=a.name))
+    p.set_defaults(func=lambda a: _client(a, "scene", name=scene_arg(a.name)))
     p = sub.add_parser("set", help="set a live parameter (e.g. exposure_ev 1.5, walls.main.brightness 0.8)")
     p.add_argument("param", help="dotted parameter path (stage status lists them)")
     p.add_argument("value", type=parse_value, help="JSON value, or comma-separated numbers for vectors")
@@ -73,6 +74,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         p = sub.add_parser(name, help=text)
         _client_args(p)
         p.set_defaults(func=lambda a, cmd=name: _client(a, cmd))
+
+
+def scene_arg(name: str) -> str:
+    """A scene path that exists relative to the working directory becomes absolute (the orchestrator runs
+    elsewhere); names and anything else go as typed."""
+    if not name.endswith((".yaml", ".yml")) and "/" not in name:
+        return name
+    try:
+        return os.path.abspath(name) if Path(name).is_file() else name
+    except (OSError, ValueError):
+        return name
 
 
 MAX_VALUE_CHARS = 4096

@@ -91,6 +91,7 @@ class Orchestrator:
         presets = options.presets_dir or Path("presets") / self.config_file.stem
         self.store = StateStore(self.config, scenes, LiveState.from_config(self.config, scene=scene), presets)
         self.store.check_scene = SceneChecks().problem
+        self.store.config_file = self.config_file
         self.health = Health([n.name for n in self.config.nodes])
         self.errors: list[str] = []
         self.stop_requested = False

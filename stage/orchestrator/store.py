@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from stage.config.paths import scene_file
 from stage.config.stage import StageConfig
 from stage.live import LiveState, reconcile
 from stage.orchestrator.osc_map import ChangeError, coerce
@@ -66,6 +67,8 @@ class StateStore:
         self._pending: dict[str, Any] = {}
         self._pending_base = 0
         self._listeners: list[Listener] = []
+        self.config_file: Path | None = None
+        """The stage config file: a relative scene path is also looked up beside it."""
         self.check_scene: Callable[[str], str | None] | None = None
         """Why a scene file cannot be shown (one line) or None; asked when a scene is selected (scenes load
         lazily: a broken one is refused, the show goes on)."""
@@ -206,8 +209,29 @@ class StateStore:
                 if problem:
                     raise ChangeError(f"scene {Path(scene).stem!r} refused: {problem}", "invalid")
                 return scene
+        path = self._scene_by_path(name_or_path)
+        if path is not None:
+            return path
         known = ", ".join(Path(s).stem for s in self.scenes) or "none"
-        raise ChangeError(f"scene {name_or_path!r}: unknown (known: {known})", "unknown_name")
+        raise ChangeError(f"scene {name_or_path!r}: unknown (known: {known}; or give a path to a scene file)",
+                          "unknown_name")
+
+    def _scene_by_path(self, given: str) -> str | None:
+        """A scene outside the list, given as a path (absolute, or relative to the orchestrator's working directory
+        or to the config: :func:`stage.config.paths.scene_file`): checked, then added to ``scenes``; None when no
+        such file exists."""
+        if not given.endswith((".yaml", ".yml")) and "/" not in given:
+            return None
+        resolved = scene_file(self.config_file or "stage.yaml", None, given)
+        if resolved is None or not resolved.is_file():
+            return None
+        path = os.path.abspath(resolved)
+        problem = self.check_scene(path) if self.check_scene is not None else None
+        if problem:
+            raise ChangeError(f"scene {given!r} refused: {problem}", "invalid")
+        self.scenes.append(path)
+        log.info("scene %s added to the scene choices", path)
+        return path
 
     def _applied(self, checked: dict[str, Any]) -> LiveState:
         try:

@@ -1,9 +1,11 @@
 """Show control on a real ``stage up`` (issue 13): ``stage reload`` brings the live state in line with the config,
-and OSC drops leave a trace in the log and in ``stage status``."""
+OSC drops leave a trace in the log and in ``stage status``, and ``stage scene PATH`` takes any scene file."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +17,7 @@ from tests.orchestrator.test_stage_up import Stage, stop_stage, wait_until
 CARD = "  light_cards: [{name: key, wall: main, center_uv: [0.5, 0.5], intensity: 3.0}]\n"
 
 
-@pytest.fixture
-def guarded(tmp_path: Path) -> Iterator[Stage]:
-    st = Stage(tmp_path, extra="control: {allowed_clients: [10.0.0.0/8]}\n")  # loopback OSC is from outside
+def _running(st: Stage) -> Iterator[Stage]:
     pids: list[int] = []
     try:
         st.wait_rendering()
@@ -25,6 +25,16 @@ def guarded(tmp_path: Path) -> Iterator[Stage]:
         yield st
     finally:
         stop_stage(st, pids)
+
+
+@pytest.fixture
+def stage_up(tmp_path: Path) -> Iterator[Stage]:
+    yield from _running(Stage(tmp_path))
+
+
+@pytest.fixture
+def guarded(tmp_path: Path) -> Iterator[Stage]:
+    yield from _running(Stage(tmp_path, extra="control: {allowed_clients: [10.0.0.0/8]}\n"))  # loopback is outside
 
 
 def test_reload_adds_a_light_card_and_osc_drops_leave_a_trace(guarded: Stage) -> None:
@@ -55,3 +65,19 @@ def test_reload_adds_a_light_card_and_osc_drops_leave_a_trace(guarded: Stage) ->
     assert len(re.findall(r"WARNING .*OSC from 127\.0\.0\.1:\d+ refused \(not_allowed\)", log)) == 1, log
     # The audit trail: every applied change, with its origin and old → new value.
     assert "cli: exposure_ev 0.0 → 1.5" in log and "cli: light_cards.key.intensity 3.0 → 5.0" in log
+
+
+def test_stage_scene_takes_a_path_relative_to_where_it_is_typed(stage_up: Stage) -> None:
+    st = stage_up
+    (st.tmp / "work").mkdir()
+    (st.tmp / "work" / "elsewhere").mkdir()
+    (st.tmp / "work" / "elsewhere" / "mine.yaml").write_text("name: Mine\nsky: {kind: solid, color: [0.1, 0.2, 0.3]}\n")
+    (st.tmp / "work" / "typed-here").mkdir()
+    run = subprocess.run([sys.executable, "-m", "stage.cli", "scene", "../elsewhere/mine.yaml", "--control",
+                          st.control], cwd=st.tmp / "work" / "typed-here", capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    status = st.status()
+    assert status["scene"] == "mine" and status["scene_path"] == str(st.tmp / "work" / "elsewhere" / "mine.yaml")
+    assert "mine" in status["scenes"]
+    wait_until("node on the new scene", lambda: (s := st.status())["nodes"]["n1"]["state_rev"] == s["rev"], 20.0)
+    assert "not loaded" not in (st.logs / "render-n1.log").read_text()

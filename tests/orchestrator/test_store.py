@@ -239,3 +239,25 @@ def test_unknown_parameter_suggests_the_nearest_name(store: StateStore, typed: s
     """``stage set exposure 1`` → "did you mean exposure_ev?" (the LiveState field names are the vocabulary)."""
     with pytest.raises(ChangeError, match=rf"{typed}: .*; did you mean {meant}\?$"):
         store.set(typed, 1)
+
+
+def test_a_scene_by_path_outside_the_scene_folder(store: StateStore, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """``stage scene ../elsewhere/mine.yaml`` (relative to the working directory) or an absolute path is accepted,
+    also outside the scene folder, and joins the scene choices (issue 13, "scenes by path")."""
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "work").mkdir()
+    mine = tmp_path / "elsewhere" / "mine.yaml"
+    mine.write_text("name: Mine\n")
+    monkeypatch.chdir(tmp_path / "work")
+    store.set_scene("../elsewhere/mine.yaml")
+    assert store.state.scene == str(mine) and store.scenes[-1] == str(mine)
+    store.set_scene("night")
+    store.set_scene(str(mine))
+    assert store.scene_name == "mine"
+    with pytest.raises(ChangeError, match="unknown"):
+        store.set_scene("../elsewhere/missing.yaml")
+    store.check_scene = lambda path: "line 1: broken"
+    (tmp_path / "elsewhere" / "broken.yaml").write_text("x")
+    with pytest.raises(ChangeError, match="refused: line 1: broken"):
+        store.set_scene(str(tmp_path / "elsewhere" / "broken.yaml"))
