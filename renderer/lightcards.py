@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from stage.config.lightcards import LightCard
+from stage.config.wall_geometry import section_set, wall_resolution_px, wall_sections
 from stage.config.walls import Wall
 from stage.geometry.pixelmap import point_of_pixel
-from stage.geometry.raycast import SectionSet, cast_rays
-from stage.geometry.sections import wall_resolution_px, wall_sections
+from stage.geometry.raycast import cast_rays
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def place_cards(cards: list[LightCard], walls: list[Wall], viewpoint_m: tuple[fl
     """Resolve the enabled cards; a card by direction that meets no wall is skipped."""
     placed: list[PlacedCard] = []
     by_name = {w.name: w for w in walls}
-    section_set = SectionSet.from_walls(walls) if walls else None
+    sections_all = section_set(walls) if walls else None
     for card in cards:
         if not card.enabled:
             continue
@@ -57,7 +57,7 @@ def place_cards(cards: list[LightCard], walls: list[Wall], viewpoint_m: tuple[fl
         else:
             az, el = math.radians(card.azimuth_deg), math.radians(card.elevation_deg)
             direction = np.array([math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el)])
-            hits = cast_rays(np.asarray(viewpoint_m, dtype=float), direction, section_set)
+            hits = cast_rays(np.asarray(viewpoint_m, dtype=float), direction, sections_all)
             hit = hits.at(0)
             if hit is None:
                 continue

@@ -10,7 +10,7 @@ from stage.config.color import WallColor
 from stage.config.scene import SceneConfig
 from stage.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource, SimulatedSource
 from stage.config.stage import StageConfig
-from stage.geometry.sections import wall_resolution_px, wall_sections, wall_size_m
+from stage.config.wall_geometry import wall_resolution_px, wall_sections, wall_size_m
 
 
 def _source_text(source: Any) -> str:

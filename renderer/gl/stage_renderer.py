@@ -21,8 +21,8 @@ from renderer.gl.wall_pass import MAX_CAMERAS, WallCompositor, WallFrame, WallSu
 from renderer.lightcards import PlacedCard
 from renderer.views import FAR_M, NEAR_M, CameraView
 from stage.config.scene import SceneConfig
+from stage.config.wall_geometry import wall_sections
 from stage.config.walls import Wall
-from stage.geometry.sections import wall_sections
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ MAX_CUBE_FACE_PX = 2048
 def outer_face_size(walls: list[Wall], resolution_scale: float) -> int:
     """Cube face size giving about ``resolution_scale`` of the walls' LED density seen from the viewpoint: a face
     spans 90°, so a wall spanning ~90° of view with W pixels wants a W-pixel face."""
-    from stage.geometry.sections import wall_resolution_px
+    from stage.config.wall_geometry import wall_resolution_px
 
     widest = max((max(wall_resolution_px(w)) for w in walls), default=256)
     return int(min(MAX_CUBE_FACE_PX, max(MIN_CUBE_FACE_PX, round(widest * resolution_scale))))

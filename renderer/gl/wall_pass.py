@@ -24,9 +24,8 @@ from renderer.gl.resources import FULLSCREEN_VERTEX_SHADER, FullscreenTriangle, 
 from renderer.gl.scene_pass import load_shader
 from renderer.gl.targets import CubeTarget, LayeredTarget
 from renderer.lightcards import PlacedCard
+from stage.config.wall_geometry import pixel_positions, wall_resolution_px, wall_size_m
 from stage.config.walls import Wall
-from stage.geometry.pixelmap import pixel_positions
-from stage.geometry.sections import wall_resolution_px, wall_size_m
 
 MAX_CAMERAS = 4
 MAX_CARDS = 8

@@ -92,7 +92,7 @@ def _references(config: StageConfig) -> Iterator[Found]:
 def _image_sizes(config: StageConfig) -> Iterator[Found]:
     """Every wall image must come out at most :data:`MAX_SIDE_PX` pixels a side, also when derived from
     ``pixel_pitch_mm`` (a tiny pitch would ask for an endless image) or from ``cabinets``."""
-    from stage.geometry.sections import wall_size_m
+    from stage.config.wall_geometry import wall_size_m
 
     for i, wall in enumerate(config.walls):
         if wall.pixel_pitch_mm is not None:
@@ -110,7 +110,7 @@ def _image_sizes(config: StageConfig) -> Iterator[Found]:
 
 
 def _wall_geometry(config: StageConfig) -> Iterator[Found]:
-    from stage.geometry.sections import wall_sections
+    from stage.config.wall_geometry import wall_sections
 
     viewpoint = np.asarray(config.render.outer.viewpoint_m, dtype=float)
     for i, wall in enumerate(config.walls):
@@ -148,7 +148,7 @@ def _wall_geometry(config: StageConfig) -> Iterator[Found]:
 
 
 def _output_regions(config: StageConfig) -> Iterator[Found]:
-    from stage.geometry.sections import wall_resolution_px
+    from stage.config.wall_geometry import wall_resolution_px
 
     nodes = {n.name: n for n in config.nodes}
     placed: dict[tuple[str, str], list[tuple[int, tuple[int, int, int, int]]]] = {}

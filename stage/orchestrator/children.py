@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stage.config.stage import StageConfig
-from stage.geometry.sections import wall_resolution_px
+from stage.config.wall_geometry import wall_resolution_px
 from stage.orchestrator.supervisor import ChildSpec
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from stage.config import load_scene_config, load_stage_config
+from stage.config.wall_geometry import wall_resolution_px
 from stage.docgen import DOC_PATH, generate
 from stage.docgen import main as docgen_main
-from stage.geometry.sections import wall_resolution_px
 
 REPO = Path(__file__).resolve().parents[2]
 
