@@ -25,9 +25,13 @@ from stage.color.cube_lut import CubeLUT, load_cube
 from stage.color.gamut import SCENE_GAMUT, conversion_matrix
 from stage.color.transfer import PQ_MAX_NITS, REFERENCE_WHITE_NITS, TRANSFERS
 from stage.color.white_balance import NEUTRAL_K, white_balance_matrix
-from stage.config.color import WallColor
+from stage.color.ocio import DisplayView, display_processor, is_high_bit_depth, working_from_rec709
+from stage.color.ocio_gpu import LutTable, OcioShader, extract_shader
+from stage.config.color import ColorManagement, WallColor
 
 LUT_TEXTURE_UNIT = 3
+OCIO_FIRST_TEXTURE_UNIT = 4
+"""OCIO's tables are bound to consecutive units from here (the wall pass uses 0–3)."""
 LUT_MODES = {None: 0, "trilinear": 1, "tetrahedral": 2}
 HIGH_BIT_DEPTH_TRANSFERS = frozenset({"pq"})
 """Transfers whose output needs more than 8 bits (rendered to a float target and written as 16-bit PNG)."""
@@ -109,10 +113,14 @@ vec3 apply_lut(vec3 v) {
 }
 #endif
 
-// Scene-linear Rec.709 (exposure and brightness applied) → the signal written to the wall.
+// Scene-linear (exposure and brightness applied) → the signal written to the wall. With OCIO (OCIO_FUNCTION defined:
+// the GLSL of OCIO's GPU processor is inserted before this text) the working space's white balance, then OCIO.
 vec3 output_transform(vec3 linear) {
 #if COLOR_MATRIX
     linear = color_matrix * linear;
+#endif
+#ifdef OCIO_FUNCTION
+    return clamp(OCIO_FUNCTION(vec4(linear, 1.0)).rgb, 0.0, 1.0);
 #endif
     vec3 encoded = encode_transfer(linear);
 #if LUT_MODE > 0
@@ -136,14 +144,25 @@ class OutputTransform:
     lut: CubeLUT | None = None
     lut_path: str | None = None
     lut_interpolation: str = "tetrahedral"
+    ocio: OcioShader | None = None
+    """With an OCIO config: its GPU processor's GLSL and tables (the LUT is then inside it, ``lut`` is ``None``);
+    ``matrix`` is the white balance in the working space."""
+    ocio_hdr: bool = False
+    """OCIO only: the display's signal needs more than 8 bits (PQ, HLG)."""
 
     @property
     def high_bit_depth(self) -> bool:
-        """True when 8 bits would band (PQ): render into a float target, write a 16-bit PNG."""
+        """True when 8 bits would band (PQ, HLG): render into a float target, write a 16-bit PNG."""
+        if self.ocio is not None:
+            return self.ocio_hdr
         return self.transfer in HIGH_BIT_DEPTH_TRANSFERS
 
     def defines(self) -> str:
-        """The ``#define`` lines selecting this variant of :data:`OUTPUT_TRANSFORM_GLSL`."""
+        """The GLSL inserted before :data:`OUTPUT_TRANSFORM_GLSL`: the ``#define`` lines selecting its variant and,
+        with OCIO, the processor's generated function."""
+        if self.ocio is not None:
+            return (f"#define COLOR_MATRIX {int(self.matrix is not None)}\n#define OCIO_FUNCTION {self.ocio.function}\n"
+                    f"// OCIO processor {self.ocio.cache_id}\n{self.ocio.glsl}\n")
         mode = LUT_MODES[self.lut_interpolation if self.lut is not None else None]
         return (f"#define TRANSFER {TRANSFERS.index(self.transfer)}\n"
                 f"#define COLOR_MATRIX {int(self.matrix is not None)}\n#define LUT_MODE {mode}\n")
@@ -153,6 +172,22 @@ def output_matrix(gamut: str, white_balance_k: float = NEUTRAL_K, tint: float = 
     """Gamut conversion (Rec.709 → ``gamut``) after white balance (in Rec.709), or ``None`` for the identity."""
     m = conversion_matrix(SCENE_GAMUT, gamut) @ white_balance_matrix(white_balance_k, tint)
     return None if np.array_equal(m, np.eye(3)) else m
+
+
+def ocio_output_transform(color: WallColor, management: ColorManagement, selection: DisplayView,
+                          white_balance_k: float = NEUTRAL_K, tint: float = 0.0) -> OutputTransform:
+    """A wall's output transform through its OCIO display/view/look (``selection``, the live choice), with the
+    calibration LUT (``color.lut``) as an OCIO ``FileTransform`` on the display signal; white balance is conjugated
+    into the working space. :class:`stage.color.ocio.OcioError` if a name is missing."""
+    ref = management.ocio_config
+    processor = display_processor(ref, management.working_space, selection, color.lut, color.lut_interpolation)
+    wb = white_balance_matrix(white_balance_k, tint)
+    to_working = working_from_rec709(ref, management.working_space)
+    if to_working is not None:
+        wb = to_working @ wb @ np.linalg.inv(to_working)
+    matrix = None if np.allclose(wb, np.eye(3), atol=1e-12) else wb
+    return OutputTransform(color.transfer, matrix, color.peak_nits, None, color.lut, color.lut_interpolation,
+                           extract_shader(processor), is_high_bit_depth(ref, selection))
 
 
 def output_transform(color: WallColor, white_balance_k: float = NEUTRAL_K, tint: float = 0.0,
@@ -197,6 +232,66 @@ class LutTexture:
             self.handle = 0
 
 
+_TABLE_FORMATS = {1: ("GL_R32F", "GL_RED"), 3: ("GL_RGB32F", "GL_RGB")}
+
+
+class OcioTextures:
+    """The tables of one :class:`OcioShader` as GL textures (1D, 2D or 3D; float32; OCIO's filtering, clamped),
+    bound to consecutive units from :data:`OCIO_FIRST_TEXTURE_UNIT` under the sampler names OCIO's GLSL reads."""
+
+    def __init__(self, shader: OcioShader) -> None:
+        self.shader = shader
+        self.handles = [_upload_table(table) for table in shader.tables]
+
+    def bind(self, program) -> None:
+        from OpenGL import GL
+
+        for unit, (table, handle) in enumerate(zip(self.shader.tables, self.handles, strict=True),
+                                               OCIO_FIRST_TEXTURE_UNIT):
+            GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
+            GL.glBindTexture(_target(table), handle)
+            program.set_int(table.sampler, unit)
+        for uniform in self.shader.uniforms:
+            program.set_float(uniform.name, *uniform.values)
+
+    def delete(self) -> None:
+        if self.handles:
+            from OpenGL import GL
+
+            GL.glDeleteTextures(self.handles)
+            self.handles = []
+
+
+def _target(table: LutTable) -> int:
+    from OpenGL import GL
+
+    return {1: GL.GL_TEXTURE_1D, 2: GL.GL_TEXTURE_2D, 3: GL.GL_TEXTURE_3D}[table.dimensions]
+
+
+def _upload_table(table: LutTable) -> int:
+    from OpenGL import GL
+
+    target = _target(table)
+    handle = int(GL.glGenTextures(1))
+    GL.glBindTexture(target, handle)
+    filt = GL.GL_LINEAR if table.linear else GL.GL_NEAREST
+    GL.glTexParameteri(target, GL.GL_TEXTURE_MIN_FILTER, filt)
+    GL.glTexParameteri(target, GL.GL_TEXTURE_MAG_FILTER, filt)
+    for name in ("GL_TEXTURE_WRAP_S", "GL_TEXTURE_WRAP_T", "GL_TEXTURE_WRAP_R")[: max(table.dimensions, 1)]:
+        GL.glTexParameteri(target, getattr(GL, name), GL.GL_CLAMP_TO_EDGE)
+    GL.glTexParameteri(target, GL.GL_TEXTURE_MAX_LEVEL, 0)
+    GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
+    internal, fmt = (getattr(GL, name) for name in _TABLE_FORMATS[table.channels])
+    values = np.ascontiguousarray(table.values, dtype=np.float32)
+    if table.dimensions == 1:
+        GL.glTexImage1D(target, 0, internal, table.size[0], 0, fmt, GL.GL_FLOAT, values)
+    elif table.dimensions == 2:
+        GL.glTexImage2D(target, 0, internal, *table.size, 0, fmt, GL.GL_FLOAT, values)
+    else:
+        GL.glTexImage3D(target, 0, internal, *table.size, 0, fmt, GL.GL_FLOAT, values)
+    return handle
+
+
 class LutCache:
     """Parsed LUTs and their textures by file path (one GL context). A path is loaded once; a bad file raises
     :class:`stage.color.cube_lut.LUTError` (``file:line: reason``)."""
@@ -204,6 +299,7 @@ class LutCache:
     def __init__(self) -> None:
         self._luts: dict[str, CubeLUT] = {}
         self._textures: dict[int, LutTexture] = {}
+        self._ocio: dict[str, OcioTextures] = {}
 
     def lut(self, path: str | None) -> CubeLUT | None:
         """The parsed LUT at ``path`` (relative paths: against the working directory), or ``None``."""
@@ -220,10 +316,18 @@ class LutCache:
             texture = self._textures[id(lut)] = LutTexture(lut)
         return texture
 
+    def ocio_textures(self, shader: OcioShader) -> OcioTextures:
+        """The uploaded tables of an OCIO processor (by OCIO's cache id: one upload per distinct processor)."""
+        textures = self._ocio.get(shader.cache_id)
+        if textures is None:
+            textures = self._ocio[shader.cache_id] = OcioTextures(shader)
+        return textures
+
     def delete(self) -> None:
-        for texture in self._textures.values():
+        for texture in [*self._textures.values(), *self._ocio.values()]:
             texture.delete()
         self._textures.clear()
+        self._ocio.clear()
         self._luts.clear()
 
 
@@ -235,6 +339,9 @@ def set_output_uniforms(program, transform: OutputTransform, cache: LutCache) ->
     if transform.matrix is not None:
         m = np.ascontiguousarray(np.asarray(transform.matrix, dtype=np.float32))
         GL.glUniformMatrix3fv(program.location("color_matrix"), 1, GL.GL_TRUE, m)
+    if transform.ocio is not None:
+        cache.ocio_textures(transform.ocio).bind(program)
+        return
     if transform.transfer == "pq":
         program.set_float("pq_scale", REFERENCE_WHITE_NITS / PQ_MAX_NITS)
         program.set_float("pq_peak", min(transform.peak_nits, PQ_MAX_NITS) / PQ_MAX_NITS)

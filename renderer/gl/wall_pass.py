@@ -8,7 +8,8 @@ triangle over the wall's viewport, so its cost depends on its pixel count, not o
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from renderer.gl.color_pass import (
     OUTPUT_TRANSFORM_GLSL,
     LutCache,
     OutputTransform,
+    ocio_output_transform,
     output_transform,
     set_output_uniforms,
 )
@@ -24,6 +26,8 @@ from renderer.gl.resources import FULLSCREEN_VERTEX_SHADER, FullscreenTriangle, 
 from renderer.gl.scene_pass import load_shader
 from renderer.gl.targets import CubeTarget, LayeredTarget
 from renderer.lightcards import PlacedCard
+from stage.color.ocio import DisplayView
+from stage.config.color import ColorManagement
 from stage.config.walls import Wall
 from stage.geometry.pixelmap import pixel_positions
 from stage.geometry.sections import wall_resolution_px, wall_size_m
@@ -53,6 +57,12 @@ class WallFrame:
     """Live white balance, kelvin (6500 = unchanged; stage.color.white_balance)."""
     tint: float = 0.0
     """Live green (−1) – magenta (+1) tint."""
+    color_management: ColorManagement | None = None
+    """The stage's ``color`` block (its ``ocio_config`` resolved by loading); ``None`` or no ``ocio_config``: every
+    wall uses the built-in chain."""
+    display_views: Mapping[str, DisplayView] = field(default_factory=dict)
+    """Live OCIO display/view/look by wall name (:func:`stage.live.display_views`); a wall not here uses its
+    ``color.display``/``view``/``look``."""
 
 
 class WallSurface:
@@ -93,14 +103,24 @@ class WallCompositor:
         if it is bad). Memoised: a frame normally only looks it up (the render node calls this per wall per
         frame)."""
         color = surface.wall.color
+        cm = frame.color_management
+        ocio = cm if cm is not None and cm.ocio_config is not None else None
+        selection = None
+        if ocio is not None:
+            selection = frame.display_views.get(surface.wall.name) or DisplayView(color.display, color.view,
+                                                                                  color.look)
         key = (color.transfer, color.gamut, color.peak_nits, color.lut, color.lut_interpolation,
-               frame.white_balance_k, frame.tint, frame.transfer)  # by value: model objects may be new each frame
+               frame.white_balance_k, frame.tint, frame.transfer,  # by value: model objects may be new each frame
+               None if ocio is None else (ocio.ocio_config, ocio.working_space, selection))
         found = self._transforms.get(key)
         if found is None:
             if len(self._transforms) > 256:
                 self._transforms.clear()
-            transform = output_transform(color, frame.white_balance_k, frame.tint, frame.transfer,
-                                         self.luts.lut(color.lut))
+            if ocio is not None:
+                transform = ocio_output_transform(color, ocio, selection, frame.white_balance_k, frame.tint)
+            else:
+                transform = output_transform(color, frame.white_balance_k, frame.tint, frame.transfer,
+                                             self.luts.lut(color.lut))
             found = self._transforms[key] = (transform, transform.defines())
         return found
 
@@ -108,7 +128,8 @@ class WallCompositor:
         key = (cameras, cards, chroma_key, color_defines)
         program = self._programs.get(key)
         if program is None:
-            variant = color_defines.replace("#define ", "").replace("\n", " ").strip()
+            variant = " ".join(line.removeprefix("#define ") for line in color_defines.splitlines()
+                               if line.startswith("#define "))
             program = Program({"vertex": FULLSCREEN_VERTEX_SHADER,
                                "fragment": wall_shader_source(cameras, cards, chroma_key, color_defines)},
                               f"wall[cameras={cameras}, cards={cards}, chroma={int(chroma_key)}, {variant}]")

@@ -41,6 +41,7 @@ def check_stage(config: StageConfig, base_dir: Path) -> list[Found]:
         _ports(config),
         _files(config, base_dir),
         _luts(config, base_dir),
+        _color_management(config, base_dir),
         _subnets(config),
     )
     return [found for check in checks for found in check]
@@ -230,6 +231,43 @@ def _luts(config: StageConfig, base_dir: Path) -> Iterator[Found]:
             yield ("walls", i, "color", "lut"), str(exc)
         else:
             wall.color.lut = os.path.abspath(path)
+
+
+def _color_management(config: StageConfig, base_dir: Path) -> Iterator[Found]:
+    """The OCIO config loads, and every colour space, display, view and look named exists (each problem names the
+    valid choices). A loaded config's path is replaced by its absolute path (or kept as an ``ocio://`` URI). Walls
+    choose either the built-in chain or OCIO, never both."""
+    from stage.color.ocio import DisplayView, OcioError, check_names, check_working_space, load_config, \
+        resolve_config_ref
+    from stage.config.color import BUILTIN_CHAIN_FIELDS, OCIO_FIELDS
+
+    cm = config.color
+    if cm.ocio_config is None:
+        if cm.working_space is not None:
+            yield ("color", "working_space"), "needs color.ocio_config (an OCIO config to look it up in)"
+        for i, wall in enumerate(config.walls):
+            for key in OCIO_FIELDS:
+                if getattr(wall.color, key) is not None:
+                    yield ("walls", i, "color", key), "needs color.ocio_config (the built-in chain has no displays)"
+        return
+    ref = resolve_config_ref(cm.ocio_config, base_dir)
+    try:
+        ocio = load_config(ref)
+    except OcioError as exc:
+        yield ("color", "ocio_config"), str(exc)
+        return
+    cm.ocio_config = ref
+    problem = check_working_space(ocio, cm.working_space)
+    if problem:
+        yield ("color", "working_space"), problem
+    for i, wall in enumerate(config.walls):
+        for key in BUILTIN_CHAIN_FIELDS:
+            if key in wall.color.model_fields_set:
+                yield ("walls", i, "color", key), ("has no effect with color.ocio_config (the wall's OCIO display "
+                                                   "and view choose the encoding): remove it")
+        selection = DisplayView(wall.color.display, wall.color.view, wall.color.look)
+        for key, problem in check_names(ocio, selection).items():
+            yield ("walls", i, "color", key), problem
 
 
 def _subnets(config: StageConfig) -> Iterator[Found]:
