@@ -214,6 +214,7 @@ class NodeRenderer:
             exposure_gain=exposure_gain(live.exposure_ev),
             white_balance_k=live.white_balance_k,
             tint=live.tint,
+            color_management=self.config.color,
         )
         for group in self.groups:
             if len(self.groups) > 1:

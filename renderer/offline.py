@@ -80,6 +80,7 @@ def render_frame(
                 exposure_gain=exposure_gain(live.exposure_ev),
                 white_balance_k=live.white_balance_k,
                 tint=live.tint,
+                color_management=config.color,
             )
             cards = place_cards(list(live.light_cards.values()), list(config.walls), config.render.outer.viewpoint_m)
             fbs = {}

@@ -61,7 +61,7 @@ def load_config(ref: str):
     try:
         config = ocio.Config.CreateFromFile(ref)
         config.validate()
-    except ocio.Exception as exc:
+    except (ocio.Exception, ocio.ExceptionMissingFile) as exc:
         raise OcioError(f"cannot load OCIO config {ref}: {_one_line(exc)}") from None
     return config
 
@@ -166,7 +166,7 @@ def display_processor(config_ref: str, working_space: str | None, selection: Dis
         raise OcioError("; ".join(problems.values()))
     try:
         return config.getProcessor(display_transform(config, working_space, selection, lut_path, lut_interpolation))
-    except ocio.Exception as exc:
+    except (ocio.Exception, ocio.ExceptionMissingFile) as exc:
         raise OcioError(_one_line(exc)) from None
 
 

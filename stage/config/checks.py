@@ -237,8 +237,15 @@ def _color_management(config: StageConfig, base_dir: Path) -> Iterator[Found]:
     """The OCIO config loads, and every colour space, display, view and look named exists (each problem names the
     valid choices). A loaded config's path is replaced by its absolute path (or kept as an ``ocio://`` URI). Walls
     choose either the built-in chain or OCIO, never both."""
-    from stage.color.ocio import DisplayView, OcioError, check_names, check_working_space, load_config, \
-        resolve_config_ref
+    from stage.color.ocio import (
+        DisplayView,
+        OcioError,
+        check_names,
+        check_working_space,
+        display_processor,
+        load_config,
+        resolve_config_ref,
+    )
     from stage.config.color import BUILTIN_CHAIN_FIELDS, OCIO_FIELDS
 
     cm = config.color
@@ -266,8 +273,14 @@ def _color_management(config: StageConfig, base_dir: Path) -> Iterator[Found]:
                 yield ("walls", i, "color", key), ("has no effect with color.ocio_config (the wall's OCIO display "
                                                    "and view choose the encoding): remove it")
         selection = DisplayView(wall.color.display, wall.color.view, wall.color.look)
-        for key, problem in check_names(ocio, selection).items():
+        found = check_names(ocio, selection)
+        for key, problem in found.items():
             yield ("walls", i, "color", key), problem
+        if not found and not problem:
+            try:  # builds the processor: a FileTransform's missing or bad LUT file shows up here
+                display_processor(ref, cm.working_space, selection, wall.color.lut, wall.color.lut_interpolation)
+            except OcioError as exc:
+                yield ("walls", i, "color"), str(exc)
 
 
 def _subnets(config: StageConfig) -> Iterator[Found]:
