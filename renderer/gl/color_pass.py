@@ -23,10 +23,10 @@ import numpy as np
 
 from stage.color.cube_lut import CubeLUT, load_cube
 from stage.color.gamut import SCENE_GAMUT, conversion_matrix
-from stage.color.transfer import PQ_MAX_NITS, REFERENCE_WHITE_NITS, TRANSFERS
-from stage.color.white_balance import NEUTRAL_K, white_balance_matrix
 from stage.color.ocio import DisplayView, display_processor, is_high_bit_depth, working_from_rec709
 from stage.color.ocio_gpu import LutTable, OcioShader, extract_shader
+from stage.color.transfer import PQ_MAX_NITS, REFERENCE_WHITE_NITS, TRANSFERS
+from stage.color.white_balance import NEUTRAL_K, white_balance_matrix
 from stage.config.color import ColorManagement, WallColor
 
 LUT_TEXTURE_UNIT = 3
