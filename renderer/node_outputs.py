@@ -27,7 +27,7 @@ from stage.config.scene import SceneConfig
 from stage.config.stage import NodeOutput, StageConfig
 from stage.config.walls import Wall
 from stage.geometry.sections import wall_resolution_px
-from stage.live import LiveState
+from stage.live import LiveState, display_views
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +215,7 @@ class NodeRenderer:
             white_balance_k=live.white_balance_k,
             tint=live.tint,
             color_management=self.config.color,
+            display_views=display_views(live),
         )
         for group in self.groups:
             if len(self.groups) > 1:

@@ -20,7 +20,7 @@ from stage.color.white_balance import white_balance_matrix
 from stage.config.scene import SceneConfig
 from stage.config.stage import StageConfig
 from stage.geometry.sections import wall_resolution_px, wall_sections
-from stage.live import LiveState
+from stage.live import LiveState, display_views
 
 
 @dataclass
@@ -81,6 +81,7 @@ def render_frame(
                 white_balance_k=live.white_balance_k,
                 tint=live.tint,
                 color_management=config.color,
+                display_views=display_views(live),
             )
             cards = place_cards(list(live.light_cards.values()), list(config.walls), config.render.outer.viewpoint_m)
             fbs = {}

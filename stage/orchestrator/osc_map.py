@@ -26,7 +26,8 @@ class ChangeError(ValueError):
 
 @dataclass(frozen=True)
 class Rule:
-    """How one parameter's values are checked: ``kind`` is ``number``, ``bool`` or ``vector`` (``size`` numbers);
+    """How one parameter's values are checked: ``kind`` is ``number``, ``bool``, ``name`` (a string, checked
+    against the OCIO config by the store) or ``vector`` (``size`` numbers);
     out of ``lo..hi`` is clamped when ``clamp``, else rejected; ``wrap`` folds angles into −180..180."""
 
     kind: str
@@ -46,6 +47,9 @@ RULES: dict[str, Rule] = {
     "chroma_key": Rule("bool"),
     "walls.*.brightness": Rule("number", 0.0, 4.0),
     "walls.*.enabled": Rule("bool"),
+    "walls.*.display": Rule("name"),
+    "walls.*.view": Rule("name"),
+    "walls.*.look": Rule("name"),
     "offset_m": Rule("vector", -100.0, 100.0, size=3),
     "yaw_deg": Rule("number", wrap=True),
     "scale": Rule("number", 0.01, 100.0),
@@ -62,6 +66,9 @@ RULES: dict[str, Rule] = {
     "camera_delay_ms.*": Rule("number", 0.0, 1000.0),
 }
 """Every settable parameter (``*`` = a wall, card or camera name). ``scene`` is set through ``set_scene``."""
+
+MAX_NAME_CHARS = 1024
+"""Longest OCIO display, view or look name accepted live."""
 
 _COLLECTIONS = {"walls": "wall", "light_cards": "light card", "camera_delay_ms": "camera"}
 
@@ -119,6 +126,10 @@ def coerce(path: str, value: Any, state: LiveState, cameras: list[str]) -> Any:
     rule = RULES[key]
     if rule.kind == "bool":
         return _bool(path, value)
+    if rule.kind == "name":
+        if not isinstance(value, str) or len(value) > MAX_NAME_CHARS:
+            raise ChangeError(f"{path}: expected a name (a string of up to {MAX_NAME_CHARS} characters)", "arg_type")
+        return value
     if rule.kind == "number":
         return _number(path, value, rule)
     if not isinstance(value, list | tuple) or len(value) != rule.size:
@@ -141,7 +152,7 @@ SIMPLE = {
     "/stage/timeofday": "time_of_day_h",
     "/stage/tracking/freeze": "tracking_freeze",
 }
-WALL = {"brightness": "brightness", "enable": "enabled"}
+WALL = {"brightness": "brightness", "enable": "enabled", "display": "display", "view": "view", "look": "look"}
 CARD = {"enable": "enabled", "intensity": "intensity", "color": "color", "softness": "softness", "size": "size_m"}
 TRIGGERS = {"/stage/scene/next": "scene_next", "/stage/undo": "undo", "/stage/state": "state", "/stage/hello": "hello"}
 STRING_COMMANDS = {
@@ -234,6 +245,8 @@ def to_osc(path: str, state: LiveState, scene_name: str | None) -> tuple[str, li
             return (f"/stage/wall/{parts[1]}/brightness", [wall.brightness])
         if parts[2] == "enabled":
             return (f"/stage/wall/{parts[1]}/enable", [int(wall.enabled)])
+        if parts[2] in ("display", "view", "look"):
+            return (f"/stage/wall/{parts[1]}/{parts[2]}", [getattr(wall, parts[2]) or ""])
     if parts[0] == "camera_delay_ms" and len(parts) == 2 and parts[1] in state.camera_delay_ms:
         return (f"/stage/camera/{parts[1]}/delay", [state.camera_delay_ms[parts[1]]])
     if parts[0] == "light_cards" and len(parts) == 3 and parts[1] in state.light_cards:

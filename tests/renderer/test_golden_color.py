@@ -1,7 +1,8 @@
 """Golden frames of the wall output transform: one case per output encoding (sRGB, BT.1886 + P3, PQ + Rec.2020 as a
 16-bit PNG, linear), one with a calibration LUT, one per OCIO display of the ACES studio config (sRGB, Rec.1886,
-Display P3, Rec.2100-PQ as a 16-bit PNG) and one with the OpenVPCal-shaped config, on the one-wall stage ``tests/color/data/color-stage.yaml``
-(128×64 px: the demo scene, one camera's inner frustum and an HDR light card of 8× white).
+Display P3, Rec.2100-PQ as a 16-bit PNG) and one with the OpenVPCal-shaped config, on the one-wall stage
+``tests/color/data/color-stage.yaml`` (128×64 px: the demo scene, one camera's inner frustum and an HDR light
+card of 8× white).
 
 Goldens live in ``tests/golden-color/<case>/main.png`` — beside ``tests/golden/``, whose stray check in
 ``test_golden_frames.py`` owns that folder. 8-bit cases compare with :func:`renderer.golden.compare_images` at its
