@@ -23,13 +23,22 @@ import numpy as np
 
 from stage.color.cube_lut import CubeLUT, load_cube
 from stage.color.gamut import SCENE_GAMUT, conversion_matrix
-from stage.color.ocio import DisplayView, display_processor, is_high_bit_depth, working_from_rec709
+from stage.color.ocio import (
+    DisplayView,
+    builtin_preview_processor,
+    display_processor,
+    is_high_bit_depth,
+    ocio_preview_processor,
+    working_from_rec709,
+)
 from stage.color.ocio_gpu import LutTable, OcioShader, extract_shader
 from stage.color.transfer import PQ_MAX_NITS, REFERENCE_WHITE_NITS, TRANSFERS
 from stage.color.white_balance import NEUTRAL_K, white_balance_matrix
 from stage.config.color import ColorManagement, WallColor
 
 LUT_TEXTURE_UNIT = 3
+PREVIEW_FUNCTION = "ocio_preview"
+PREVIEW_PREFIX = "ocio_preview_"
 OCIO_FIRST_TEXTURE_UNIT = 4
 """OCIO's tables are bound to consecutive units from here (the wall pass uses 0–3)."""
 LUT_MODES = {None: 0, "trilinear": 1, "tetrahedral": 2}
@@ -149,6 +158,8 @@ class OutputTransform:
     ``matrix`` is the white balance in the working space."""
     ocio_hdr: bool = False
     """OCIO only: the display's signal needs more than 8 bits (PQ, HLG)."""
+    preview: OcioShader | None = None
+    """How previews show this wall's signal on an sRGB monitor (``None``: as it is, e.g. an sRGB wall)."""
 
     @property
     def high_bit_depth(self) -> bool:
@@ -187,15 +198,32 @@ def ocio_output_transform(color: WallColor, management: ColorManagement, selecti
         wb = to_working @ wb @ np.linalg.inv(to_working)
     matrix = None if np.allclose(wb, np.eye(3), atol=1e-12) else wb
     return OutputTransform(color.transfer, matrix, color.peak_nits, None, color.lut, color.lut_interpolation,
-                           extract_shader(processor), is_high_bit_depth(ref, selection))
+                           extract_shader(processor), is_high_bit_depth(ref, selection),
+                           _preview_shader(ocio_preview_processor(ref, selection)))
+
+
+def _preview_shader(processor) -> OcioShader | None:
+    if processor is None:
+        return None
+    return extract_shader(processor, PREVIEW_FUNCTION, PREVIEW_PREFIX)
 
 
 def output_transform(color: WallColor, white_balance_k: float = NEUTRAL_K, tint: float = 0.0,
                      transfer: str | None = None, lut: CubeLUT | None = None) -> OutputTransform:
     """Resolve a wall's output transform. ``transfer`` overrides ``color.transfer``; ``lut`` is the parsed
     ``color.lut`` (the caller loads it, see :class:`LutCache`)."""
-    return OutputTransform(transfer or color.transfer, output_matrix(color.gamut, white_balance_k, tint),
-                           color.peak_nits, lut, color.lut, color.lut_interpolation)
+    transfer = transfer or color.transfer
+    return OutputTransform(transfer, output_matrix(color.gamut, white_balance_k, tint), color.peak_nits, lut,
+                           color.lut, color.lut_interpolation,
+                           preview=_preview_shader(builtin_preview_processor(transfer, color.gamut)))
+
+
+def preview_shader_source(base: str, preview: OcioShader | None) -> str:
+    """``preview.frag`` (``base``) with a wall's preview transform compiled in after its ``#version`` line."""
+    if preview is None:
+        return base
+    version, rest = base.split("\n", 1)
+    return f"{version}\n#define PREVIEW_FUNCTION {preview.function}\n{preview.glsl}\n{rest}"
 
 
 class LutTexture:

@@ -215,3 +215,72 @@ def working_from_rec709(config_ref: str, working_space: str | None) -> np.ndarra
             return None
         return rows.T
     return None
+
+
+# ---- previews: every wall's signal as an sRGB display would show it -------------------------------------------
+
+SRGB_PREVIEW_IDENTITY = ("srgb", "rec709")
+"""Built-in (transfer, gamut) whose signal already is sRGB: previews show it unchanged."""
+
+
+def _to_srgb_display(ocio):
+    """Display-linear CIE XYZ (D65) → clipped sRGB code values."""
+    from stage.color.gamut import gamut_by_name, xyz_to_rgb_matrix
+
+    m = xyz_to_rgb_matrix(gamut_by_name("rec709"))
+    return [ocio.MatrixTransform(_matrix44(m)),
+            ocio.RangeTransform(minInValue=0.0, maxInValue=1.0, minOutValue=0.0, maxOutValue=1.0),
+            ocio.ExponentWithLinearTransform(gamma=[2.4] * 3 + [1.0], offset=[0.055] * 3 + [0.0],
+                                             direction=ocio.TRANSFORM_DIR_INVERSE)]
+
+
+def _matrix44(m: np.ndarray) -> list[float]:
+    out = np.eye(4)
+    out[:3, :3] = m
+    return [float(v) for v in out.ravel()]
+
+
+@functools.lru_cache(maxsize=64)
+def ocio_preview_processor(config_ref: str, selection: DisplayView):
+    """The processor that shows a wall's OCIO display signal on an sRGB monitor: the display colour space → the
+    config's display-referred ``cie_xyz_d65_interchange`` → sRGB (HDR clips at the SDR white). ``None`` when the
+    config has no such role or the view outputs data (``Raw``)."""
+    ocio = _ocio()
+    config = load_config(config_ref)
+    dv = resolve_display_view(config, selection)
+    name = config.getDisplayViewColorSpaceName(dv.display, dv.view)
+    if name in ("", "<USE_DISPLAY_NAME>"):
+        name = dv.display
+    space = config.getColorSpace(name)
+    if space is None or space.isData() or config.getColorSpace("cie_xyz_d65_interchange") is None:
+        return None
+    group = ocio.GroupTransform()
+    group.appendTransform(ocio.ColorSpaceTransform(src=name, dst="cie_xyz_d65_interchange"))
+    for transform in _to_srgb_display(ocio):
+        group.appendTransform(transform)
+    try:
+        return config.getProcessor(group)
+    except ocio.Exception:
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def builtin_preview_processor(transfer: str, gamut: str):
+    """The same for the built-in chain, expressed through OCIO: decode the transfer (PQ: 1.0 = 100 nits, OCIO's
+    ``CURVE - ST-2084_to_LINEAR``), the wall's primaries → Rec.709, clip, sRGB. ``None`` for sRGB/Rec.709 walls."""
+    if (transfer, gamut) == SRGB_PREVIEW_IDENTITY:
+        return None
+    from stage.color.gamut import conversion_matrix
+
+    ocio = _ocio()
+    group = ocio.GroupTransform()
+    if transfer == "srgb":
+        group.appendTransform(ocio.ExponentWithLinearTransform(gamma=[2.4] * 3 + [1.0], offset=[0.055] * 3 + [0.0]))
+    elif transfer == "bt1886":
+        group.appendTransform(ocio.ExponentTransform(value=[2.4, 2.4, 2.4, 1.0]))
+    elif transfer == "pq":
+        group.appendTransform(ocio.BuiltinTransform("CURVE - ST-2084_to_LINEAR"))
+    group.appendTransform(ocio.MatrixTransform(_matrix44(conversion_matrix(gamut, "rec709"))))
+    for transform in _to_srgb_display(ocio)[1:]:
+        group.appendTransform(transform)
+    return ocio.Config.CreateRaw().getProcessor(group)
