@@ -70,6 +70,7 @@ def test_layout_covers_the_demo_stage(session: dict[str, Any]) -> None:
     addresses = sent_addresses(session) | {w.get("address") for w in widgets(session["content"])}
     for wall in WALLS:
         assert {f"/stage/wall/{wall}/brightness", f"/stage/wall/{wall}/enable"} <= addresses
+        assert {f"/stage/wall/{wall}/{leaf}" for leaf in ("display", "view", "look")} <= addresses  # OCIO
     for leaf in ("enable", "intensity", "color", "position"):
         assert f"/stage/lightcard/key/{leaf}" in addresses
     for address in ("/stage/scene", "/stage/scene/next", "/stage/exposure", "/stage/whitebalance",
