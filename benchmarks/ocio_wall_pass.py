@@ -1,11 +1,13 @@
 """The wall pass through OCIO vs the built-in output transform, on the same wall, in the same run.
 
-One flat wall (``--size``, default 1024×512 LED pixels) with an inner frustum, the outer cube map and two light
-cards, drawn by :class:`renderer.gl.wall_pass.WallCompositor` into an offscreen target with ``glFinish`` per draw.
-Cases are drawn round-robin (one draw of each per round, so machine noise hits them alike); the JSON on stdout
-has each case's median and p10/p90 in milliseconds and its ratio to the built-in case with the same bit depth
-(8-bit ``builtin-srgb``, float ``builtin-pq-rec2020``; the OpenVPCal-shaped config, a 3×3 + gamma 2.4 +
-a 17³ LUT, against the built-in BT.1886 + P3 + the same LUT). Target (docs/performance.md): OCIO under 1.2× built-in.
+One flat wall (``--size``, default 1024×512 LED pixels, the demo's 6 × 3 m main wall) with the inner frustum of
+the demo camera (24 mm on Super 35 from 3.5 m; ``inner_coverage`` in the output is the fraction of the wall under
+it), the outer cube map and two light cards, drawn by :class:`renderer.gl.wall_pass.WallCompositor` into an
+offscreen target with ``glFinish`` per draw. Cases are drawn round-robin (one draw of each per round, so machine
+noise hits them alike); the JSON on stdout has each case's median and p10/p90 in milliseconds and its ratio to the
+built-in case with the same bit depth (8-bit ``builtin-srgb``, float ``builtin-pq-rec2020``; the OpenVPCal-shaped
+config, a 3×3 + gamma 2.4 + a 17³ LUT, against the built-in BT.1886 + P3 + the same LUT). Target
+(docs/performance.md): OCIO under 1.2×.
 
     python -m benchmarks.ocio_wall_pass --runs 60
 """
@@ -52,7 +54,7 @@ def _size(text: str) -> tuple[int, int]:
     return _positive_int(w), _positive_int(h)
 
 
-def measure(size: tuple[int, int], runs: int, warmup: int) -> dict[str, object]:
+def measure(size: tuple[int, int], runs: int, warmup: int, focal_length: float = 24.0) -> dict[str, object]:
     with create_context("headless") as context:
         from OpenGL import GL
 
@@ -60,13 +62,15 @@ def measure(size: tuple[int, int], runs: int, warmup: int) -> dict[str, object]:
         from renderer.gl.targets import CubeTarget, LayeredTarget
         from renderer.gl.wall_pass import WallCompositor, WallFrame, WallSurface
         from renderer.lightcards import PlacedCard
+        from renderer.views import CameraState, camera_view
         from stage.config.color import ColorManagement, WallColor
         from stage.config.walls import FlatWall
 
         info = context.info()
         wall = FlatWall(name="w", kind="flat", resolution_px=size, output={"node": "n"},
                         corners={"lower_left": [-3, 4, 0], "lower_right": [3, 4, 0], "upper_left": [-3, 4, 3]})
-        surface, compositor = WallSurface(wall), WallCompositor()
+        surfaces = {name: WallSurface(wall) for name in CASES}
+        compositor = WallCompositor()
         inner, outer = LayeredTarget(640, 360, 1), CubeTarget(256)
         for face in range(6):  # a non-trivial outer frustum: a different grey per face
             outer.bind_face(face)
@@ -75,7 +79,9 @@ def measure(size: tuple[int, int], runs: int, warmup: int) -> dict[str, object]:
         inner.bind_layer(0)
         GL.glClearColor(0.8, 0.4, 0.2, 1.0)
         GL.glClear(GL.GL_COLOR_BUFFER_BIT)
-        clip = np.array([[0.5, 0, 0, 0], [0, 0, 0.9, -1.35], [0, 1.0, 0, -4.0], [0, 1.0, 0, 0]])  # a frustum patch
+        camera = CameraState("A", (0.0, 0.5, 1.6), (0.0, 0.0, 0.0), focal_length, (24.89, 14.0), 0.12)
+        clip = camera_view(camera, 10.0).clip_from_world  # the demo camera: S35 with 10 % overscan, 3.5 m away
+        coverage = inner_coverage(wall, clip)
         cards = [PlacedCard(f"c{i}", "w", np.array([x, 4.0, 1.5]), np.array([1.0, 0, 0]), np.array([0, 0, 1.0]),
                             (0.6, 0.6), True, 0.5, (4.0, 3.5, 3.0)) for i, x in enumerate((-2.0, 2.0))]
         targets = {}
@@ -88,7 +94,7 @@ def measure(size: tuple[int, int], runs: int, warmup: int) -> dict[str, object]:
                                      exposure_gain=1.0, color_management=management)
             colors[name] = WallColor(**fields)
             wall.color = colors[name]
-            high = compositor.output_transform(surface, frames[name])[0].high_bit_depth
+            high = compositor.output_transform(surfaces[name], frames[name])[0].high_bit_depth
             targets[name] = Framebuffer(*size, "rgba32f" if high else "rgba8", depth=False)
         timings: dict[str, list[float]] = {name: [] for name in CASES}
         for index in range(warmup + runs):
@@ -96,11 +102,11 @@ def measure(size: tuple[int, int], runs: int, warmup: int) -> dict[str, object]:
                 wall.color = colors[name]
                 targets[name].bind()
                 start = time.perf_counter()
-                compositor.draw(surface, (0, 0), frames[name], inner, outer, cards)
+                compositor.draw(surfaces[name], (0, 0), frames[name], inner, outer, cards)
                 GL.glFinish()
                 if index >= warmup:
                     timings[name].append((time.perf_counter() - start) * 1000.0)
-        for obj in (*targets.values(), compositor, surface, inner, outer):
+        for obj in (*targets.values(), compositor, *surfaces.values(), inner, outer):
             obj.delete()
     medians = {name: float(np.median(t)) for name, t in timings.items()}
     cases = {}
@@ -114,7 +120,18 @@ def measure(size: tuple[int, int], runs: int, warmup: int) -> dict[str, object]:
             "ratio": round(medians[name] / medians[baseline], 3),
         }
     return {"benchmark": "ocio_wall_pass", "renderer": info.renderer, "version": info.version,
-            "size_px": list(size), "runs": runs, "cases": cases}
+            "size_px": list(size), "focal_length_mm": focal_length, "inner_coverage": round(coverage, 3),
+            "runs": runs, "cases": cases}
+
+
+def inner_coverage(wall, clip: np.ndarray) -> float:
+    """Fraction of the wall's pixels inside the inner frustum (where OCIO runs every frame)."""
+    from stage.geometry.pixelmap import pixel_positions
+
+    p = pixel_positions(wall).reshape(-1, 3)
+    c = np.c_[p, np.ones(len(p))] @ np.asarray(clip).T
+    inside = (c[:, 3] > 0) & (np.abs(c[:, 0]) <= c[:, 3]) & (np.abs(c[:, 1]) <= c[:, 3])
+    return float(inside.mean())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=_size, default=(1024, 512), help="wall pixels, WxH (default 1024x512)")
     parser.add_argument("--runs", type=_positive_int, default=60)
     parser.add_argument("--warmup", type=_positive_int, default=5)
+    parser.add_argument("--focal-length", type=float, default=24.0,
+                        help="camera lens, mm (wider: more of the wall under the inner frustum; default 24)")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.size, args.runs, args.warmup), indent=2))
+    print(json.dumps(measure(args.size, args.runs, args.warmup, args.focal_length), indent=2))
     return 0
 
 
