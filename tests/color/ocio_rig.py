@@ -50,8 +50,9 @@ class GridRig:
                            np.array([0, 0, 1.0]), (pitch / 2, pitch / 2), False, 0.0, tuple(float(v) for v in c))
                 for i, c in enumerate(colors)]
 
-    def render(self, colors: np.ndarray, color: WallColor, frame: WallFrame) -> np.ndarray:
-        """The wall's signal for each scene-linear colour (N × 3 → N × 3 floats), in a float framebuffer."""
+    def render(self, colors: np.ndarray, color: WallColor, frame: WallFrame, whole_row: bool = False) -> np.ndarray:
+        """The wall's signal for each scene-linear colour (N × 3 → N × 3 floats), in a float framebuffer;
+        ``whole_row``: every pixel of the (single) draw, including those without a card."""
         self.wall.color = color
         colors = np.asarray(colors, dtype=np.float64).reshape(-1, 3)
         out = []
@@ -61,7 +62,7 @@ class GridRig:
             for start in range(0, len(colors), self.width_px):
                 chunk = colors[start:start + self.width_px]
                 self.compositor.draw(self.surface, (0, 0), frame, self.inner, self.outer, self.cards(chunk))
-                out.append(fb.read()[0, : len(chunk), :3].astype(np.float64))
+                out.append(fb.read()[0, : self.width_px if whole_row else len(chunk), :3].astype(np.float64))
         finally:
             fb.delete()
         return np.concatenate(out)

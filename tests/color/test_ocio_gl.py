@@ -132,3 +132,57 @@ def test_without_ocio_config_the_builtin_chain_draws(rig: GridRig) -> None:
     colors = np.array([[0.18, 0.18, 0.18]])
     gpu = rig.render(colors, WallColor(), rig.frame(ColorManagement(), views={"w": DisplayView("x")}))
     np.testing.assert_allclose(gpu[0], 1.055 * 0.18 ** (1 / 2.4) - 0.055, atol=1e-6)
+
+
+def test_outer_cache_is_exact_and_follows_every_change(rig: GridRig) -> None:
+    """OCIO walls draw the wall outside the inner frusta from a cache and the full pass only where an inner frustum
+    covers (scissored). With an inner frustum over the right half of the wall, every pixel equals the uncached
+    pass exactly, before and after the exposure, the cards and the outer frustum change, and at another origin."""
+    from dataclasses import replace
+
+    from OpenGL import GL
+
+    from renderer.gl.wall_pass import WallCompositor
+
+    right_half = np.array([[2.0, 0, 0, -1.0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1.0]])  # x 0..1 m → NDC x
+    rig.inner.bind_layer(0)
+    GL.glClearColor(0.3, 0.6, 0.9, 1.0)
+    GL.glClear(GL.GL_COLOR_BUFFER_BIT)
+    colors = GRID[100:108]
+    color = WallColor(display="Rec.2100-PQ - Display")
+    frame = replace(rig.frame(STUDIO), inner_clip=[right_half])
+    plain = WallCompositor(cache_outer=False)
+    cached = rig.compositor
+
+    def both(frame, colors) -> tuple[np.ndarray, np.ndarray]:
+        rig.compositor = cached
+        a = rig.render(colors, color, frame, whole_row=True)
+        rig.compositor = plain
+        b = rig.render(colors, color, frame, whole_row=True)
+        return a, b
+
+    try:
+        a, b = both(frame, colors)
+        np.testing.assert_array_equal(a, b)
+        inner_out = cpu(STUDIO, DisplayView("Rec.2100-PQ - Display"), np.array([[0.3, 0.6, 0.9]]))[0]
+        assert np.abs(a[4:] - inner_out).max() <= CODE_10BIT  # the right half shows the inner frustum
+        assert not np.allclose(a[:4], inner_out, atol=0.01)
+        for changed in (replace(frame, exposure_gain=2.0), frame):  # exposure up, and back
+            np.testing.assert_array_equal(*both(changed, colors))
+        np.testing.assert_array_equal(*both(frame, colors[::-1]))  # the cards (one per pixel) change colour
+        for face in range(6):  # the outer frustum is drawn again
+            rig.outer.bind_face(face)
+            GL.glClearColor(0.5, 0.2, 0.1, 1.0)
+            GL.glClear(GL.GL_COLOR_BUFFER_BIT)
+        a, b = both(frame, colors[:2])  # two cards: pixels 2..3 show the outer frustum
+        np.testing.assert_array_equal(a, b)
+        outer_out = cpu(STUDIO, DisplayView("Rec.2100-PQ - Display"), np.array([[0.5, 0.2, 0.1]]))[0]
+        assert np.abs(a[2:4] - outer_out).max() <= CODE_10BIT
+        np.testing.assert_array_equal(*both(replace(frame, inner_clip=[]), colors))  # no camera: all from cache
+    finally:
+        rig.compositor = cached
+        plain.delete()
+        for face in range(6):
+            rig.outer.bind_face(face)
+            GL.glClearColor(0.0, 0.0, 0.0, 1.0)
+            GL.glClear(GL.GL_COLOR_BUFFER_BIT)
