@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from stage.config.cameras import FixedLens
+from stage.config.color import WallColor
 from stage.config.scene import SceneConfig
 from stage.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource, SimulatedSource
 from stage.config.stage import StageConfig
@@ -27,10 +28,9 @@ def _source_text(source: Any) -> str:
 def wall_color_text(config: StageConfig, wall: Any) -> str:
     """What a wall shows: its OCIO display / view (+ look), defaults resolved, or its built-in encoding."""
     color = wall.color
-    lut = f", LUT {os.path.basename(color.lut)}" if color.lut else ""
     if config.color.ocio_config is None:
-        peak = f" {color.peak_nits:g} nits" if color.transfer == "pq" else ""
-        return f"{color.transfer} {color.gamut}{peak}{lut}"
+        return color_text(color)
+    lut = f", LUT {os.path.basename(color.lut)}" if color.lut else ""
     from stage.color.ocio import DisplayView, OcioError, load_config, resolve_display_view
 
     try:
@@ -40,6 +40,17 @@ def wall_color_text(config: StageConfig, wall: Any) -> str:
         return f"OCIO config not loaded ({exc})"
     look = f" + look {dv.look}" if dv.look else ""
     return f"{dv.display} / {dv.view}{look}{lut}"
+
+
+def color_text(color: WallColor) -> str:
+    """A wall's output transform in one line: transfer, gamut, PQ peak, LUT."""
+    transfer = {"srgb": "sRGB", "bt1886": "BT.1886", "pq": "PQ (ST 2084)", "linear": "linear"}[color.transfer]
+    gamut = {"rec709": "Rec.709", "p3d65": "P3-D65", "rec2020": "Rec.2020"}[color.gamut]
+    parts = [f"{transfer}, {gamut}"]
+    if color.transfer == "pq":
+        parts.append(f"peak {color.peak_nits:g} nits")
+    parts.append(f"LUT {os.path.basename(color.lut)} ({color.lut_interpolation})" if color.lut else "no LUT")
+    return ", ".join(parts)
 
 
 def summary_lines(config: StageConfig, scene: SceneConfig | None = None) -> list[str]:
@@ -52,7 +63,11 @@ def summary_lines(config: StageConfig, scene: SceneConfig | None = None) -> list
         w_px, h_px = wall_resolution_px(wall)
         total_px += w_px * h_px
         sections = len(wall_sections(wall))
-        extra = f", {sections} cabinet columns" if sections > 1 else ""
+        extra = f", {sections} cabinet columns" if sections > 1 and wall.cabinets is None else ""
+        if wall.cabinets is not None:
+            cab = wall.cabinets
+            extra += (f", {cab.count[0]} × {cab.count[1]} cabinets of {cab.size_mm[0]:g} × {cab.size_mm[1]:g} mm"
+                      f" ({cab.pixels[0]} × {cab.pixels[1]} px, {cab.pitch_mm[0]:.3g} mm)")
         lines.append(
             f"  {wall.name:<14} {wall.kind:<8} {w_m:6.2f} × {h_m:5.2f} m  {w_px:>5} × {h_px:<5} px"
             f"  → {wall.output.node}{extra}"

@@ -105,7 +105,7 @@ def test_summary_shows_each_walls_display_and_view(tmp_path: Path, capsys: pytes
     assert "colour: Rec.2100-PQ - Display / ACES 2.0 - HDR 1000 nits (P3 D65)" in out  # the default view, resolved
     assert "colour management: OCIO ocio://studio-config-latest, working space ACEScg" in out
     assert main(["validate", str(REPO / "configs" / "demo.yaml")]) == 0
-    assert "colour: srgb rec709" in capsys.readouterr().out
+    assert "colour: sRGB, Rec.709, no LUT" in capsys.readouterr().out
 
 
 def test_relative_config_path_is_resolved_against_the_stage_file() -> None:
