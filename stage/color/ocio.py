@@ -177,13 +177,18 @@ def apply_cpu(processor, rgb: np.ndarray) -> np.ndarray:
     return pixels.reshape(np.shape(rgb)).astype(np.float64)
 
 
+def display_colorspace(config, selection: DisplayView) -> tuple[str, DisplayView]:
+    """The colour space of a display/view's signal (``<USE_DISPLAY_NAME>``: the display's own), and the
+    selection with defaults resolved."""
+    dv = resolve_display_view(config, selection)
+    name = config.getDisplayViewColorSpaceName(dv.display, dv.view)
+    return (dv.display if name in ("", "<USE_DISPLAY_NAME>") else name), dv
+
+
 def is_high_bit_depth(config_ref: str, selection: DisplayView) -> bool:
     """True when the display/view's signal is HDR (PQ, HLG): rendered into a float target, written as 16-bit PNG."""
     config = load_config(config_ref)
-    dv = resolve_display_view(config, selection)
-    name = config.getDisplayViewColorSpaceName(dv.display, dv.view)
-    if name in ("", "<USE_DISPLAY_NAME>"):
-        name = dv.display
+    name, dv = display_colorspace(config, selection)
     space = config.getColorSpace(name)
     encoding = space.getEncoding() if space is not None else ""
     if encoding:
@@ -247,10 +252,7 @@ def ocio_preview_processor(config_ref: str, selection: DisplayView):
     config has no such role or the view outputs data (``Raw``)."""
     ocio = _ocio()
     config = load_config(config_ref)
-    dv = resolve_display_view(config, selection)
-    name = config.getDisplayViewColorSpaceName(dv.display, dv.view)
-    if name in ("", "<USE_DISPLAY_NAME>"):
-        name = dv.display
+    name, _ = display_colorspace(config, selection)
     space = config.getColorSpace(name)
     if space is None or space.isData() or config.getColorSpace("cie_xyz_d65_interchange") is None:
         return None

@@ -17,7 +17,7 @@ from renderer.gl import GLContext
 from stage.color.ocio import DisplayView, apply_cpu, display_processor, working_from_rec709
 from stage.color.white_balance import white_balance_matrix
 from stage.config.color import ColorManagement, WallColor
-from tests.color.ocio_rig import GridRig
+from tests.color.gl_rig import GridRig
 
 pytestmark = pytest.mark.gl
 

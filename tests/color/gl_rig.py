@@ -1,5 +1,6 @@
-"""A GL rig for OCIO tests: a flat wall one pixel high whose every pixel shows a light card of its own colour, so
-a grid of test colours is rendered through the wall pass eight colours per draw (the wall pass's card limit)."""
+"""GL rigs for the colour tests: a small flat wall with its wall-pass targets (:class:`WallRig`), and a wall one
+pixel high whose every pixel shows a light card of its own colour (:class:`GridRig`), so a grid of test colours is
+rendered through the wall pass eight colours per draw (the wall pass's card limit)."""
 
 from __future__ import annotations
 
@@ -16,17 +17,16 @@ from stage.config.walls import FlatWall
 WALL_M = 2.0
 
 
-class GridRig:
-    """Renders scene-linear colours through a wall's output transform; :meth:`render` returns the float signal."""
+class WallRig:
+    """A flat wall 2 m wide at y = 2 m, its wall-pass compositor, a 4×4 inner target and a black outer cube map."""
 
-    def __init__(self, width_px: int = MAX_CARDS) -> None:
+    def __init__(self, width_px: int, height_px: int) -> None:
         from OpenGL import GL
 
-        self.width_px = width_px
         half = WALL_M / 2
-        self.wall = FlatWall(name="w", kind="flat", resolution_px=(width_px, 1), output={"node": "n"},
+        self.wall = FlatWall(name="w", kind="flat", resolution_px=(width_px, height_px), output={"node": "n"},
                              corners={"lower_left": [-half, 2, 0], "lower_right": [half, 2, 0],
-                                      "upper_left": [-half, 2, WALL_M / width_px]})
+                                      "upper_left": [-half, 2, WALL_M * height_px / width_px]})
         self.surface = WallSurface(self.wall)
         self.compositor = WallCompositor()
         self.inner = LayeredTarget(4, 4, 1)
@@ -35,6 +35,18 @@ class GridRig:
         for face in range(6):
             self.outer.bind_face(face)
             GL.glClear(GL.GL_COLOR_BUFFER_BIT)
+
+    def delete(self) -> None:
+        for obj in (self.compositor, self.inner, self.outer, self.surface):
+            obj.delete()
+
+
+class GridRig(WallRig):
+    """Renders scene-linear colours through a wall's output transform; :meth:`render` returns the float signal."""
+
+    def __init__(self, width_px: int = MAX_CARDS) -> None:
+        super().__init__(width_px, 1)
+        self.width_px = width_px
 
     def frame(self, management: ColorManagement | None, views: dict[str, DisplayView] | None = None,
               white_balance_k: float = 6500.0, exposure_ev: float = 0.0) -> WallFrame:
@@ -66,7 +78,3 @@ class GridRig:
         finally:
             fb.delete()
         return np.concatenate(out)
-
-    def delete(self) -> None:
-        for obj in (self.compositor, self.inner, self.outer, self.surface):
-            obj.delete()
