@@ -29,8 +29,8 @@ class WallLive(StrictModel):
     view: OcioName | None = None
     """OCIO view of the display; ``null``: the display's default view. Follows a display change: a view the new
     display does not have becomes ``null``."""
-    look: Annotated[str, Field(max_length=1024)] | None = None
-    """OCIO look(s) before the view; ``null`` or empty: none."""
+    look: OcioName | None = None
+    """OCIO look(s) before the view; ``null``: none."""
 
 
 class LiveState(StrictModel):
@@ -89,6 +89,12 @@ def display_views(state: LiveState) -> dict[str, DisplayView]:
     return {name: DisplayView(w.display, w.view, w.look or None) for name, w in state.walls.items()}
 
 
+def _wall_field(state: LiveState, path: str) -> str | None:
+    _, name, field = path.split(".")
+    wall = state.walls.get(name)
+    return None if wall is None else getattr(wall, field)
+
+
 def check_color_change(config: StageConfig, old: LiveState, new: LiveState, changed: set[str]) -> LiveState:
     """``new`` with each wall's view following its display (a view the new display lacks becomes ``null``,
     unless the view was set in the same change), or :class:`OcioError` naming the first missing name and the
@@ -97,7 +103,10 @@ def check_color_change(config: StageConfig, old: LiveState, new: LiveState, chan
     if not touched:
         return new
     if config.color.ocio_config is None:
-        raise OcioError(f"{sorted(touched)[0]}: needs color.ocio_config (the built-in chain has no displays)")
+        named = sorted(p for p in touched if _wall_field(new, p) is not None)
+        if named:
+            raise OcioError(f"{named[0]}: needs color.ocio_config (the built-in chain has no displays)")
+        return new
     ocio = load_config(config.color.ocio_config)
     walls = dict(new.walls)
     for name, wall in new.walls.items():

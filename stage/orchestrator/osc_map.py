@@ -129,7 +129,7 @@ def coerce(path: str, value: Any, state: LiveState, cameras: list[str]) -> Any:
     if rule.kind == "name":
         if not isinstance(value, str) or len(value) > MAX_NAME_CHARS:
             raise ChangeError(f"{path}: expected a name (a string of up to {MAX_NAME_CHARS} characters)", "arg_type")
-        return value
+        return value or None  # "": back to the default (the config's default display or view, no look)
     if rule.kind == "number":
         return _number(path, value, rule)
     if not isinstance(value, list | tuple) or len(value) != rule.size:
@@ -246,7 +246,8 @@ def to_osc(path: str, state: LiveState, scene_name: str | None) -> tuple[str, li
         if parts[2] == "enabled":
             return (f"/stage/wall/{parts[1]}/enable", [int(wall.enabled)])
         if parts[2] in ("display", "view", "look"):
-            return (f"/stage/wall/{parts[1]}/{parts[2]}", [getattr(wall, parts[2]) or ""])
+            value = getattr(wall, parts[2])
+            return None if value is None else (f"/stage/wall/{parts[1]}/{parts[2]}", [value])  # None: a default
     if parts[0] == "camera_delay_ms" and len(parts) == 2 and parts[1] in state.camera_delay_ms:
         return (f"/stage/camera/{parts[1]}/delay", [state.camera_delay_ms[parts[1]]])
     if parts[0] == "light_cards" and len(parts) == 3 and parts[1] in state.light_cards:

@@ -79,6 +79,7 @@ def test_builtin_chain_stage_refuses_displays(tmp_path: Path) -> None:
     store = make_store(tmp_path)
     with pytest.raises(ChangeError, match=r"walls.main.display: needs color.ocio_config"):
         store.set("walls.main.display", "sRGB - Display")
+    assert store.set("walls.main.display", "") == {"walls.main.display": None}  # no name, nothing to refuse
 
 
 def test_presets_keep_the_views(store: StateStore) -> None:
@@ -94,5 +95,7 @@ def test_osc_addresses_and_echo(store: StateStore) -> None:
     assert r.action == "set" and r.changes == {"walls.main.view": "Raw"}
     store.set_many(r.changes, source="osc")
     assert to_osc("walls.main.view", store.state, None) == ("/stage/wall/main/view", ["Raw"])
-    assert to_osc("walls.main.look", store.state, None) == ("/stage/wall/main/look", [""])
+    assert to_osc("walls.main.look", store.state, None) is None  # no look: nothing to show
+    store.set("walls.main.view", "")  # "": back to the display's default view
+    assert store.state.walls["main"].view is None
     assert route("/stage/wall/ceiling/display", [LED], store.state).changes == {"walls.ceiling.display": LED}
