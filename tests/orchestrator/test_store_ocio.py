@@ -99,3 +99,12 @@ def test_osc_addresses_and_echo(store: StateStore) -> None:
     store.set("walls.main.view", "")  # "": back to the display's default view
     assert store.state.walls["main"].view is None
     assert route("/stage/wall/ceiling/display", [LED], store.state).changes == {"walls.ceiling.display": LED}
+
+
+def test_demo_copy_keeps_a_relative_ocio_config_reachable(tmp_path: Path) -> None:
+    """``stage demo`` runs a copy of the config in a work folder: the OCIO config path is made absolute."""
+    from stage.orchestrator.demo_run import demo_config
+
+    copy = demo_config(REPO / "configs" / "demo-aces-openvpcal.yaml", tmp_path / "work")
+    assert load_stage_config(copy).color.ocio_config == str(REPO / "configs" / "ocio" / "openvpcal-example"
+                                                            / "config.ocio")
