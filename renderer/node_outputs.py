@@ -20,7 +20,7 @@ import numpy as np
 from renderer.gl import GLContext, create_context
 from renderer.gl.scene_geometry import PreparedScene
 from renderer.gl.stage_renderer import StageRenderer, exposure_gain, outer_face_size
-from renderer.gl.wall_pass import MAX_CAMERAS, WallFrame
+from renderer.gl.wall_pass import MAX_CAMERAS, WallFrame, camera_looks
 from renderer.lightcards import PlacedCard, place_cards
 from renderer.views import CameraState, CameraView, camera_view
 from stage.config.scene import SceneConfig
@@ -216,6 +216,7 @@ class NodeRenderer:
             tint=live.tint,
             color_management=self.config.color,
             display_views=display_views(live),
+            inner_looks=camera_looks(self.config.cameras, [v.camera for v in views]),
         )
         for group in self.groups:
             if len(self.groups) > 1:

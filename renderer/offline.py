@@ -49,7 +49,7 @@ def render_frame(
     an inner frustum. Creates (and closes) a headless GL context unless one is given and current."""
     from renderer.gl import create_context
     from renderer.gl.stage_renderer import StageRenderer, exposure_gain, outer_face_size
-    from renderer.gl.wall_pass import WallFrame
+    from renderer.gl.wall_pass import WallFrame, camera_looks
 
     live = live or LiveState.from_config(config)
     own = context is None
@@ -82,6 +82,7 @@ def render_frame(
                 tint=live.tint,
                 color_management=config.color,
                 display_views=display_views(live),
+                inner_looks=camera_looks(config.cameras, [v.camera for v in views]),
             )
             cards = place_cards(list(live.light_cards.values()), list(config.walls), config.render.outer.viewpoint_m)
             fbs = {}

@@ -28,6 +28,7 @@ from stage.color.ocio import (
     builtin_preview_processor,
     display_processor,
     is_high_bit_depth,
+    look_processor,
     ocio_preview_processor,
     working_from_rec709,
 )
@@ -160,6 +161,8 @@ class OutputTransform:
     """OCIO only: the display's signal needs more than 8 bits (PQ, HLG)."""
     preview: OcioShader | None = None
     """How previews show this wall's signal on an sRGB monitor (``None``: as it is, e.g. an sRGB wall)."""
+    inner_looks: tuple[OcioShader | None, ...] = ()
+    """OCIO only: per inner-frustum layer (camera, lowest priority first) the look applied to it, or ``None``."""
 
     @property
     def high_bit_depth(self) -> bool:
@@ -173,10 +176,20 @@ class OutputTransform:
         with OCIO, the processor's generated function."""
         if self.ocio is not None:
             return (f"#define COLOR_MATRIX {int(self.matrix is not None)}\n#define OCIO_FUNCTION {self.ocio.function}\n"
-                    f"// OCIO processor {self.ocio.cache_id}\n{self.ocio.glsl}\n")
+                    f"// OCIO processor {self.ocio.cache_id}\n{self.ocio.glsl}\n{_inner_looks_glsl(self.inner_looks)}")
         mode = LUT_MODES[self.lut_interpolation if self.lut is not None else None]
         return (f"#define TRANSFER {TRANSFERS.index(self.transfer)}\n"
                 f"#define COLOR_MATRIX {int(self.matrix is not None)}\n#define LUT_MODE {mode}\n")
+
+
+def _inner_looks_glsl(looks: tuple[OcioShader | None, ...]) -> str:
+    """``vec3 inner_look(int layer, vec3 c)`` dispatching to each camera's look (``#define INNER_LOOKS``)."""
+    if not any(looks):
+        return ""
+    calls = "".join(f"    if (layer == {i}) return {look.function}(vec4(c, 1.0)).rgb;\n"
+                    for i, look in enumerate(looks) if look is not None)
+    functions = "".join(f"{look.glsl}\n" for look in looks if look is not None)
+    return f"#define INNER_LOOKS 1\n{functions}vec3 inner_look(int layer, vec3 c) {{\n{calls}    return c;\n}}\n"
 
 
 def output_matrix(gamut: str, white_balance_k: float = NEUTRAL_K, tint: float = 0.0) -> np.ndarray | None:
@@ -186,10 +199,12 @@ def output_matrix(gamut: str, white_balance_k: float = NEUTRAL_K, tint: float = 
 
 
 def ocio_output_transform(color: WallColor, management: ColorManagement, selection: DisplayView,
-                          white_balance_k: float = NEUTRAL_K, tint: float = 0.0) -> OutputTransform:
+                          white_balance_k: float = NEUTRAL_K, tint: float = 0.0,
+                          inner_looks: tuple[str | None, ...] = ()) -> OutputTransform:
     """A wall's output transform through its OCIO display/view/look (``selection``, the live choice), with the
     calibration LUT (``color.lut``) as an OCIO ``FileTransform`` on the display signal; white balance is conjugated
-    into the working space. :class:`stage.color.ocio.OcioError` if a name is missing."""
+    into the working space; ``inner_looks``: a look per inner-frustum layer (or ``None``).
+    :class:`stage.color.ocio.OcioError` if a name is missing."""
     ref = management.ocio_config
     processor = display_processor(ref, management.working_space, selection, color.lut, color.lut_interpolation)
     wb = white_balance_matrix(white_balance_k, tint)
@@ -199,7 +214,10 @@ def ocio_output_transform(color: WallColor, management: ColorManagement, selecti
     matrix = None if np.allclose(wb, np.eye(3), atol=1e-12) else wb
     return OutputTransform(color.transfer, matrix, color.peak_nits, None, color.lut, color.lut_interpolation,
                            extract_shader(processor), is_high_bit_depth(ref, selection),
-                           _preview_shader(ocio_preview_processor(ref, selection)))
+                           _preview_shader(ocio_preview_processor(ref, selection)),
+                           tuple(None if look is None else extract_shader(
+                               look_processor(ref, management.working_space, look), f"ocio_inner{i}",
+                               f"ocio_inner{i}_") for i, look in enumerate(inner_looks)))
 
 
 def _preview_shader(processor) -> OcioShader | None:
@@ -271,16 +289,19 @@ class OcioTextures:
         self.shader = shader
         self.handles = [_upload_table(table) for table in shader.tables]
 
-    def bind(self, program) -> None:
+    def bind(self, program, first_unit: int = OCIO_FIRST_TEXTURE_UNIT) -> int:
+        """Bind the tables from ``first_unit`` on and set the shader's uniforms; returns the next free unit."""
         from OpenGL import GL
 
-        for unit, (table, handle) in enumerate(zip(self.shader.tables, self.handles, strict=True),
-                                               OCIO_FIRST_TEXTURE_UNIT):
+        unit = first_unit
+        for table, handle in zip(self.shader.tables, self.handles, strict=True):
             GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
             GL.glBindTexture(_target(table), handle)
             program.set_int(table.sampler, unit)
+            unit += 1
         for uniform in self.shader.uniforms:
             program.set_float(uniform.name, *uniform.values)
+        return unit
 
     def delete(self) -> None:
         if self.handles:
@@ -368,7 +389,10 @@ def set_output_uniforms(program, transform: OutputTransform, cache: LutCache) ->
         m = np.ascontiguousarray(np.asarray(transform.matrix, dtype=np.float32))
         GL.glUniformMatrix3fv(program.location("color_matrix"), 1, GL.GL_TRUE, m)
     if transform.ocio is not None:
-        cache.ocio_textures(transform.ocio).bind(program)
+        unit = cache.ocio_textures(transform.ocio).bind(program)
+        for look in transform.inner_looks:
+            if look is not None:
+                unit = cache.ocio_textures(look).bind(program, unit)
         return
     if transform.transfer == "pq":
         program.set_float("pq_scale", REFERENCE_WHITE_NITS / PQ_MAX_NITS)

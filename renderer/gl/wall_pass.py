@@ -8,7 +8,7 @@ triangle over the wall's viewport, so its cost depends on its pixel count, not o
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +27,7 @@ from renderer.gl.scene_pass import load_shader
 from renderer.gl.targets import CubeTarget, LayeredTarget
 from renderer.lightcards import PlacedCard
 from stage.color.ocio import DisplayView
+from stage.config.cameras import Camera
 from stage.config.color import ColorManagement
 from stage.config.walls import Wall
 from stage.geometry.frustum_cover import WallCover
@@ -77,6 +78,14 @@ class WallFrame:
     display_views: Mapping[str, DisplayView] = field(default_factory=dict)
     """Live OCIO display/view/look by wall name (:func:`stage.live.display_views`); a wall not here uses its
     ``color.display``/``view``/``look``."""
+    inner_looks: tuple[str | None, ...] = ()
+    """OCIO look per entry of ``inner_clip`` (its camera's ``inner_look``: :func:`camera_looks`); missing: none."""
+
+
+def camera_looks(cameras: Sequence[Camera], ordered_ids: Sequence[str]) -> tuple[str | None, ...]:
+    """``inner_look`` of each camera id in ``ordered_ids`` (the order of ``WallFrame.inner_clip``)."""
+    looks = {c.id: c.inner_look for c in cameras}
+    return tuple(looks.get(camera_id) for camera_id in ordered_ids)
 
 
 class WallSurface:
@@ -130,13 +139,14 @@ class WallCompositor:
                                                                                   color.look)
         key = (color.transfer, color.gamut, color.peak_nits, color.lut, color.lut_interpolation,
                frame.white_balance_k, frame.tint, frame.transfer,  # by value: model objects may be new each frame
-               None if ocio is None else (ocio.ocio_config, ocio.working_space, selection))
+               None if ocio is None else (ocio.ocio_config, ocio.working_space, selection, frame.inner_looks))
         found = self._transforms.get(key)
         if found is None:
             if len(self._transforms) > 256:
                 self._transforms.clear()
             if ocio is not None:
-                transform = ocio_output_transform(color, ocio, selection, frame.white_balance_k, frame.tint)
+                transform = ocio_output_transform(color, ocio, selection, frame.white_balance_k, frame.tint,
+                                                  frame.inner_looks[:MAX_CAMERAS])
             else:
                 transform = output_transform(color, frame.white_balance_k, frame.tint, frame.transfer,
                                              self.luts.lut(color.lut))

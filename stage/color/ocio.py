@@ -170,6 +170,18 @@ def display_processor(config_ref: str, working_space: str | None, selection: Dis
         raise OcioError(_one_line(exc)) from None
 
 
+@functools.lru_cache(maxsize=64)
+def look_processor(config_ref: str, working_space: str | None, look: str):
+    """An OCIO look applied in the working space (working → working), e.g. to one camera's inner frustum."""
+    ocio = _ocio()
+    config = load_config(config_ref)
+    src = working_space or "scene_linear"
+    try:
+        return config.getProcessor(ocio.LookTransform(src=src, dst=src, looks=look))
+    except (ocio.Exception, ocio.ExceptionMissingFile) as exc:
+        raise OcioError(_one_line(exc)) from None
+
+
 def apply_cpu(processor, rgb: np.ndarray) -> np.ndarray:
     """OCIO's CPU processor on an ``(..., 3)`` array (float32 arithmetic, OCIO's reference), as float64."""
     pixels = np.ascontiguousarray(np.asarray(rgb, dtype=np.float32).reshape(-1, 3))

@@ -244,6 +244,7 @@ def _color_management(config: StageConfig, base_dir: Path) -> Iterator[Found]:
         check_working_space,
         display_processor,
         load_config,
+        look_processor,
         resolve_config_ref,
     )
     from stage.config.color import BUILTIN_CHAIN_FIELDS, OCIO_FIELDS
@@ -256,6 +257,9 @@ def _color_management(config: StageConfig, base_dir: Path) -> Iterator[Found]:
             for key in OCIO_FIELDS:
                 if getattr(wall.color, key) is not None:
                     yield ("walls", i, "color", key), "needs color.ocio_config (the built-in chain has no displays)"
+        for i, camera in enumerate(config.cameras):
+            if camera.inner_look is not None:
+                yield ("cameras", i, "inner_look"), "needs color.ocio_config (the built-in chain has no looks)"
         return
     ref = resolve_config_ref(cm.ocio_config, base_dir)
     try:
@@ -281,6 +285,16 @@ def _color_management(config: StageConfig, base_dir: Path) -> Iterator[Found]:
                 display_processor(ref, cm.working_space, selection, wall.color.lut, wall.color.lut_interpolation)
             except OcioError as exc:
                 yield ("walls", i, "color"), str(exc)
+    for i, camera in enumerate(config.cameras):
+        if camera.inner_look is not None:
+            found = check_names(ocio, DisplayView(look=camera.inner_look))
+            if "look" in found:
+                yield ("cameras", i, "inner_look"), found["look"]
+            elif not problem:
+                try:
+                    look_processor(ref, cm.working_space, camera.inner_look)
+                except OcioError as exc:
+                    yield ("cameras", i, "inner_look"), str(exc)
 
 
 def _subnets(config: StageConfig) -> Iterator[Found]:

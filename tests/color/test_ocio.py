@@ -160,3 +160,21 @@ def test_missing_lut_of_a_file_transform_is_found_by_validate(tmp_path: Path) ->
     (tmp_path / "vpcal.ocio").write_text(text)
     (line,) = problems(stage_file(tmp_path, config="vpcal.ocio", color=f"{{display: {LED}}}"))
     assert line.startswith(f"{tmp_path}/stage.yaml:11: walls[0].color: ") and "warm-17.cube" in line
+
+
+def test_camera_inner_look_is_checked(tmp_path: Path) -> None:
+    text = stage_file(tmp_path).read_text() + """cameras:
+  - id: A
+    source: t
+    sensor_mm: [24.89, 14.0]
+    lens: {kind: fixed, focal_length_mm: 35.0}
+    inner_look: Show LUT
+sources: [{name: t, kind: opentrackio}]
+"""
+    path = tmp_path / "cams.yaml"
+    path.write_text(text)
+    (line,) = problems(path)
+    assert line == (f"{path}:19: cameras[0].inner_look: unknown look 'Show LUT' "
+                    "(looks: 'ACES 1.3 Reference Gamut Compression')")
+    path.write_text(text.replace("inner_look: Show LUT", "inner_look: ACES 1.3 Reference Gamut Compression"))
+    assert load_stage_config(path).cameras[0].inner_look == "ACES 1.3 Reference Gamut Compression"

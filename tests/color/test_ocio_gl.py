@@ -186,3 +186,31 @@ def test_outer_cache_is_exact_and_follows_every_change(rig: GridRig) -> None:
             rig.outer.bind_face(face)
             GL.glClearColor(0.0, 0.0, 0.0, 1.0)
             GL.glClear(GL.GL_COLOR_BUFFER_BIT)
+
+
+def test_camera_inner_look_applies_to_its_inner_frustum_only(rig: GridRig) -> None:
+    """A camera's ``inner_look`` grades its inner frustum (in the working space, before compositing); the outer
+    frustum beside it is untouched. GPU against OCIO's CPU processors (look, then the display)."""
+    from dataclasses import replace
+
+    from OpenGL import GL
+
+    from stage.color.ocio import look_processor
+
+    look = "ACES 1.3 Reference Gamut Compression"
+    inner_color = np.array([[1.0, 0.0, 0.0]])  # on the AP1 boundary: the gamut compression moves it
+    right_half = np.array([[2.0, 0, 0, -1.0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1.0]])
+    rig.inner.bind_layer(0)
+    GL.glClearColor(*inner_color[0], 1.0)
+    GL.glClear(GL.GL_COLOR_BUFFER_BIT)
+    display = DisplayView("sRGB - Display")
+    colors = GRID[200:208]
+    frame = replace(rig.frame(STUDIO), inner_clip=[right_half], inner_looks=(look,))
+    out = rig.render(colors, WallColor(display="sRGB - Display"), frame, whole_row=True)
+    graded = apply_cpu(look_processor(STUDIO.ocio_config, STUDIO.working_space, look), inner_color)
+    expected_inner = cpu(STUDIO, display, graded)[0]
+    assert not np.allclose(graded, inner_color, atol=1e-3)  # the look really does something here
+    assert np.abs(out[4:] - expected_inner).max() <= CODE_10BIT
+    assert_within_one_code(out[:4], cpu(STUDIO, display, colors[:4]), colors[:4])  # cards outside: no look
+    plain = rig.render(colors, WallColor(display="sRGB - Display"), replace(frame, inner_looks=()), whole_row=True)
+    assert np.abs(plain[4:] - cpu(STUDIO, display, inner_color)[0]).max() <= CODE_10BIT
