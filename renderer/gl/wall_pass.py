@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from renderer.gl.resources import FULLSCREEN_VERTEX_SHADER, Framebuffer, Fullscr
 from renderer.gl.scene_pass import load_shader
 from renderer.gl.targets import CubeTarget, LayeredTarget
 from renderer.lightcards import PlacedCard
-from stage.color.ocio import DisplayView
+from stage.color.ocio import DisplayView, to_working
 from stage.config.cameras import Camera
 from stage.config.color import ColorManagement
 from stage.config.walls import Wall
@@ -182,6 +182,11 @@ class WallCompositor:
     ) -> None:
         count = min(len(frame.inner_clip), MAX_CAMERAS)
         mine = [c for c in cards if c.wall == surface.wall.name][:MAX_CARDS]
+        cm = frame.color_management
+        if cm is not None and cm.ocio_config is not None and any(c.color_space for c in mine):
+            mine = [c if not c.color_space else replace(c, color=tuple(
+                v * c.intensity for v in to_working(cm.ocio_config, cm.working_space, c.color_space,
+                                                    tuple(c.source_color)))) for c in mine]
         transform, defines = self.output_transform(surface, frame)
         gain = frame.exposure_gain * brightness if enabled else 0.0
         gain = gain if math.isfinite(gain) else 0.0

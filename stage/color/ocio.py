@@ -182,6 +182,19 @@ def look_processor(config_ref: str, working_space: str | None, look: str):
         raise OcioError(_one_line(exc)) from None
 
 
+@functools.lru_cache(maxsize=1024)
+def to_working(config_ref: str, working_space: str | None, color_space: str,
+               rgb: tuple[float, float, float]) -> tuple[float, float, float]:
+    """One colour given in ``color_space`` (a light card's), in the working space (OCIO's CPU processor)."""
+    ocio = _ocio()
+    config = load_config(config_ref)
+    try:
+        processor = config.getProcessor(color_space, working_space or "scene_linear")
+    except (ocio.Exception, ocio.ExceptionMissingFile) as exc:
+        raise OcioError(_one_line(exc)) from None
+    return tuple(float(v) for v in apply_cpu(processor, np.asarray(rgb, dtype=float)))
+
+
 def apply_cpu(processor, rgb: np.ndarray) -> np.ndarray:
     """OCIO's CPU processor on an ``(..., 3)`` array (float32 arithmetic, OCIO's reference), as float64."""
     pixels = np.ascontiguousarray(np.asarray(rgb, dtype=np.float32).reshape(-1, 3))

@@ -240,6 +240,7 @@ def _color_management(config: StageConfig, base_dir: Path) -> Iterator[Found]:
     from stage.color.ocio import (
         DisplayView,
         OcioError,
+        check_colorspace,
         check_names,
         check_working_space,
         display_processor,
@@ -260,6 +261,9 @@ def _color_management(config: StageConfig, base_dir: Path) -> Iterator[Found]:
         for i, camera in enumerate(config.cameras):
             if camera.inner_look is not None:
                 yield ("cameras", i, "inner_look"), "needs color.ocio_config (the built-in chain has no looks)"
+        for i, card in enumerate(config.render.light_cards):
+            if card.color_space is not None:
+                yield ("render", "light_cards", i, "color_space"), "needs color.ocio_config"
         return
     ref = resolve_config_ref(cm.ocio_config, base_dir)
     try:
@@ -285,6 +289,11 @@ def _color_management(config: StageConfig, base_dir: Path) -> Iterator[Found]:
                 display_processor(ref, cm.working_space, selection, wall.color.lut, wall.color.lut_interpolation)
             except OcioError as exc:
                 yield ("walls", i, "color"), str(exc)
+    for i, card in enumerate(config.render.light_cards):
+        if card.color_space is not None:
+            bad = check_colorspace(ocio, card.color_space)
+            if bad:
+                yield ("render", "light_cards", i, "color_space"), bad
     for i, camera in enumerate(config.cameras):
         if camera.inner_look is not None:
             found = check_names(ocio, DisplayView(look=camera.inner_look))

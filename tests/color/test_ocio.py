@@ -178,3 +178,17 @@ sources: [{name: t, kind: opentrackio}]
                     "(looks: 'ACES 1.3 Reference Gamut Compression')")
     path.write_text(text.replace("inner_look: Show LUT", "inner_look: ACES 1.3 Reference Gamut Compression"))
     assert load_stage_config(path).cameras[0].inner_look == "ACES 1.3 Reference Gamut Compression"
+
+
+def test_light_card_colour_space_is_checked(tmp_path: Path) -> None:
+    text = stage_file(tmp_path).read_text() + """render:
+  light_cards:
+    - {name: key, wall: main, center_uv: [0.5, 0.5], color: [0.8, 0.5, 0.2], color_space: sRGB}
+"""
+    path = tmp_path / "cards.yaml"
+    path.write_text(text)
+    (line,) = problems(path)
+    assert line.startswith(f"{path}:16: render.light_cards[0].color_space: unknown colour space 'sRGB' "
+                           "(colour spaces: 'sRGB - Display'")
+    path.write_text(text.replace("color_space: sRGB}", "color_space: sRGB Encoded Rec.709 (sRGB)}"))
+    assert load_stage_config(path).render.light_cards[0].color_space == "sRGB Encoded Rec.709 (sRGB)"

@@ -214,3 +214,30 @@ def test_camera_inner_look_applies_to_its_inner_frustum_only(rig: GridRig) -> No
     assert_within_one_code(out[:4], cpu(STUDIO, display, colors[:4]), colors[:4])  # cards outside: no look
     plain = rig.render(colors, WallColor(display="sRGB - Display"), replace(frame, inner_looks=()), whole_row=True)
     assert np.abs(plain[4:] - cpu(STUDIO, display, inner_color)[0]).max() <= CODE_10BIT
+
+
+def test_light_card_colour_space_is_converted_by_ocio(rig: GridRig) -> None:
+    """A card whose colour is given in another colour space (here sRGB-encoded Rec.709, as picked on a monitor)
+    is converted to the working space by OCIO, then multiplied by its intensity."""
+    from dataclasses import replace
+
+    from renderer.gl.resources import Framebuffer
+    from stage.color.ocio import to_working
+
+    picked = (0.8, 0.5, 0.2)
+    space = "sRGB Encoded Rec.709 (sRGB)"
+    rig.wall.color = WallColor(display="sRGB - Display")
+    card = replace(rig.cards(np.array([picked]))[0], color_space=space, source_color=picked, intensity=2.0)
+    fb = Framebuffer(rig.width_px, 1, "rgba32f", depth=False)
+    try:
+        fb.bind()
+        rig.compositor.draw(rig.surface, (0, 0), rig.frame(STUDIO), rig.inner, rig.outer, [card])
+        out = fb.read()[0, 0, :3].astype(np.float64)
+    finally:
+        fb.delete()
+    working = 2.0 * np.asarray(to_working(STUDIO.ocio_config, STUDIO.working_space, space, picked))
+    from stage.color.transfer import srgb_decode
+
+    to_ap1 = working_from_rec709(STUDIO.ocio_config, STUDIO.working_space)  # sRGB decode (ours), then → AP1
+    np.testing.assert_allclose(working / 2.0, to_ap1 @ srgb_decode(np.asarray(picked)), atol=1e-5)
+    assert np.abs(out - cpu(STUDIO, DisplayView("sRGB - Display"), working[None])[0]).max() <= CODE_10BIT
