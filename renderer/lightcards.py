@@ -28,6 +28,11 @@ class PlacedCard:
     softness: float
     color: tuple[float, float, float]
     """Colour × intensity, scene-linear."""
+    color_space: str | None = None
+    """OCIO colour space of the card's own colour (``source_color``); the wall pass converts it to the working
+    space and multiplies by ``intensity`` (``color`` is then ignored)."""
+    source_color: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    intensity: float = 1.0
 
 
 def _section_at_column(wall: Wall, column: float):
@@ -75,6 +80,9 @@ def place_cards(cards: list[LightCard], walls: list[Wall], viewpoint_m: tuple[fl
                 ellipse=card.shape == "ellipse",
                 softness=card.softness,
                 color=tuple(c * card.intensity for c in card.color),
+                color_space=card.color_space,
+                source_color=tuple(card.color),
+                intensity=card.intensity,
             )
         )
     return placed

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from stage.config.cameras import Camera
+from stage.config.color import ColorManagement
 from stage.config.lightcards import LightCard
 from stage.config.sources import Source
 from stage.config.types import (
@@ -135,6 +136,8 @@ class StageConfig(StrictModel):
     """OSC and control endpoint."""
     endpoints: Endpoints = Endpoints()
     """ZeroMQ endpoints."""
+    color: ColorManagement = ColorManagement()
+    """Colour management: an OpenColorIO config and the working space (docs/color.md)."""
     scene: str | None = None
     """Default scene file, relative to the config file."""
     eye_height_m: Finite = 1.7

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from stage.color.ocio import resolve_config_ref
 from stage.config.loader import read_yaml
 from stage.config.paths import scene_file
 from stage.orchestrator.demo_record import Moment, PoseRecorder
@@ -59,6 +60,9 @@ def demo_config(source: Path, workdir: Path) -> Path:
         color = wall.get("color") if isinstance(wall, dict) else None
         if isinstance(color, dict) and isinstance(color.get("lut"), str):
             color["lut"] = os.path.abspath(source.parent / color["lut"])
+    management = data.get("color")
+    if isinstance(management, dict) and isinstance(management.get("ocio_config"), str):
+        management["ocio_config"] = resolve_config_ref(management["ocio_config"], source.parent)
     data["endpoints"] = {"pose": f"tcp://127.0.0.1:{_free_tcp_port()}", "state": "tcp://127.0.0.1:*",
                          "render_stats": "tcp://127.0.0.1:*"}
     data.setdefault("control", {})["osc_bind"] = "127.0.0.1"

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from stage.color.ocio import OcioError
 from stage.config.stage import StageConfig
-from stage.live import LiveState
+from stage.live import LiveState, check_color_change
 from stage.orchestrator.osc_map import ChangeError, coerce
 from stage.orchestrator.presets import PresetError, list_presets, read_preset, write_preset
 from stage.wire.state import apply_changes
@@ -90,7 +91,12 @@ class StateStore:
                 checked[path] = self._scene_path(value)
             else:
                 checked[path] = coerce(path, value, self.state, self._cameras)
-        self._commit(self._applied(checked), source)
+        new = self._applied(checked)
+        try:
+            new = check_color_change(self.config, self.state, new, set(checked))
+        except OcioError as exc:
+            raise ChangeError(str(exc), "unknown_name") from None
+        self._commit(new, source)
         return checked
 
     def set_scene(self, name_or_path: str, source: str = "cli") -> dict[str, Any]:
@@ -149,7 +155,9 @@ class StateStore:
                 raise ChangeError(f"preset {name}: {exc}", "invalid") from None
         try:
             new = apply_changes(self.state, changes)
-        except ValueError as exc:
+            new = check_color_change(self.config, self.state, new,
+                                     {p for p, v in changes.items() if self._flat.get(p, _MISSING) != v})
+        except (ValueError, OcioError) as exc:
             raise ChangeError(f"preset {name}: {exc}", "invalid") from None
         return self._commit(new, "preset")
 

@@ -69,7 +69,8 @@ def test_every_shipped_poses_file_loads(path: Path) -> None:
 
 
 def test_nothing_else_hides_under_configs() -> None:
-    known = {"poses": "*.yaml", "luts": "*.cube"}
+    known = {"poses": "*.yaml", "luts": "*.cube", "ocio": "*/config.ocio"}  # ocio: one folder per OCIO config
     for path in (REPO / "configs").rglob("*"):
         if path.is_file() and path.parent != REPO / "configs":
-            assert path.parent.name in known and path.match(known[path.parent.name]), f"unexpected file {path}"
+            top = path.relative_to(REPO / "configs").parts[0]
+            assert top in known and path.match(known[top]), f"unexpected file {path}"
