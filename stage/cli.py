@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "stage.commands.render",
     "stage.commands.golden",
     "stage.commands.up",
+    "stage.commands.keys",
 ]
 """Each module has ``register(subparsers)``; it adds its sub-commands with ``set_defaults(func=...)``."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from stage.config.sources import FreeDSource
+from stage.netfilter import AddressFilter
 from tracking.errors import TrackingParseError
 from tracking.freed import parse_d1, to_sample
 from tracking.freed_presets import get_preset
@@ -20,6 +21,7 @@ class FreeDInput(Input):
     def __init__(self, config: FreeDSource):
         super().__init__(config.name, config.timeout_ms / 1000.0)
         self.preset = get_preset(config.preset)
+        self.senders = AddressFilter(config.allowed_senders, empty_allows_all=True)
         self.sock = open_udp(config.bind, config.port)
 
     def fileno(self) -> int:
@@ -29,6 +31,9 @@ class FreeDInput(Input):
         out: list[Received] = []
         for data, sender in drain(self.sock):
             self.counters.packets += 1
+            if not self.senders.allows(sender[0]):
+                self.counters.reject("sender_not_allowed")
+                continue
             try:
                 out.append((to_sample(parse_d1(data), self.preset), now))
             except TrackingParseError as exc:
