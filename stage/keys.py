@@ -12,6 +12,11 @@ Layout (``stage keys`` makes it; the first ``stage up`` too), in the user's conf
       authorized/              public keys allowed to connect: one ``NAME.key`` per client
         client.key             (a copy of ../client.key)
 
+The control endpoint is always a CURVE server. Every other ZeroMQ socket (pose stream, live state, render stats)
+uses CURVE exactly when its endpoint leaves loopback (:func:`secure`): the binding side is the server, with the
+same ``server`` pair, and the connecting side a client with ``client``; children of ``stage up`` find the folder
+through ``$VPSTAGE_KEYS``.
+
 The server authenticates every client against ``authorized/`` through ZAP (pyzmq's ``zmq.auth``
 ``ThreadAuthenticator``); a client that lacks an authorized secret key gets no answer — ZeroMQ reports the refused
 handshake to it. Secret files and the folder must not be readable by anyone else (checked on load, like ssh), so
@@ -44,6 +49,19 @@ ZAP_DOMAIN = "vpstage"
 
 class KeysError(RuntimeError):
     """Keys missing, unreadable or readable by others; one line."""
+
+
+_AUTHENTICATORS: dict[int, ThreadAuthenticator] = {}
+"""One ZAP handler per context (ZAP is per context), started by the first CURVE server socket on it."""
+
+
+def is_loopback(endpoint: str) -> bool:
+    """True for ``tcp://127.x``/``localhost``/``[::1]``, ``ipc://`` and ``inproc://`` endpoints (``tcp://*`` and
+    ``tcp://0.0.0.0`` are every interface: not loopback)."""
+    if not endpoint.startswith(("tcp://", "udp://", "pgm://", "epgm://")):
+        return True
+    host = endpoint.split("://", 1)[1].rsplit(":", 1)[0].strip("[]")
+    return host.startswith("127.") or host in ("localhost", "::1")
 
 
 def default_dir() -> Path:
@@ -153,14 +171,42 @@ def client_keys(directory: Path | None = None) -> tuple[KeyPair, bytes]:
     return load_pair(directory, CLIENT), load_public(directory, SERVER)
 
 
+def secure(sock: zmq.Socket, endpoint: str, server: bool, directory: Path | None = None) -> bool:
+    """CURVE on ``sock`` when ``endpoint`` leaves loopback (call before bind/connect): ``server`` for the binding
+    side (with a ZAP handler on its context, started when missing), a client otherwise. True when CURVE is on;
+    raises :class:`KeysError` when the keys are missing or not private."""
+    if is_loopback(endpoint):
+        return False
+    directory = Path(directory or default_dir())
+    if server:
+        make_server(sock, load_pair(directory, SERVER))
+        if id(sock.context) not in _AUTHENTICATORS:
+            start_authenticator(sock.context, directory)
+    else:
+        pair, server_public = client_keys(directory)
+        make_client(sock, pair, server_public)
+    log.info("CURVE on %s (%s)", endpoint, "server" if server else "client")
+    return True
+
+
+def stop_authenticator(context: zmq.Context) -> None:
+    """Stop the ZAP handler of ``context`` (before ``context.term()``, which would wait for it forever)."""
+    auth = _AUTHENTICATORS.pop(id(context), None)
+    if auth is not None:
+        auth.stop()
+
+
 def start_authenticator(context: zmq.Context, directory: Path) -> ThreadAuthenticator:
     """A ZAP handler on ``context`` accepting exactly the CURVE clients whose public keys are in
-    ``<directory>/authorized``."""
+    ``<directory>/authorized`` (one per context: an existing one is returned)."""
+    if id(context) in _AUTHENTICATORS:
+        return _AUTHENTICATORS[id(context)]
     authorized = Path(directory) / AUTHORIZED
     _check_private(authorized)
     count = len(list(authorized.glob("*.key")))
     auth = ThreadAuthenticator(context, log=logging.getLogger("stage.keys.zap"))
     auth.start()
     auth.configure_curve(domain=ZAP_DOMAIN, location=str(authorized))
-    log.info("control clients: %d authorized key(s) in %s", count, authorized)
+    log.info("CURVE clients: %d authorized key(s) in %s", count, authorized)
+    _AUTHENTICATORS[id(context)] = auth
     return auth

@@ -37,7 +37,7 @@ from typing import Any
 import orjson
 import zmq
 
-from stage.keys import KeyPair, make_server
+from stage.keys import KeyPair, is_loopback, make_server
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +111,6 @@ def decode_reply(body: bytes) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
         raise RequestError("reply must be an object with a boolean ok")
     return data
-
-
-def is_loopback(endpoint: str) -> bool:
-    """True for ``tcp://127.x``/``localhost``/``[::1]``, ``ipc://`` and ``inproc://`` endpoints."""
-    if not endpoint.startswith("tcp://"):
-        return True
-    host = endpoint[len("tcp://"):].rsplit(":", 1)[0].strip("[]")
-    return host.startswith("127.") or host in ("localhost", "::1")
 
 
 class ControlServer:

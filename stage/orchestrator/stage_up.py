@@ -33,7 +33,17 @@ import zmq
 from stage.config.errors import ConfigError
 from stage.config.loader import load_scene_config, load_stage_config
 from stage.config.stage import StageConfig
-from stage.keys import SERVER, KeysError, default_dir, ensure_keys, load_pair, start_authenticator
+from stage.keys import ENV as KEYS_ENV
+from stage.keys import (
+    SERVER,
+    KeysError,
+    default_dir,
+    ensure_keys,
+    load_pair,
+    secure,
+    start_authenticator,
+    stop_authenticator,
+)
 from stage.live import LiveState
 from stage.orchestrator import children as ch
 from stage.orchestrator.control import ControlServer, Request
@@ -194,6 +204,7 @@ class Orchestrator:
         except KeysError as exc:
             raise UpError(str(exc)) from None
         self.keys_dir = directory
+        os.environ[KEYS_ENV] = str(directory)  # children (and their CURVE sockets off loopback) use the same keys
 
     # ---- set-up ---------------------------------------------------------------------------------------------
 
@@ -218,10 +229,13 @@ class Orchestrator:
             self.render_sub = self._keep(self.context.socket(zmq.SUB))
             self.render_sub.setsockopt(zmq.LINGER, 0)
             self.render_sub.setsockopt(zmq.SUBSCRIBE, RENDER_TOPIC_PREFIX.encode())
+            secure(self.render_sub, cfg.endpoints.render_stats, server=True, directory=self.keys_dir)
             self.render_sub.bind(cfg.endpoints.render_stats)
         except zmq.ZMQError as exc:
             raise UpError(f"cannot bind {cfg.endpoints.state} / {cfg.endpoints.render_stats}: {exc} "
                           "(endpoints.state and endpoints.render_stats must be free)") from None
+        except KeysError as exc:
+            raise UpError(str(exc)) from None
         self.endpoints = ch.Endpoints(cfg.endpoints.pose, self.state_pub.endpoint,
                                       self.render_sub.getsockopt_string(zmq.LAST_ENDPOINT))
         self._connect_tracking()
@@ -234,6 +248,7 @@ class Orchestrator:
         self.tracking_sub = self._keep(self.context.socket(zmq.SUB))
         self.tracking_sub.setsockopt(zmq.LINGER, 0)
         self.tracking_sub.setsockopt(zmq.SUBSCRIBE, STATS_TOPIC.encode())
+        secure(self.tracking_sub, self.endpoints.pose, server=False, directory=self.keys_dir)
         self.tracking_sub.connect(self.endpoints.pose)
 
     def reconnect_tracking(self, pose_endpoint: str) -> None:
@@ -384,11 +399,10 @@ class Orchestrator:
             else:
                 sock.close()
         self._sockets.clear()
-        if self.auth is not None:
-            with contextlib.suppress(Exception):
-                self.auth.stop()
-            self.auth = None
         if self.context is not None:
+            with contextlib.suppress(Exception):
+                stop_authenticator(self.context)
+            self.auth = None
             self.context.term()
             self.context = None
 

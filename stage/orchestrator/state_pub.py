@@ -13,6 +13,7 @@ import logging
 
 import zmq
 
+from stage.keys import secure
 from stage.orchestrator.store import StateStore
 from stage.wire.state import SNAPSHOT_INTERVAL_S, SNAPSHOT_TOPIC, encode_delta, encode_snapshot
 
@@ -33,8 +34,9 @@ class StatePublisher:
         self.socket.setsockopt(zmq.SNDHWM, SNDHWM)
         self.socket.setsockopt(zmq.XPUB_VERBOSE, 1)
         try:
+            secure(self.socket, endpoint, server=True)
             self.socket.bind(endpoint)
-        except zmq.ZMQError:
+        except Exception:
             self.socket.close(linger=0)
             raise
         self.endpoint = self.socket.getsockopt_string(zmq.LAST_ENDPOINT)

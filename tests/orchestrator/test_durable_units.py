@@ -297,3 +297,48 @@ def test_unicast_tracking_port_in_use_is_refused_and_senders_filtered() -> None:
         assert first.counters.rejects["sender_not_allowed"] == 1
     finally:
         first.close()
+
+
+def test_sockets_leaving_loopback_use_curve_and_refuse_strangers(tmp_path: Path) -> None:
+    """The pose stream published on every interface: an authorized CURVE subscriber gets it, a plain one and one
+    with unknown keys get nothing (real sockets on 127.0.0.1, reached through a ``tcp://*`` bind)."""
+    import zmq
+
+    from tracking.publisher import PosePublisher
+
+    assert keys.is_loopback("tcp://127.0.0.1:5556") and keys.is_loopback("ipc:///tmp/x")
+    assert not keys.is_loopback("tcp://*:5556") and not keys.is_loopback("tcp://0.0.0.0:5556")
+    ctx = zmq.Context()
+    pub = PosePublisher(ctx, "tcp://*:0")
+    port = pub.endpoint.rsplit(":", 1)[1]
+    stranger = tmp_path / "stranger"
+    keys.ensure_keys(stranger)
+    (stranger / "server.key").write_bytes((keys.default_dir() / "server.key").read_bytes())
+    subs = {}
+    try:
+        for name, directory in (("authorized", None), ("stranger", stranger), ("plain", "")):
+            sock = ctx.socket(zmq.SUB)
+            sock.setsockopt(zmq.LINGER, 0)
+            sock.setsockopt(zmq.SUBSCRIBE, b"")
+            if directory != "":
+                assert keys.secure(sock, "tcp://10.0.0.1:1", server=False, directory=directory)
+            sock.connect(f"tcp://127.0.0.1:{port}")
+            subs[name] = sock
+        got = {name: 0 for name in subs}
+        for _ in range(100):
+            pub.publish([b"pose/cam1", b"x"])
+            pub.handle_subscriptions()
+            for name, sock in subs.items():
+                while sock.poll(0):
+                    sock.recv_multipart()
+                    got[name] += 1
+            if got["authorized"] >= 3:
+                break
+            subs["authorized"].poll(50)
+        assert got["authorized"] >= 3 and got["stranger"] == 0 and got["plain"] == 0
+    finally:
+        for sock in subs.values():
+            sock.close(linger=0)
+        pub.close()
+        keys.stop_authenticator(ctx)
+        ctx.term()
