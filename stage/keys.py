@@ -33,10 +33,13 @@ import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import zmq
 import zmq.auth
-from zmq.auth.thread import ThreadAuthenticator
+
+if TYPE_CHECKING:
+    from zmq.auth.thread import ThreadAuthenticator
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +202,8 @@ def stop_authenticator(context: zmq.Context) -> None:
 def start_authenticator(context: zmq.Context, directory: Path) -> ThreadAuthenticator:
     """A ZAP handler on ``context`` accepting exactly the CURVE clients whose public keys are in
     ``<directory>/authorized`` (one per context: an existing one is returned)."""
+    from zmq.auth.thread import ThreadAuthenticator  # only a CURVE server needs it (it pulls in asyncio: 50 ms)
+
     if id(context) in _AUTHENTICATORS:
         return _AUTHENTICATORS[id(context)]
     authorized = Path(directory) / AUTHORIZED

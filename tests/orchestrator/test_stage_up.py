@@ -201,7 +201,8 @@ def test_render_node_sigkill_restarts_with_current_state(stage: Stage) -> None:
     assert proc["restarts"] == 1 and proc["last_exit"] == -signal.SIGKILL
     # The new node got the current state on connect: its stats report the orchestrator's revision.
     node = wait_until("restarted node reports the current state",
-                      lambda: (n := stage.status()["nodes"]["n1"])["uptime_s"] < 5 and n["state_rev"] == rev and n,
+                      lambda: (n := stage.status()["nodes"]["n1"]).get("uptime_s", 99) < 5
+                      and n["state_rev"] == rev and n,
                       10.0)
     assert node["fps"] > 0
     status = stage.status()
