@@ -236,7 +236,7 @@ class Node:
             fps=summary.fps, frame_ms_p50=summary.frame_ms_p50, frame_ms_p99=summary.frame_ms_p99,
             missed_frames=stats.missed_frames, pose_age_ms=stats.pose_age_ms,
             pose_to_frame_ms_p50=summary.pose_to_frame_ms_p50, pose_to_frame_ms_p99=summary.pose_to_frame_ms_p99,
-            stale_cameras=sorted(c for c, p in poses.items() if p.stale(now) or live.tracking_freeze),
+            stale_cameras=sorted(set(self.latch.stale_cameras()) | (set(poses) if live.tracking_freeze else set())),
             rejects=dict(self.rejects.counts), state_ignored=self.follower.ignored,
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from stage import argtypes
@@ -27,6 +28,7 @@ COMMAND_MODULES = [
     "stage.commands.render",
     "stage.commands.golden",
     "stage.commands.up",
+    "stage.commands.tablet",
     "stage.commands.keys",
     "stage.commands.bench",
 ]
@@ -62,6 +64,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`stage validate ... | head`): not an error of ours. Point stdout at /dev/null so the
+        # interpreter's final flush does not raise again (the Python docs' recipe for SIGPIPE).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

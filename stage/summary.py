@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from stage.config.cameras import FixedLens
+from stage.config.color import WallColor
 from stage.config.scene import SceneConfig
 from stage.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource, SimulatedSource
 from stage.config.stage import StageConfig
@@ -23,6 +25,17 @@ def _source_text(source: Any) -> str:
     return source.kind
 
 
+def color_text(color: WallColor) -> str:
+    """A wall's output transform in one line: transfer, gamut, PQ peak, LUT."""
+    transfer = {"srgb": "sRGB", "bt1886": "BT.1886", "pq": "PQ (ST 2084)", "linear": "linear"}[color.transfer]
+    gamut = {"rec709": "Rec.709", "p3d65": "P3-D65", "rec2020": "Rec.2020"}[color.gamut]
+    parts = [f"{transfer}, {gamut}"]
+    if color.transfer == "pq":
+        parts.append(f"peak {color.peak_nits:g} nits")
+    parts.append(f"LUT {os.path.basename(color.lut)} ({color.lut_interpolation})" if color.lut else "no LUT")
+    return ", ".join(parts)
+
+
 def summary_lines(config: StageConfig, scene: SceneConfig | None = None) -> list[str]:
     """A short multi-line summary: walls, pixel count, cameras, sources, endpoints."""
     lines = [f"stage: {config.name}"]
@@ -33,11 +46,16 @@ def summary_lines(config: StageConfig, scene: SceneConfig | None = None) -> list
         w_px, h_px = wall_resolution_px(wall)
         total_px += w_px * h_px
         sections = len(wall_sections(wall))
-        extra = f", {sections} cabinet columns" if sections > 1 else ""
+        extra = f", {sections} cabinet columns" if sections > 1 and wall.cabinets is None else ""
+        if wall.cabinets is not None:
+            cab = wall.cabinets
+            extra += (f", {cab.count[0]} × {cab.count[1]} cabinets of {cab.size_mm[0]:g} × {cab.size_mm[1]:g} mm"
+                      f" ({cab.pixels[0]} × {cab.pixels[1]} px, {cab.pitch_mm[0]:.3g} mm)")
         lines.append(
             f"  {wall.name:<14} {wall.kind:<8} {w_m:6.2f} × {h_m:5.2f} m  {w_px:>5} × {h_px:<5} px"
             f"  → {wall.output.node}{extra}"
         )
+        lines.append(f"  {'':<14} colour: {color_text(wall.color)}")
     lines.append(f"pixels: {total_px:,}")
     lines.append(f"cameras ({len(config.cameras)}):")
     for cam in config.cameras:

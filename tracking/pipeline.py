@@ -38,6 +38,9 @@ class SolvedPose:
     entrance_pupil_m: float
     fstop: float | None
     timecode: str | None
+    zoom_encoder: float | None = None
+    focus_encoder: float | None = None
+    iris_encoder: float | None = None
 
     def body(self, t_pub: float, stale: bool) -> dict:
         """The wire body (:class:`stage.wire.pose.PoseMessage` fields)."""
@@ -59,6 +62,9 @@ class SolvedPose:
             "fstop": self.fstop,
             "timecode": self.timecode,
             "stale": stale,
+            "zoom_encoder": self.zoom_encoder,
+            "focus_encoder": self.focus_encoder,
+            "iris_encoder": self.iris_encoder,
         }
 
     def is_finite(self) -> bool:
@@ -183,6 +189,9 @@ class CameraPipeline:
             entrance_pupil_m=float(pupil),
             fstop=sample.fstop,
             timecode=sample.timecode,
+            zoom_encoder=sample.zoom_encoder,
+            focus_encoder=sample.focus_encoder,
+            iris_encoder=sample.iris_encoder,
         )
         if not pose.is_finite():
             return None

@@ -37,6 +37,8 @@ DEFAULT_ENDPOINT = Endpoints().pose
 POLL_MS = 100
 """Socket poll slice: how quickly a loop notices a stop request, a timeout or a due fsync."""
 FORMATS = ("chan", "csv", "opentrackio")
+CHAN_DEFAULT_FPS = "24"
+"""Plate rate a .chan export resamples to without ``--fps`` (OpenTrackIO then uses the take's own rate)."""
 
 
 def _count(text: str) -> int:
@@ -63,6 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="stop after S seconds (default: SIGINT/SIGTERM)")
     p.add_argument("--endpoint", help="daemon PUB endpoint (default: the config's endpoints.pose)")
     p.add_argument("--force", action="store_true", help="overwrite an existing take")
+    p.add_argument("--wait", type=argtypes.seconds, default=5.0, metavar="S",
+                   help="give up (exit 2, nothing written) when no pose arrives within S seconds (default 5)")
     p.set_defaults(func=cmd_record)
 
     p = sub.add_parser("export", help="convert a take to Nuke .chan, CSV or OpenTrackIO JSON")
@@ -70,11 +74,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", required=True, choices=FORMATS)
     p.add_argument("--camera", metavar="ID", help="camera to export (needed when the take has several)")
     p.add_argument("--out", metavar="PATH", help="output file (default: stdout)")
-    p.add_argument("--start-frame", type=int, default=1, help="chan: frame number of the first sample (default 1)")
+    p.add_argument("--start-frame", type=_start_frame, default=1, metavar="N|timecode",
+                   help="chan: number of the first frame (default 1), or `timecode` to number frames by the take's "
+                        "timecode at --fps")
+    p.add_argument("--per-sample", action="store_true",
+                   help="chan: one line per tracking sample instead of one per plate frame at --fps")
     p.add_argument("--tracked-point", action="store_true",
                    help="chan: place the camera at the tracked point, not the entrance pupil")
-    p.add_argument("--fps", default="24", metavar="RATE",
-                   help="opentrackio: timecode frame rate, e.g. 24, 25, 30000/1001 (default 24)")
+    p.add_argument("--fps", default=None, metavar="RATE",
+                   help="plate frame rate, e.g. 24, 25, 30000/1001: chan resamples to it (default 24), opentrackio "
+                        "writes timecode at it (default: the take's sample rate)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_export)
 
@@ -157,6 +166,61 @@ class _StopOnSignals:
             signal.signal(sig, handler)  # type: ignore[arg-type]
 
 
+class _NothingArrived(Exception):
+    """No pose came within the wait: nothing is recorded."""
+
+
+def _record_loop(sock: zmq.Socket, writer_factory, stop: _StopOnSignals, args: argparse.Namespace,
+                 counts: Counter[str], dedup: Deduper) -> tuple[Path, int, float]:
+    """Receive poses until stopped; the take file is opened only when the first pose has arrived.
+
+    Returns ``(path, bad messages, seconds recorded)``; raises :class:`_NothingArrived` when no pose came within
+    ``args.wait`` seconds (or before a stop signal or the end of ``args.duration``).
+    """
+    rejected = 0
+    start = time.monotonic()
+    writer = None
+    try:
+        while stop.signal is None:
+            now = time.monotonic() - start
+            limits = [POLL_MS]
+            if args.duration is not None:
+                limits.append((args.duration - now) * 1e3)
+            if writer is None:
+                limits.append((args.wait - now) * 1e3)
+            left_ms = min(limits)
+            if left_ms <= 0:
+                break
+            if not sock.poll(max(1, int(left_ms))):
+                if writer is not None:
+                    writer.maybe_sync()
+                continue
+            frames = sock.recv_multipart()
+            try:
+                message = decode_pose(frames)
+            except WireError as exc:
+                rejected += 1
+                log.warning("skipped a bad message: %s", exc)
+                continue
+            if message.v > WIRE_VERSION:  # the contract: ignore a newer protocol version
+                rejected += 1
+                log.warning("skipped a pose of wire version %d (this recorder knows %d)", message.v, WIRE_VERSION)
+                continue
+            if not dedup.accept(message):
+                continue
+            if writer is None:
+                writer = writer_factory().__enter__()
+                start = time.monotonic()
+            writer.write(frames[1])
+            counts[message.camera] += 1
+    finally:
+        if writer is not None:
+            writer.__exit__(None, None, None)
+    if writer is None:
+        raise _NothingArrived(time.monotonic() - start)
+    return writer.path, rejected, time.monotonic() - start
+
+
 def cmd_record(args: argparse.Namespace) -> int:
     config = load_stage_config(args.config)
     endpoint = args.endpoint or config.endpoints.pose
@@ -164,40 +228,22 @@ def cmd_record(args: argparse.Namespace) -> int:
                         cameras=tuple(c.id for c in config.cameras))
     counts: Counter[str] = Counter()
     dedup = Deduper()
-    rejected = 0
     try:
         path = take_path(args.dir, args.take)
-        with zmq.Context() as ctx, _StopOnSignals() as stop, TakeWriter(path, header, force=args.force) as writer:
+        if path.exists() and not args.force:
+            raise TakeError(f"{path}: take exists (use --force to overwrite)")
+        with zmq.Context() as ctx, _StopOnSignals() as stop:
             sock = _subscriber(ctx, endpoint, POSE_TOPIC_PREFIX)
             print(f"recording {path} from {endpoint}; Ctrl-C to stop", file=sys.stderr, flush=True)
-            start = time.monotonic()
             try:
-                while stop.signal is None:
-                    left_ms = POLL_MS if args.duration is None else (args.duration - (time.monotonic() - start)) * 1e3
-                    if left_ms <= 0:
-                        break
-                    if not sock.poll(max(1, min(POLL_MS, int(left_ms)))):
-                        writer.maybe_sync()
-                        continue
-                    frames = sock.recv_multipart()
-                    try:
-                        message = decode_pose(frames)
-                    except WireError as exc:
-                        rejected += 1
-                        log.warning("skipped a bad message: %s", exc)
-                        continue
-                    if message.v > WIRE_VERSION:  # the contract: ignore a newer protocol version
-                        rejected += 1
-                        log.warning("skipped a pose of wire version %d (this recorder knows %d)", message.v,
-                                    WIRE_VERSION)
-                        continue
-                    if not dedup.accept(message):
-                        continue
-                    writer.write(frames[1])
-                    counts[message.camera] += 1
+                path, rejected, elapsed = _record_loop(
+                    sock, lambda: TakeWriter(path, header, force=args.force), stop, args, counts, dedup)
             finally:
                 sock.close(linger=0)
-            elapsed = time.monotonic() - start
+    except _NothingArrived as exc:
+        print(f"record: no pose arrived from {endpoint} in {exc.args[0]:.1f} s (is `stage up` or `stage track` "
+              "running?); nothing written", file=sys.stderr)
+        return EXIT_USAGE
     except TakeError as exc:
         print(f"record: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -231,18 +277,47 @@ def _read(path: str, progress: bool) -> Take:
         raise TakeError(f"{path}: {exc.strerror or exc}") from None
 
 
+def _start_frame(text: str) -> int | None:
+    """``--start-frame``: a frame number, or ``timecode`` (None: number frames by the take's timecode)."""
+    if text == "timecode":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a frame number or 'timecode'") from None
+
+
+def _chan(args: argparse.Namespace, samples: list) -> str:
+    from stage.export import ExportError
+    from stage.export.chan import chan_text, nuke_aperture_hint
+    from stage.export.opentrackio_export import parse_rate
+    from stage.export.resample import resample
+
+    plate_fps = args.fps if args.fps is not None else CHAN_DEFAULT_FPS
+    if args.per_sample:
+        if args.start_frame is None:
+            raise ExportError("--start-frame timecode needs plate frames: leave out --per-sample")
+        frames = list(enumerate(samples, start=args.start_frame))
+    else:
+        frames = resample(samples, parse_rate(plate_fps), args.start_frame)
+    if samples:
+        span = f"frames {frames[0][0]}-{frames[-1][0]}" if frames else "no whole frame"
+        rate = "one per sample" if args.per_sample else f"at {plate_fps} fps"
+        print(f"chan: {len(samples)} samples → {len(frames)} lines, {span} ({rate}); {nuke_aperture_hint(samples[0])}",
+              file=sys.stderr)
+    return chan_text(frames, at_entrance_pupil=not args.tracked_point)
+
+
 def _render(args: argparse.Namespace, samples: list) -> str:
     if args.format == "chan":
-        from stage.export.chan import to_chan
-
-        return to_chan(samples, start_frame=args.start_frame, at_entrance_pupil=not args.tracked_point)
+        return _chan(args, samples)
     if args.format == "csv":
         from stage.export.csv_export import to_csv
 
         return to_csv(samples)
     from stage.export.opentrackio_export import parse_rate, to_opentrackio
 
-    return to_opentrackio(samples, parse_rate(args.fps))
+    return to_opentrackio(samples, parse_rate(args.fps) if args.fps is not None else None)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

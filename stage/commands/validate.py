@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
-from stage.config.loader import load_scene_config, load_stage_config
+from stage.config.loader import load_scene_config, load_stage_config, stage_warnings
 from stage.summary import resolved_json, summary_lines
 
 
@@ -23,8 +24,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     config = load_stage_config(args.config)
     scene_path = args.scene or (os.path.normpath(Path(args.config).parent / config.scene) if config.scene else None)
     scene = load_scene_config(scene_path) if scene_path else None
+    warnings = stage_warnings(args.config, config)
+    for line in warnings:
+        print(line, file=sys.stderr)
     if args.json:
-        print(json.dumps(resolved_json(config, scene), indent=2))
+        print(json.dumps({**resolved_json(config, scene), "warnings": warnings}, indent=2))
     else:
         print("\n".join(summary_lines(config, scene)))
         print(f"ok: {args.config}" + (f" with scene {scene_path}" if scene_path else ""))

@@ -184,3 +184,15 @@ def raise_found(found: list[tuple[tuple[Any, ...], str]], text: str, file: str) 
     if found:
         index = _LineIndex(text)
         raise ConfigError(file, [Problem(format_loc(loc), msg, index.line(loc)) for loc, msg in found])
+
+
+def stage_warnings(path: str | Path, config: Any) -> list[str]:
+    """The warnings for a loaded stage config (:mod:`stage.config.advice`), as ``file:line: key: warning: reason``."""
+    from stage.config.advice import stage_advice
+
+    found = stage_advice(config)
+    if not found:
+        return []
+    _, text = read_yaml(Path(path))
+    index = _LineIndex(text)
+    return [Problem(format_loc(loc), f"warning: {msg}", index.line(loc)).format(str(path)) for loc, msg in found]

@@ -73,6 +73,24 @@ class FreeDSource(_UdpSource):
     _bind_ip = field_validator("bind")(_check_ip)
 
 
+class OpenTrackIOLimits(StrictModel):
+    """Sanity limits that go beyond the OpenTrackIO schema (which only asks for numbers, or positive ones). A message
+    with a value outside them is rejected and counted under reason ``limit`` (docs/tracking.md)."""
+
+    max_position_m: PositiveFloat = 1000.0
+    """Largest ``|x|``, ``|y|``, ``|z|`` of any translation, and largest distance of the composed camera position from
+    the stage origin, metres."""
+    max_entrance_pupil_m: PositiveFloat = 10.0
+    """Largest ``|lens.entrancePupilOffset|``, metres."""
+    max_fstop: PositiveFloat = 1000.0
+    """Largest ``lens.fStop``."""
+    max_focal_length_mm: PositiveFloat = 5000.0
+    """Largest ``lens.pinholeFocalLength``, millimetres."""
+    max_sensor_mm: PositiveFloat = 1000.0
+    """Largest ``static.camera.activeSensorPhysicalDimensions`` width and height, millimetres (zero is refused
+    too: the renderer divides by them)."""
+
+
 class OpenTrackIOSource(_UdpSource):
     """SMPTE RIS-OSVP OpenTrackIO over UDP, unicast or multicast (239.135.1.N)."""
 
@@ -84,6 +102,8 @@ class OpenTrackIOSource(_UdpSource):
     """UDP port."""
     interface: str = "0.0.0.0"
     """Local interface address for multicast membership."""
+    limits: OpenTrackIOLimits = OpenTrackIOLimits()
+    """Limits beyond the schema; a value outside them rejects the message (reason ``limit``)."""
 
     _address_ip = field_validator("address", "interface")(_check_ip)
 

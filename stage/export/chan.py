@@ -94,14 +94,20 @@ def _num(value: float) -> str:
 
 
 def to_chan(samples: Iterable[PoseMessage], start_frame: int = 1, at_entrance_pupil: bool = True) -> str:
-    """The ``.chan`` text for one camera's samples, one frame per sample from ``start_frame``.
+    """The ``.chan`` text for one camera's samples, one frame per sample from ``start_frame``."""
+    return chan_text(enumerate(samples, start=start_frame), at_entrance_pupil)
+
+
+def chan_text(frames: Iterable[tuple[int, PoseMessage]], at_entrance_pupil: bool = True) -> str:
+    """The ``.chan`` text of ``[(frame number, pose), ...]`` (e.g. :func:`stage.export.resample.resample`'s).
 
     Angles are unwrapped across frames (179° then −179° becomes 179° then 181°) so Nuke does not spin the camera
-    when it interpolates between keys.
+    when it interpolates between keys. Nuke turns the last column (vertical FOV) back into a focal length with the
+    Camera node's vertical aperture, so that must be the sensor height (:func:`nuke_aperture_hint`).
     """
     lines: list[str] = []
     previous: tuple[float, float, float] | None = None
-    for frame, sample in enumerate(samples, start=start_frame):
+    for frame, sample in frames:
         cam = nuke_camera(sample, at_entrance_pupil)
         rot = cam.rotate_deg
         if previous is not None:
@@ -110,3 +116,10 @@ def to_chan(samples: Iterable[PoseMessage], start_frame: int = 1, at_entrance_pu
         values = (*cam.translate, *rot, cam.vfov_deg)
         lines.append(" ".join([str(frame), *(_num(v) for v in values)]))
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def nuke_aperture_hint(sample: PoseMessage) -> str:
+    """What to set on the Nuke Camera before importing, so the focal length comes back right."""
+    width_mm, height_mm = sample.sensor_mm
+    return (f"in Nuke, set the Camera's horizontal aperture to {width_mm:g} mm and vertical aperture to "
+            f"{height_mm:g} mm (the camera's sensor) before importing: .chan carries the vertical field of view")

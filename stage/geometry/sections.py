@@ -88,12 +88,14 @@ def wall_size_m(wall: Wall) -> tuple[float, float]:
 
 
 def wall_resolution_px(wall: Wall) -> tuple[int, int]:
-    """The wall image size ``(width, height)``: given directly, or from the pixel pitch.
+    """The wall image size ``(width, height)``: given directly, from the cabinets, or from the pixel pitch.
 
     From the pitch a curved wall gets the same whole number of pixels in every column.
     """
     if wall.resolution_px is not None:
         return int(wall.resolution_px[0]), int(wall.resolution_px[1])
+    if wall.cabinets is not None:
+        return wall.cabinets.resolution_px
     pitch_m = wall.pixel_pitch_mm / 1000.0
     width_m, height_m = wall_size_m(wall)
     height_px = max(1, round(height_m / pitch_m))

@@ -75,6 +75,13 @@ class PoseMessage(StrictModel):
     """SMPTE timecode ``HH:MM:SS:FF`` of the sample, when the tracker sends one."""
     stale: bool
     """True when the source has been silent longer than its timeout: this is the last good pose, re-sent."""
+    zoom_encoder: Finite | None = None
+    """Normalised zoom encoder of the sample, 0 = wide .. 1 = telephoto (OpenTrackIO ``lens.encoders``), when the
+    tracker sends one. Absent in takes recorded before it existed."""
+    focus_encoder: Finite | None = None
+    """Normalised focus encoder, 0 = infinity .. 1 = closest, when the tracker sends one."""
+    iris_encoder: Finite | None = None
+    """Normalised iris encoder, 0 = open .. 1 = closed, when the tracker sends one."""
 
 
 class SourceStats(StrictModel):
@@ -85,10 +92,11 @@ class SourceStats(StrictModel):
     packets: Annotated[int, Field(ge=0)]
     """Datagrams (or samples) received."""
     accepted: Annotated[int, Field(ge=0)]
-    """Samples that produced a published pose."""
+    """Samples that produced a published pose, plus OpenTrackIO messages without ``transforms`` that updated a
+    source's lens or static state."""
     rejects: dict[str, int]
     """Rejected datagrams by reason (``bad_length``, ``bad_checksum``, ``bad_json``, ``schema``, ``non_finite``,
-    ``duplicate``, ``incomplete``, ...)."""
+    ``limit``, ``duplicate``, ``incomplete``, ``internal``, ...; docs/tracking.md)."""
     rate_hz: Annotated[Finite, Field(ge=0.0)]
     """Accepted samples per second over the last interval."""
     latency_ms_p50: Finite | None

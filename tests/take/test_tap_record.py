@@ -17,6 +17,7 @@ import pytest
 from stage.cli import main
 from stage.take import read_take
 from stage.wire.pose import StatsMessage, encode_stats
+from tests.procs import free_tcp_port
 from tests.take.helpers import Publisher, pose_body, pose_frames
 
 REPO = Path(__file__).resolve().parents[2]
@@ -124,9 +125,22 @@ def test_record_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["record", config, "--take", "T1", "--dir", str(path.parent), "--duration", "0.1"]) == 2
     assert capsys.readouterr().err == f"record: {path}: take exists (use --force to overwrite)\n"
     assert path.read_text() == "precious\n"
-    assert main(["record", config, "--take", "T1", "--dir", str(path.parent), "--duration", "0.1", "--force"]) == 0
-    assert read_take(path).samples == ()
+    # With --force but nothing arriving, nothing is written: the old take survives.
+    assert main(["record", config, "--take", "T1", "--dir", str(path.parent), "--duration", "0.1", "--force"]) == 2
+    assert path.read_text() == "precious\n"
     assert main(["record", config, "--take", "../x", "--dir", str(path.parent), "--duration", "0.1"]) == 2
+
+
+def test_record_without_a_daemon_says_so_and_writes_nothing(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    endpoint = f"tcp://127.0.0.1:{free_tcp_port()}"
+    config = str(_config(tmp_path, endpoint))
+    # No --duration: before, this recorded an empty take until Ctrl-C (here: until the test timeout).
+    assert main(["record", config, "--take", "T2", "--dir", str(tmp_path / "takes"), "--wait", "0.3"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].startswith(f"record: no pose arrived from {endpoint} in 0.3 s")
+    assert err[-1].endswith("nothing written")
+    assert not (tmp_path / "takes" / "T2.take.jsonl").exists()
 
 
 # --- as a user runs them --------------------------------------------------------------------------------------
