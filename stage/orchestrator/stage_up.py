@@ -204,7 +204,6 @@ class Orchestrator:
         except KeysError as exc:
             raise UpError(str(exc)) from None
         self.keys_dir = directory
-        os.environ[KEYS_ENV] = str(directory)  # children (and their CURVE sockets off loopback) use the same keys
 
     # ---- set-up ---------------------------------------------------------------------------------------------
 
@@ -225,7 +224,8 @@ class Orchestrator:
                           "(use --osc-port)") from None
         period = 1.0 / cfg.render.target_fps
         try:
-            self.state_pub = self._keep(StatePublisher(self.context, cfg.endpoints.state, self.store, period))
+            self.state_pub = self._keep(StatePublisher(self.context, cfg.endpoints.state, self.store, period,
+                                                       self.keys_dir))
             self.render_sub = self._keep(self.context.socket(zmq.SUB))
             self.render_sub.setsockopt(zmq.LINGER, 0)
             self.render_sub.setsockopt(zmq.SUBSCRIBE, RENDER_TOPIC_PREFIX.encode())
@@ -260,12 +260,15 @@ class Orchestrator:
         self._poller = self._build_poller()
 
     def _spec(self, name: str) -> ChildSpec | None:
-        """Fresh command line of child ``name`` (render nodes start with the current scene)."""
+        """Fresh command line of child ``name`` (render nodes start with the current scene); every child gets the
+        keys folder (``$VPSTAGE_KEYS``) for its CURVE sockets off loopback."""
         if name == ch.TRACKING:
-            return ch.tracking_spec(self.running.file, self.endpoints)
-        node = ch.node_of(name)
-        return ch.node_spec(self.running.file, node, self.store.state.scene, self.endpoints, self.options.display,
-                            self.options.snapshot_dir)
+            spec = ch.tracking_spec(self.running.file, self.endpoints)
+        else:
+            spec = ch.node_spec(self.running.file, ch.node_of(name), self.store.state.scene, self.endpoints,
+                                self.options.display, self.options.snapshot_dir)
+        spec.env[KEYS_ENV] = str(self.keys_dir)
+        return spec
 
     def start(self) -> None:
         """Write the running config copy and start every child."""

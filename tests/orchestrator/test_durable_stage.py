@@ -134,3 +134,32 @@ def test_only_authorized_clients_reach_the_control_endpoint(tmp_path: Path) -> N
         assert status["processes"]["render-n1"]["state"] == "running"
     finally:
         st.close()
+
+
+def test_streams_off_loopback_run_on_curve_end_to_end(tmp_path: Path) -> None:
+    """Pose, state and render stats bound on every interface: the children find the keys and the show runs; a
+    plain subscriber on the pose port gets nothing."""
+    st = Stage(tmp_path)
+    st.close()
+    st.config.write_text(st.config.read_text().replace("tcp://127.0.0.1:", "tcp://0.0.0.0:"))
+    st = Stage(tmp_path)
+    try:
+        doc = st.wait_rendering()
+        assert all(e.startswith("tcp://0.0.0.0:") for e in doc["endpoints"].values())
+        ctx = zmq.Context()
+        try:
+            plain = ctx.socket(zmq.SUB)
+            plain.setsockopt(zmq.LINGER, 0)
+            plain.setsockopt(zmq.SUBSCRIBE, b"")
+            plain.connect(doc["endpoints"]["pose"].replace("0.0.0.0", "127.0.0.1"))
+            assert plain.poll(1500) == 0  # the daemon publishes at 60 Hz: a NULL-security subscriber sees none
+            plain.close()
+        finally:
+            ctx.term()
+        # `stage tap` on the same address is a CURVE client with the user's keys: it gets the poses.
+        tap = subprocess.run([sys.executable, "-m", "stage.cli", "tap", doc["endpoints"]["pose"], "--topic", "pose/",
+                              "--count", "1", "--timeout", "10"], capture_output=True, text=True, timeout=60)
+        assert tap.returncode == 0, tap.stderr
+        assert json.loads(tap.stdout.splitlines()[0])["camera"] == "cam1"
+    finally:
+        st.close()

@@ -342,3 +342,43 @@ def test_sockets_leaving_loopback_use_curve_and_refuse_strangers(tmp_path: Path)
         pub.close()
         keys.stop_authenticator(ctx)
         ctx.term()
+
+
+def test_stage_keys_makes_and_shows_the_keys(tmp_path: Path) -> None:
+    directory = tmp_path / "k"
+    run = subprocess.run([sys.executable, "-m", "stage.cli", "keys", "--keys", str(directory)], capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "made now" in run.stdout and keys.load_pair(directory, "server").public.decode() in run.stdout
+    again = subprocess.run([sys.executable, "-m", "stage.cli", "keys", "--keys", str(directory)],
+                           capture_output=True, text=True, timeout=60)
+    assert "already there" in again.stdout
+    os.chmod(directory, 0o755)
+    bad = subprocess.run([sys.executable, "-m", "stage.cli", "status", "--keys", str(directory), "--control",
+                          "tcp://127.0.0.1:9", "--timeout", "0.2"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and bad.stderr.startswith("stage status: error: ") and "chmod 700" in bad.stderr
+
+
+def test_a_flood_of_preset_saves_is_refused_not_queued(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "presets")
+    store.disk = DiskWorker(max_pending=2)
+    gate, started = threading.Event(), threading.Event()
+    store.disk.submit(lambda: (started.set(), gate.wait()))
+    assert started.wait(10.0)
+    server = OscServer(store, "127.0.0.1", 0, ["127.0.0.0/8"])
+    tablet = Tablet(server)
+    try:
+        for i in range(6):
+            tablet.send("/stage/preset/save", f"p{i}", handle=False)
+        pump(server, 6)
+        busy = tablet.errors(tablet.replies())
+        assert len(busy) == 4 and all("busy" in e for e in busy) and server.counters["rejected_busy"] == 4
+        gate.set()
+        assert store.disk.flush(10.0)
+        store.disk.completions()
+        assert [a for a, _ in tablet.replies()] == ["/stage/preset/saved"] * 2
+        assert store.presets() == ["p0", "p1"]
+    finally:
+        tablet.close()
+        server.close()
+        store.disk.close()
