@@ -106,7 +106,7 @@ def ensure_keys(directory: Path | None = None) -> list[Path]:
     except OSError as exc:
         raise KeysError(f"cannot create keys in {directory}: {exc.strerror or exc}") from None
     if made:
-        log.info("made CURVE keys in %s: %s", directory, ", ".join(p.name for p in made))
+        log.info("made CURVE keys in %s: %s", directory, ", ".join(str(p.relative_to(directory)) for p in made))
     return made
 
 
