@@ -138,7 +138,10 @@ class JournalKeeper:
 
     def write_final(self, snapshot: Snapshot, timeout_s: float = 10.0) -> bool:
         """Write now and wait for it (the way down); False when it did not finish in time."""
-        self.worker.submit(self._job(*snapshot()), self._done, key="journal")
+        job = self._job(*snapshot())
+        if not self.worker.submit(job, self._done, key="journal"):  # full of preset saves: let them finish first
+            self.worker.flush(timeout_s)
+            self.worker.submit(job, self._done, key="journal")
         self.dirty = False
         return self.worker.flush(timeout_s)
 
