@@ -16,6 +16,7 @@ import zmq
 
 from renderer.views import CameraState
 from stage.keys import secure
+from stage.live import field_limits
 from stage.wire.pose import POSE_TOPIC_PREFIX, PoseMessage, WireError, decode_pose
 from stage.wire.render_stats import RenderStats, encode
 
@@ -58,8 +59,8 @@ class RejectCounter:
             log.warning("malformed %s message #%d dropped: %s", stream, n, error)
 
 
-MAX_DELAY_S = 1.0
-"""Longest per-camera delay (the live ``camera_delay_ms`` is capped at 1000 ms): how much history is kept."""
+MAX_DELAY_S = field_limits("camera_delay_ms.*")[1] / 1000.0
+"""Longest per-camera delay (the upper limit of the live ``camera_delay_ms``): how much history is kept."""
 
 
 class PoseLatch:

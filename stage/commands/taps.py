@@ -29,7 +29,7 @@ from stage.config.loader import load_stage_config
 from stage.config.stage import Endpoints
 from stage.keys import KeysError, secure
 from stage.take import Deduper, Take, TakeError, TakeHeader, TakeWriter, parse_take, take_path
-from stage.wire.pose import POSE_TOPIC_PREFIX, WIRE_VERSION, WireError, decode_any, decode_pose
+from stage.wire.pose import POSE_TOPIC_PREFIX, WireError, decode_any, decode_pose
 
 log = logging.getLogger(__name__)
 
@@ -198,13 +198,9 @@ def _record_loop(sock: zmq.Socket, writer_factory, stop: _StopOnSignals, args: a
             frames = sock.recv_multipart()
             try:
                 message = decode_pose(frames)
-            except WireError as exc:
+            except WireError as exc:  # also another protocol major version (the decoder checks it)
                 rejected += 1
                 log.warning("skipped a bad message: %s", exc)
-                continue
-            if message.v > WIRE_VERSION:  # the contract: ignore a newer protocol version
-                rejected += 1
-                log.warning("skipped a pose of wire version %d (this recorder knows %d)", message.v, WIRE_VERSION)
                 continue
             if not dedup.accept(message):
                 continue

@@ -11,6 +11,9 @@ from stage.config.types import Finite, Name, NonNegativeFloat, Port, PositiveFlo
 
 FREED_PRESETS = ("generic", "sony", "panasonic", "stype", "mosys", "ncam", "zcam")
 
+RawCount = Annotated[int, Field(ge=0, le=0xFFFFFF)]
+"""A raw unsigned 24-bit FreeD encoder count."""
+
 
 class Calibration(StrictModel):
     """Tracker-to-stage transform: a tracker position ``p`` maps to ``R @ p + translation_m``,
@@ -65,12 +68,25 @@ class FreeDSource(_UdpSource):
     bind: str = "127.0.0.1"
     """Local address to receive on: the address of the interface facing the trackers (``0.0.0.0``: every
     interface). The port must be free: a second receiver is refused, never silently shares it."""
-    port: Port = 40000
-    """UDP port."""
+    port: Port | None = None
+    """UDP port; default: the preset's, as Unreal Live Link FreeD lists them (generic, sony, zcam 40000;
+    panasonic 1111; mosys 8001; stype, ncam 6301)."""
     preset: Literal["generic", "sony", "panasonic", "stype", "mosys", "ncam", "zcam"] = "generic"
     """Vendor preset: axis mapping and how zoom/focus/spare bits are read (docs/tracking.md)."""
+    zoom_range: tuple[RawCount, RawCount] | None = None
+    """Raw zoom counts ``[wide, tele]`` normalised to 0..1 instead of the preset's range, e.g. ``[0, 16384]``
+    for a PTZ camera that uses only part of FreeD's 24 bits."""
+    focus_range: tuple[RawCount, RawCount] | None = None
+    """Raw focus counts ``[infinity, closest]`` normalised to 0..1 instead of the preset's range."""
 
     _bind_ip = field_validator("bind")(_check_ip)
+
+    @field_validator("zoom_range", "focus_range")
+    @classmethod
+    def _range_not_empty(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and value[0] == value[1]:
+            raise ValueError(f"the two ends must differ, got {list(value)}")
+        return value
 
 
 class OpenTrackIOLimits(StrictModel):

@@ -20,9 +20,10 @@ class FreeDInput(Input):
 
     def __init__(self, config: FreeDSource):
         super().__init__(config.name, config.timeout_ms / 1000.0)
-        self.preset = get_preset(config.preset)
+        self.preset = get_preset(config.preset).with_raw_ranges(config.zoom_range, config.focus_range)
+        self.port = config.port if config.port is not None else self.preset.default_port
         self.senders = AddressFilter(config.allowed_senders, empty_allows_all=True)
-        self.sock = open_udp(config.bind, config.port)
+        self.sock = open_udp(config.bind, self.port)
 
     def fileno(self) -> int:
         return self.sock.fileno()
