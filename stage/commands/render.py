@@ -32,10 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--take", help="render every sample of a recorded take to numbered frames instead of --pose")
     p.add_argument("--camera", help="camera id (default: the config's first camera)")
     p.add_argument("--focal-length", type=argtypes.positive, metavar="MM", help="override the lens's focal length")
-    p.add_argument("--time", type=float, default=0.0, metavar="T", help="scene time in seconds (default 0)")
-    p.add_argument("--overscan", type=float, metavar="PCT", help="override the inner-frustum overscan")
-    p.add_argument("--camera-width", type=int, default=960, metavar="PX", help="width of camera.png/preview.png")
-    p.add_argument("--out", default="out/render", help="output folder (default out/render)")
+    p.add_argument("--time", type=argtypes.finite, default=0.0, metavar="T", help="scene time in seconds (default 0)")
+    p.add_argument("--overscan", type=argtypes.percent, metavar="PCT", help="override the inner-frustum overscan")
+    p.add_argument("--camera-width", type=argtypes.camera_width_px, default=960, metavar="PX",
+                   help="width of camera.png/preview.png (16-8192)")
+    p.add_argument("--out", type=argtypes.output_folder, default=Path("out/render"),
+                   help="output folder (default out/render)")
     p.set_defaults(func=cmd_render)
 
 
@@ -61,12 +63,12 @@ def cmd_render(args: argparse.Namespace) -> int:
     from stage.live import LiveState
 
     if (args.pose is None) == (args.take is None):
-        print("stage render: give --pose X,Y,Z,PAN,TILT,ROLL or --take TAKE", file=sys.stderr)
+        print("stage render: error: give --pose X,Y,Z,PAN,TILT,ROLL or --take TAKE", file=sys.stderr)
         return 2
     config = load_stage_config(args.config)
     scene_path = scene_file(args.config, config.scene, args.scene)
     if scene_path is None:
-        print("stage render: no scene: give --scene or set `scene:` in the config", file=sys.stderr)
+        print("stage render: error: no scene: give --scene or set `scene:` in the config", file=sys.stderr)
         return 2
     scene = load_scene_config(scene_path)
     camera = camera_for(config, args.camera)
@@ -96,12 +98,16 @@ def _render_take(args, config, scene, camera, state, live, out: Path) -> int:
 
     from renderer.gl import create_context
     from renderer.offline import render_frame, write_frame
-    from stage.take import read_take
+    from stage.take import TakeError, read_take
 
-    take = read_take(args.take)
+    try:
+        take = read_take(args.take)
+    except TakeError as exc:
+        print(f"stage render: error: --take: {exc}", file=sys.stderr)
+        return 2
     samples = [s for s in take.samples if s.camera == camera.id and not s.stale]
     if not samples:
-        print(f"stage render: take {args.take} has no samples of camera {camera.id!r} "
+        print(f"stage render: error: take {args.take} has no samples of camera {camera.id!r} "
               f"(cameras: {', '.join(take.cameras) or 'none'})", file=sys.stderr)
         return 2
     ctx = create_context("headless")

@@ -8,15 +8,16 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from stage.config.endpoint import endpoint_port, endpoint_problem
 from stage.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource
 from stage.config.stage import StageConfig
+from stage.config.types import MAX_SIDE_PX
 from stage.config.walls import CurvedWall
 
 Found = tuple[tuple[Any, ...], str]
@@ -26,12 +27,12 @@ RIGHT_ANGLE_TOLERANCE_DEG = 0.5
 MIN_EDGE_M = 0.01
 """Shorter edges than this make a wall degenerate."""
 
-_ENDPOINT = re.compile(r"^(tcp)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+|\*):(\d{1,5}|\*)$|^(ipc|inproc)://.+$")
-"""A ZeroMQ endpoint; a ``*`` port lets the system choose (the process logs the port it got)."""
-
 
 def check_stage(config: StageConfig, base_dir: Path) -> list[Found]:
     """Every cross-field problem of ``config``; paths in it are resolved against ``base_dir``."""
+    sizes = list(_image_sizes(config))
+    if sizes:  # the geometry checks need every wall's image size
+        return [*sizes, *_unique_names(config), *_references(config)]
     checks = (
         _unique_names(config),
         _references(config),
@@ -85,6 +86,26 @@ def _references(config: StageConfig) -> Iterator[Found]:
             yield ("walls", i, "output", "node"), f"unknown render node {wall.output.node!r}"
         elif wall.output.output is not None and wall.output.output not in {o.name for o in node.outputs}:
             yield ("walls", i, "output", "output"), f"node {node.name!r} has no output {wall.output.output!r}"
+
+
+def _image_sizes(config: StageConfig) -> Iterator[Found]:
+    """Every wall image must come out at most :data:`MAX_SIDE_PX` pixels a side, also when derived from
+    ``pixel_pitch_mm`` (a tiny pitch would ask for an endless image) or from ``cabinets``."""
+    from stage.geometry.sections import wall_size_m
+
+    for i, wall in enumerate(config.walls):
+        if wall.pixel_pitch_mm is not None:
+            width_m, height_m = wall_size_m(wall)
+            longest_px = max(width_m, height_m) / (wall.pixel_pitch_mm / 1000.0)
+            if not longest_px <= MAX_SIDE_PX:  # also catches inf and nan
+                yield (("walls", i, "pixel_pitch_mm"),
+                       f"{wall.pixel_pitch_mm:g} mm on a {width_m:g} × {height_m:g} m wall needs more than "
+                       f"{MAX_SIDE_PX} pixels a side")
+        elif wall.cabinets is not None:
+            width_px, height_px = wall.cabinets.resolution_px
+            if max(width_px, height_px) > MAX_SIDE_PX:
+                yield (("walls", i, "cabinets"),
+                       f"{width_px} × {height_px} px: more than {MAX_SIDE_PX} pixels a side")
 
 
 def _wall_geometry(config: StageConfig) -> Iterator[Found]:
@@ -157,28 +178,20 @@ def _output_regions(config: StageConfig) -> Iterator[Found]:
         placed.setdefault((node.name, out.name), []).append((i, rect))
 
 
-def _endpoint_port(endpoint: str) -> tuple[str, int] | None:
-    m = _ENDPOINT.match(endpoint)
-    if m is None or m.group(1) is None or m.group(3) == "*":
-        return None
-    return m.group(2), int(m.group(3))
-
-
 def _endpoints(config: StageConfig) -> Iterator[Found]:
     named = [(("endpoints", k), getattr(config.endpoints, k)) for k in type(config.endpoints).model_fields]
     named.append((("control", "endpoint"), config.control.endpoint))
     seen: dict[int, tuple[Any, ...]] = {}
     for loc, endpoint in named:
-        if not _ENDPOINT.match(endpoint):
-            yield loc, f"not a ZeroMQ endpoint: {endpoint!r} (expected tcp://host:port, ipc://path or inproc://name)"
+        problem = endpoint_problem(endpoint)
+        if problem:
+            yield loc, problem
             continue
-        hp = _endpoint_port(endpoint)
+        hp = endpoint_port(endpoint)
         if hp is None:
             continue
         port = hp[1]
-        if not 1 <= port <= 65535:
-            yield loc, f"port {port} out of range"
-        elif port in seen:
+        if port in seen:
             yield loc, f"TCP port {port} is also used by {'.'.join(seen[port])}"
         else:
             seen[port] = loc

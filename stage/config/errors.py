@@ -18,8 +18,10 @@ class Problem:
     line: int | None = None
 
     def format(self, file: str) -> str:
+        """``file:line: key.path: reason`` on one line (line breaks in the reason become spaces)."""
         where = f"{file}:{self.line}" if self.line is not None else file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        message = " ".join(self.message.split())
+        return f"{where}: {self.path}: {message}" if self.path else f"{where}: {message}"
 
 
 class ConfigError(Exception):

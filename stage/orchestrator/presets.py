@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from stage.config.loader import safe_load
 from stage.live import LiveState
 from stage.orchestrator.files import atomic_write
 
@@ -60,6 +61,10 @@ def write_preset(presets_dir: Path, name: str, state: LiveState, limit: int = MA
     """Atomically write ``state`` as preset ``name`` (tmp + fsync + rename); returns the file. A new name beyond
     ``limit`` presets is refused (overwriting an existing one is always allowed)."""
     target = preset_path(presets_dir, name)
+    try:
+        presets_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # e.g. a file where the folder should be (NotADirectoryError)
+        raise PresetError(f"preset {name}: cannot make {presets_dir}: {exc.strerror or exc}") from None
     if not target.exists() and len(list_presets(presets_dir)) >= limit:
         raise PresetError(f"preset {name}: {presets_dir} already holds {limit} presets (the limit): "
                           "overwrite or delete one")
@@ -83,7 +88,7 @@ def read_preset(presets_dir: Path, name: str) -> LiveState:
         raw = path.read_bytes()
         if len(raw) > MAX_PRESET_BYTES:
             raise PresetError(f"preset {name}: {path}: file too large ({len(raw)} bytes)")
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = safe_load(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise PresetError(f"preset {name}: {path}: unreadable ({reason})") from None

@@ -129,7 +129,7 @@ def test_presets_are_capped_and_saved_on_the_worker(tmp_path: Path) -> None:
     store.save_preset_later("x", lambda path, error: done.append((path, error)))
     store.disk.flush(10.0)
     store.disk.completions()
-    assert done[1][0] is None and done[1][1].reason == "failed" and "cannot write" in str(done[1][1])
+    assert done[1][0] is None and done[1][1].reason == "invalid" and "cannot make" in str(done[1][1])
     store.disk.close()
 
 

@@ -74,13 +74,14 @@ def wait_until(what: str, fn: Callable[[], object], timeout_s: float = 15.0, eve
 class Stage:
     """A ``stage up`` process on a temporary config with free ports, and helpers to talk to it."""
 
-    def __init__(self, tmp: Path, extra_yaml: str = "", args: tuple[str, ...] = ()):
+    def __init__(self, tmp: Path, extra_yaml: str = "", args: tuple[str, ...] = (),
+                 scene: Path = REPO / "scenes" / "demo.yaml"):
         """A new ``stage up`` in ``tmp``; an existing ``tmp/stage.yaml`` (a restart) is kept as it is."""
         self.tmp = tmp
         self.config = tmp / "stage.yaml"
         if not self.config.exists():
-            self.config.write_text(STAGE_CONFIG.format(scene=REPO / "scenes" / "demo.yaml", pose=free_tcp_port(),
-                                                       state=free_tcp_port(), stats=free_tcp_port()) + extra_yaml)
+            self.config.write_text(STAGE_CONFIG.format(scene=scene, pose=free_tcp_port(), state=free_tcp_port(),
+                                                       stats=free_tcp_port()) + extra_yaml)
         self.control = f"tcp://127.0.0.1:{free_tcp_port()}"
         self.osc_port = free_udp_port()
         self.logs = tmp / "logs"
@@ -126,6 +127,12 @@ class Stage:
         for pid in self.seen_pids:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def stop_stage(st: Stage, pids: list[int]) -> None:
+    """SIGTERM ``stage up`` (SIGKILL if it lingers) and SIGKILL any of ``pids`` still alive."""
+    st.seen_pids.update(pids)
+    st.close()
 
 
 @pytest.fixture
