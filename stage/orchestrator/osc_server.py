@@ -204,11 +204,11 @@ class OscServer:
     def _apply(self, batch: list[tuple[Address, OscMessage]]) -> None:
         """Route every message, skip parameter changes that a later change of the same run overwrites, apply the
         rest in order."""
-        routed: list[Route | ChangeError] = []
+        routed: list[Route | Exception] = []
         for _, message in batch:
             try:
                 routed.append(route(message.address, list(message.params), self.store.state))
-            except ChangeError as exc:
+            except Exception as exc:  # answered (or, not a ChangeError, sent to the last resort) in order below
                 routed.append(exc)
         later: set[str] = set()
         keep = [True] * len(batch)
@@ -226,12 +226,12 @@ class OscServer:
                 continue
             self._handle_message(message, addr, r)
 
-    def _handle_message(self, message: OscMessage, addr: Address, r: Route | ChangeError | None = None) -> None:
+    def _handle_message(self, message: OscMessage, addr: Address, r: Route | Exception | None = None) -> None:
         address = message.address
         try:
             if r is None:
                 r = route(address, list(message.params), self.store.state)
-            if isinstance(r, ChangeError):
+            if isinstance(r, Exception):
                 raise r
             if r.action == "set":
                 self.store.set_many(r.changes or {}, source="osc")

@@ -382,3 +382,28 @@ def test_a_flood_of_preset_saves_is_refused_not_queued(tmp_path: Path) -> None:
         tablet.close()
         server.close()
         store.disk.close()
+
+
+def test_a_routing_failure_inside_a_batch_goes_to_the_last_resort(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from stage.orchestrator import osc_server
+
+    store = make_store(tmp_path / "presets")
+    server = OscServer(store, "127.0.0.1", 0, ["127.0.0.0/8"])
+    tablet = Tablet(server)
+    real = osc_server.route
+
+    def route(address: str, *args: object):
+        if address == "/stage/undo":
+            raise RuntimeError("router on fire")
+        return real(address, *args)
+
+    monkeypatch.setattr(osc_server, "route", route)
+    try:
+        tablet.send("/stage/undo", handle=False)
+        tablet.send("/stage/exposure", 1.0, handle=False)
+        pump(server, 2)
+        assert server.counters["rejected_internal"] == 1 and store.state.exposure_ev == 1.0
+    finally:
+        tablet.close()
+        server.close()
