@@ -103,6 +103,8 @@ class Node:
         self.used: dict[str, tuple[int, float]] = {}
         self.signals = signals
         self.snapshots = 0
+        self.drawn: tuple | None = None
+        """The last frame drawn and its cameras (recorded next to a snapshot)."""
         display = args.display
         if display == "auto":
             from renderer.gl.window import display_available
@@ -185,7 +187,7 @@ class Node:
             poses = self.latched_cameras()
             t_start = time.time()
             ages = {cam: (t_start - p.message.t_sample) * 1000.0 for cam, p in poses.items()}
-            self.gl.draw([camera_state(p, self.priority.get(cam, 0)) for cam, p in poses.items()])
+            self.draw(poses, t_start)
             if self.signals.snapshot:
                 self.signals.snapshot = False
                 self.snapshot()
@@ -205,11 +207,18 @@ class Node:
             if end is not None and finished >= end:
                 break
         if self.args.snapshot_dir:
-            self.gl.draw([camera_state(p, self.priority.get(c, 0)) for c, p in self.latched_cameras().items()])
+            self.draw(self.latched_cameras(), time.time())
             self.snapshot()
         log.info("render node %s: stopped after %d frames (%d missed)", self.args.node, stats.frame,
                  stats.missed_frames)
         return EXIT_OK
+
+    def draw(self, poses: dict[str, LatchedPose], time_s: float) -> None:
+        """Draw the frame of ``poses`` at scene time ``time_s``: the frame start on the Unix clock, so every node of
+        a stage shows an animated scene in the same phase (``stage render --time`` takes the same seconds)."""
+        cameras = [camera_state(p, self.priority.get(cam, 0)) for cam, p in poses.items()]
+        frame = self.gl.draw(cameras, time_s)
+        self.drawn = (frame, cameras)
 
     def snapshot(self) -> None:
         if self.args.snapshot_dir is None:
@@ -217,9 +226,10 @@ class Node:
             return
         try:
             self.snapshots += 1
-            from renderer.node_outputs import write_snapshots
+            from renderer.node_outputs import frame_record, write_snapshots
 
-            write_snapshots(self.args.snapshot_dir, self.args.node, self.gl.images(), self.snapshots)
+            record = frame_record(*self.drawn, self.follower.rev) if self.drawn else None
+            write_snapshots(self.args.snapshot_dir, self.args.node, self.gl.images(), self.snapshots, record)
         except OSError as exc:
             log.error("snapshot not written: %s", exc)
 

@@ -61,6 +61,8 @@ camera_width_px = number(16, 8192, "camera width in px", integer=True)
 """Width of an offline camera image (``stage render``, ``stage golden``)."""
 finite = number(-1e9, 1e9, "a finite number")
 """Any finite number of a sane size (no nan, no inf)."""
+scene_time_s = number(-1e11, 1e11, "scene time in seconds")
+"""A scene time: seconds, up to Unix-clock values (a live node animates on the Unix clock)."""
 percent = number(0.0, 100.0, "percent")
 """A percentage in [0, 100]."""
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from stage.config.endpoint import endpoint_port, endpoint_problem
+from stage.config.errors import format_loc
 from stage.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource
 from stage.config.stage import StageConfig
 from stage.config.types import MAX_SIDE_PX
@@ -215,8 +216,6 @@ def _ports(config: StageConfig) -> Iterator[Found]:
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
-    from stage.config.loader import format_loc
-
     return format_loc(loc)
 
 
