@@ -102,7 +102,8 @@ def run_demo(config: Path, duration_s: float, display: str, out: Path,
     shutil.rmtree(work, ignore_errors=True)
     snap_dir = work / "snapshots"
     options = UpOptions(config=demo_config(config, work), display=display, osc_port=0, control="tcp://127.0.0.1:*",
-                        log_dir=out / "logs", presets_dir=work / "presets", snapshot_dir=snap_dir)
+                        log_dir=out / "logs", presets_dir=work / "presets", snapshot_dir=snap_dir, fresh=True,
+                        keys_dir=work / "keys")
     orch = Orchestrator(options, on_status=on_status)
     recorder = PoseRecorder(orch.endpoints.pose)
     history: dict[str, list[RenderStats]] = {n.name: [] for n in orch.config.nodes}
