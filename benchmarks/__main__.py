@@ -86,6 +86,16 @@ def rows(results: dict[str, Any]) -> list[Row]:
     if f is not None and "error" not in f:
         size = "×".join(map(str, f.get("size", [])))
         out.append(Row("raster_floor", f"one textured pass {size}", f.get("ms_median"), "ms"))
+    c = results.get("ocio_wall_pass")
+    if c is not None and "error" not in c:
+        b = "ocio_wall_pass"
+        cases = c.get("cases", {})
+        for name, case in cases.items():
+            if case.get("baseline") == name:
+                continue
+            base = cases.get(case.get("baseline"), {})
+            out.append(Row(b, f"wall pass {name}", case.get("ms_median"), "ms", f"built-in {case.get('baseline')}",
+                           base.get("ms_median")))
     o = results.get("osc_loop")
     if o is not None and "error" not in o:
         b = "osc_loop"

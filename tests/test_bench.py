@@ -19,11 +19,14 @@ def test_rows_make_each_comparison_a_ratio_of_the_same_run() -> None:
                                      "floor_ms_median": 2.0}],
                          "curved_vs_flat": {"curved": {"ms_median": 3.0}, "flat": {"ms_median": 3.0}}},
         "raster_floor": {"error": ["raster_floor: no EGL"]},
+        "ocio_wall_pass": {"cases": {"builtin-srgb": {"ms_median": 2.0, "baseline": "builtin-srgb"},
+                                     "ocio-srgb-aces2": {"ms_median": 3.0, "baseline": "builtin-srgb"}}},
     }
     table = rows(results)
     ratios = {r.measure: r.ratio for r in table if r.ratio is not None}
     assert ratios == {"end-to-end latency p50": 2.0, "end-to-end latency p99": 2.0,
-                      "frame, demo (1000 px)": 5.0, "curved wall (28 sections)": 1.0}
+                      "frame, demo (1000 px)": 5.0, "curved wall (28 sections)": 1.0,
+                      "wall pass ocio-srgb-aces2": 1.5}
     assert Row("x", "m", 1.0, "ms").ratio is None
     text = format_table(table)
     assert "bare UDP→ZeroMQ relay 200 µs" in text and "FAILED: raster_floor: no EGL" in text
