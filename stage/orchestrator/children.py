@@ -13,7 +13,8 @@ a crash never picks up an edit that ``stage reload`` has not validated yet.
   wall resolution (outer cube size) and, when there are light cards, every wall (card placement) → restart that
   node; new nodes are started, removed ones stopped;
 * ``control.*``, ``endpoints.state``/``render_stats`` → only a restart of ``stage up`` applies them (reported);
-* ``name``, ``scene`` (the default for the next start), ``eye_height_m`` → applied, nothing restarted. The live
+* ``name``, ``scene`` (the default for the next start), ``eye_height_m``, ``control.watchdog_*`` → applied, nothing
+  restarted. The live
   state (exposure, overscan, …) keeps the operator's values.
 """
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stage.config.stage import StageConfig, node_process_name
-from stage.geometry.sections import wall_resolution_px
+from stage.config.wall_geometry import wall_resolution_px
 from stage.orchestrator.supervisor import ChildSpec
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,12 @@ def node_child(node: str) -> str:
     """Child name of a render node: :attr:`stage.config.stage.RenderNode.process_name` (``render-1`` stays
     ``render-1``, ``node1`` becomes ``render-node1``)."""
     return node_process_name(node)
+
+
+def node_of(child: str, nodes: list[str]) -> str:
+    """Render node name of child ``child`` among ``nodes`` (inverse of :func:`node_child`); a child of no such node
+    → its name without ``render-``."""
+    return next((node for node in nodes if node_child(node) == child), child.removeprefix("render-"))
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,7 @@ def reload_plan(old: StageConfig, new: StageConfig) -> ReloadPlan:
             plan.restart.append(node_child(node))
     plan.start = [node_child(x) for x in sorted(new_nodes - old_nodes)]
     plan.stop = [node_child(x) for x in sorted(old_nodes - new_nodes)]
-    for key in ("osc_bind", "osc_port", "allowed_clients", "endpoint"):
+    for key in ("osc_bind", "osc_port", "allowed_clients", "osc_reply_clients", "endpoint"):
         if o["control"][key] != n["control"][key]:
             plan.needs_up_restart.append(f"control.{key}")
     for key in ("state", "render_stats"):

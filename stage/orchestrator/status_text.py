@@ -6,6 +6,8 @@ import logging
 import time
 from typing import Any, TextIO
 
+AUDIT_LOGGER = "stage.audit"
+"""Logger of the audit trail: one INFO line per applied change (``origin: path old → new``)."""
 LOG_EVERY_S = 5.0
 """Without a terminal the status line is logged this often."""
 
@@ -24,6 +26,8 @@ class StatusOutput:
         logging.getLogger("stage").setLevel(level)
         self._handler: logging.Handler | None = _LineSafeHandler(self)
         self._handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        if verbose < 1:  # the audit trail (a line per change) goes to the log file; on the terminal only with -v
+            self._handler.addFilter(lambda record: not record.name.startswith(AUDIT_LOGGER))
         root = logging.getLogger()
         self._replaced = [h for h in root.handlers if isinstance(h, logging.StreamHandler)]
         for h in self._replaced:
@@ -81,7 +85,11 @@ def _process_lines(processes: dict[str, dict]) -> list[str]:
     for name, p in processes.items():
         pid = p["pid"] if p["pid"] is not None else "-"
         extra = f", last exit {p['last_exit']}" if p["last_exit"] is not None else ""
-        out.append(f"  {name:<16} pid {pid:<8} {p['state']:<10} up {p['uptime_s']:8.1f} s  "
+        if p.get("hangs"):
+            extra += f", hung {p['hangs']}× (watchdog)"
+        age = p.get("report_age_s")
+        seen = f"stats {age:.1f} s ago" if age is not None else "no stats yet"
+        out.append(f"  {name:<16} pid {pid:<8} {p['state']:<10} up {p['uptime_s']:8.1f} s  {seen:<18} "
                    f"restarts {p['restarts']}{extra}")
         if p.get("last_exit_reason"):
             out.append(f"  {'':<16} last exit: {p['last_exit_reason']}")
@@ -113,10 +121,26 @@ def osc_line(osc: dict[str, int], last_reject: str | None) -> str:
     return line + (f", last: {last_reject}" if last_reject else "")
 
 
+def _journal_lines(doc: dict[str, Any]) -> list[str]:
+    journal, watchdog = doc.get("journal"), doc.get("watchdog")
+    if not journal:
+        return []
+    restored = journal.get("restored")
+    where = (f"restored rev {restored['rev']} from {journal['path']}" if restored
+             else f"journal {journal['path']} (started from the config)")
+    line = f"live state: {where}; {journal['writes']} writes"
+    if journal.get("last_error"):
+        line += f"; last error: {journal['last_error']}"
+    if watchdog:
+        line += (f"; watchdog {watchdog['timeout_s']:g} s" if watchdog["timeout_s"] else "; watchdog off")
+    return [line]
+
+
 def format_status(doc: dict[str, Any]) -> str:
     """The human form of ``stage status``."""
     lines = [f"{doc['stage']} — up {doc['uptime_s']:.1f} s, control {doc['control']}, OSC udp {doc['osc_port']}, "
              f"logs {doc['logs']}/",
+             *_journal_lines(doc),
              f"scene {doc['scene']} (choices: {', '.join(doc['scenes']) or '-'}), state rev {doc['rev']}",
              "processes:", *_process_lines(doc["processes"]), "render nodes:", *_node_lines(doc["nodes"])]
     tracking = doc["tracking"]

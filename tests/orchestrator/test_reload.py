@@ -11,6 +11,7 @@ from stage.config.loader import load_stage_config
 from stage.live import LiveState
 from stage.orchestrator import children as ch
 from stage.orchestrator.handlers import reload_config
+from stage.orchestrator.health import Health
 from stage.orchestrator.store import StateStore
 from stage.orchestrator.supervisor import ChildSpec, Supervisor
 
@@ -51,7 +52,7 @@ def _orchestrator(tmp_path: Path) -> FakeOrchestrator:
         config_file=config_file, config=config, config_text=STAGE_YAML, supervisor=sup, errors=[], reconnected=[],
         running=SimpleNamespace(write=written.append, written=written),
         state_pub=SimpleNamespace(frame_period_s=1 / 30, send_snapshot=lambda: snapshots.append(store.rev),
-                                  snapshots=snapshots), health=SimpleNamespace(nodes=["n"]),
+                                  snapshots=snapshots), health=Health(["n"]),
         endpoints=SimpleNamespace(pose=config.endpoints.pose),
     )
 

@@ -34,7 +34,7 @@ def stage_up(tmp_path: Path) -> Iterator[Stage]:
 
 @pytest.fixture
 def guarded(tmp_path: Path) -> Iterator[Stage]:
-    yield from _running(Stage(tmp_path, extra="control: {allowed_clients: [10.0.0.0/8]}\n"))  # loopback is outside
+    yield from _running(Stage(tmp_path, extra_yaml="control: {allowed_clients: [10.0.0.0/8]}\n"))  # loopback is outside
 
 
 def test_reload_adds_a_light_card_and_osc_drops_leave_a_trace(guarded: Stage) -> None:
