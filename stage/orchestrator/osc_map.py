@@ -171,7 +171,12 @@ def coerce(path: str, value: Any, state: LiveState, cameras: list[str]) -> Any:
 
 # ---- OSC address space --------------------------------------------------------------------------------------
 
-SIMPLE = {
+PREFIX = "/stage/"
+"""Every address starts here; a parameter's own address is ``PREFIX`` + its path with ``/`` for ``.``
+(:func:`osc_address`): ``exposure_ev`` → ``/stage/exposure_ev``, ``walls.main.brightness`` →
+``/stage/walls/main/brightness``."""
+
+LEGACY_SIMPLE = {
     "/stage/exposure": "exposure_ev",
     "/stage/whitebalance": "white_balance_k",
     "/stage/tint": "tint",
@@ -184,15 +189,19 @@ SIMPLE = {
     "/stage/timeofday": "time_of_day_h",
     "/stage/tracking/freeze": "tracking_freeze",
 }
-WALL = {"brightness": "brightness", "enable": "enabled", "display": "display", "view": "view", "look": "look"}
-CARD = {"enable": "enabled", "intensity": "intensity", "color": "color", "softness": "softness", "size": "size_m"}
+LEGACY_WALL = {"brightness": "brightness", "enable": "enabled", "display": "display", "view": "view", "look": "look"}
+LEGACY_CARD = {"enable": "enabled", "intensity": "intensity", "color": "color", "softness": "softness",
+               "size": "size_m"}
+"""Aliases kept so that tablets built on the first address space keep working (docs/osc.md, "Legacy aliases"):
+``/stage/exposure``, ``/stage/wall/<wall>/<leaf>``, ``/stage/lightcard/<card>/<leaf>`` and ``/position``,
+``/stage/camera/<camera>/delay``. Accepted, and echoed beside the parameter's own address."""
 TRIGGERS = {"/stage/scene/next": "scene_next", "/stage/undo": "undo", "/stage/state": "state", "/stage/hello": "hello"}
 STRING_COMMANDS = {
     "/stage/scene": "scene",
     "/stage/preset/save": "preset_save",
     "/stage/preset/recall": "preset_recall",
 }
-_OSC_OF_PATH = {v: k for k, v in SIMPLE.items()}
+_LEGACY_OF_PATH = {v: k for k, v in LEGACY_SIMPLE.items()}
 
 
 @dataclass(frozen=True)
@@ -218,8 +227,8 @@ def _unpack(address: str, path: str, args: list[Any], state: LiveState) -> dict[
 def route(address: str, args: list[Any], state: LiveState) -> Route:
     """Map one OSC message to a :class:`Route`; raises :class:`ChangeError` for unknown addresses and wrong
     argument counts or types."""
-    if address in SIMPLE:
-        return Route("set", _unpack(address, SIMPLE[address], args, state))
+    if address in LEGACY_SIMPLE:
+        return Route("set", _unpack(address, LEGACY_SIMPLE[address], args, state))
     if address in TRIGGERS:
         if not args:
             return Route(TRIGGERS[address])
@@ -232,18 +241,41 @@ def route(address: str, args: list[Any], state: LiveState) -> Route:
         if not isinstance(args[0], str):
             raise ChangeError(f"{address}: expected a string, got {type(args[0]).__name__}", "arg_type")
         return Route(STRING_COMMANDS[address], text=args[0])
+    path = path_of(address)
+    if path is not None:
+        return Route("set", _unpack(address, path, args, state))
     parts = address.split("/")
     if len(parts) == 5 and parts[:2] == ["", "stage"] and parts[3]:
         kind, name, leaf = parts[2], parts[3], parts[4]
-        if kind == "wall" and leaf in WALL:
-            return Route("set", _unpack(address, f"walls.{name}.{WALL[leaf]}", args, state))
+        if kind == "wall" and leaf in LEGACY_WALL:
+            return Route("set", _unpack(address, f"walls.{name}.{LEGACY_WALL[leaf]}", args, state))
         if kind == "camera" and leaf == "delay":
             return Route("set", _unpack(address, f"camera_delay_ms.{name}", args, state))
-        if kind == "lightcard" and leaf in CARD:
-            return Route("set", _unpack(address, f"light_cards.{name}.{CARD[leaf]}", args, state))
+        if kind == "lightcard" and leaf in LEGACY_CARD:
+            return Route("set", _unpack(address, f"light_cards.{name}.{LEGACY_CARD[leaf]}", args, state))
         if kind == "lightcard" and leaf == "position":
             return Route("set", _position(address, name, args, state))
-    raise ChangeError(f"{address}: unknown address", "unknown_address")
+    hint = did_you_mean(address, [osc_address(p) for p in parameter_names(state, list(state.camera_delay_ms))])
+    raise ChangeError(f"{address}: unknown address{hint}", "unknown_address")
+
+
+def osc_address(path: str) -> str:
+    """A parameter's own OSC address: ``walls.main.brightness`` → ``/stage/walls/main/brightness``."""
+    return PREFIX + path.replace(".", "/")
+
+
+def path_of(address: str) -> str | None:
+    """The parameter whose own address is ``address`` (inverse of :func:`osc_address`), or None."""
+    if not address.startswith(PREFIX):
+        return None
+    parts = address[len(PREFIX):].split("/")
+    if len(parts) == 1 and parts[0] in RULES:
+        return parts[0]
+    if len(parts) == 3 and parts[0] in ("walls", "light_cards") and parts[1] and f"{parts[0]}.*.{parts[2]}" in RULES:
+        return ".".join(parts)
+    if len(parts) == 2 and parts[0] == "camera_delay_ms" and parts[1]:
+        return ".".join(parts)
+    return None
 
 
 def _position(address: str, name: str, args: list[Any], state: LiveState) -> dict[str, Any]:
@@ -260,17 +292,41 @@ def _position(address: str, name: str, args: list[Any], state: LiveState) -> dic
 
 
 def to_osc(path: str, state: LiveState, scene_name: str | None) -> tuple[str, list[Any]] | None:
-    """The message a tablet would send for ``path`` at its current value in ``state`` (None: no OSC address)."""
+    """The message a tablet would send for ``path`` at its current value in ``state``, at the parameter's own
+    address (:func:`osc_address`; None: no such parameter, or a value left to a default)."""
     if path == "scene":
         return ("/stage/scene", [scene_name or ""])
+    try:
+        key, name = rule_key(path)
+    except ChangeError:
+        return None
     parts = path.split(".")
-    if path in _OSC_OF_PATH:
+    if name is None:
+        value = getattr(state, path, None)
+    elif parts[0] == "camera_delay_ms":
+        value = state.camera_delay_ms.get(name)
+    else:
+        member = getattr(state, parts[0]).get(name)
+        value = getattr(member, parts[2], None) if member is not None else None
+    if value is None:  # e.g. time of day left to the scene: nothing for a fader to show
+        return None
+    if isinstance(value, bool):
+        return (osc_address(path), [int(value)])
+    return (osc_address(path), list(value) if isinstance(value, tuple | list) else [value])
+
+
+def legacy_osc(path: str, state: LiveState, scene_name: str | None) -> tuple[str, list[Any]] | None:
+    """The message of ``path`` at its legacy alias address (None: it has none)."""
+    if path == "scene":
+        return None
+    parts = path.split(".")
+    if path in _LEGACY_OF_PATH:
         value = getattr(state, path)
         if value is None:  # e.g. time of day left to the scene: nothing for a fader to show
             return None
         if isinstance(value, bool):
-            return (_OSC_OF_PATH[path], [int(value)])
-        return (_OSC_OF_PATH[path], list(value) if isinstance(value, tuple) else [value])
+            return (_LEGACY_OF_PATH[path], [int(value)])
+        return (_LEGACY_OF_PATH[path], list(value) if isinstance(value, tuple) else [value])
     if parts[0] == "walls" and len(parts) == 3 and parts[1] in state.walls:
         wall = state.walls[parts[1]]
         if parts[2] == "brightness":
@@ -287,7 +343,7 @@ def to_osc(path: str, state: LiveState, scene_name: str | None) -> tuple[str, li
         if leaf in ("center_uv", "azimuth_deg", "elevation_deg"):
             pos = card.center_uv if card.center_uv is not None else (card.azimuth_deg, card.elevation_deg)
             return (f"{base}/position", list(pos))
-        osc_leaf = {v: k for k, v in CARD.items()}.get(leaf)
+        osc_leaf = {v: k for k, v in LEGACY_CARD.items()}.get(leaf)
         if osc_leaf is not None:
             value = getattr(card, leaf)
             if isinstance(value, bool):
@@ -297,10 +353,11 @@ def to_osc(path: str, state: LiveState, scene_name: str | None) -> tuple[str, li
 
 
 def messages_for(paths: list[str], state: LiveState, scene_name: str | None) -> list[tuple[str, list[Any]]]:
-    """Echo messages for changed ``paths``, one per address (a card's position is one message)."""
+    """Echo messages for changed ``paths``, one per address: each parameter at its own address and at its legacy
+    alias (a card's legacy ``/position`` is one message)."""
     out: dict[str, list[Any]] = {}
     for path in paths:
-        msg = to_osc(path, state, scene_name)
-        if msg is not None:
-            out[msg[0]] = msg[1]
+        for msg in (to_osc(path, state, scene_name), legacy_osc(path, state, scene_name)):
+            if msg is not None:
+                out[msg[0]] = msg[1]
     return list(out.items())

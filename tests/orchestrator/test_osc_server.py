@@ -191,13 +191,15 @@ def test_echo_reaches_every_tablet_from_any_source(server: OscServer, store: Sta
         first.send("/stage/wall/main/brightness", 0.5)
         assert ("/stage/wall/main/brightness", [0.5]) in second.replies()
         store.set("walls.ceiling.enabled", False, source="cli")
-        assert second.replies() == [("/stage/wall/ceiling/enable", [0])]
-        assert first.replies() == [("/stage/wall/ceiling/enable", [0])]
+        # each change at the parameter's own address and at its legacy alias (older tablets keep working)
+        both = [("/stage/walls/ceiling/enabled", [0]), ("/stage/wall/ceiling/enable", [0])]
+        assert second.replies() == both and first.replies() == both
         store.save_preset("p")
         store.set_many({"exposure_ev": 2.0, "chroma_key": True})
         first.replies(), second.replies()
         store.recall_preset("p")
-        assert sorted(second.replies()) == [("/stage/exposure", [0.0]), ("/stage/frustum/chromakey", [0])]
+        assert sorted(second.replies()) == [("/stage/chroma_key", [0]), ("/stage/exposure", [0.0]),
+                                            ("/stage/exposure_ev", [0.0]), ("/stage/frustum/chromakey", [0])]
     finally:
         first.close()
         second.close()
@@ -300,3 +302,26 @@ def test_every_applied_change_is_logged_with_origin_and_old_and_new_value(
     lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
     port = tablet.sock.getsockname()[1]
     assert lines == [f"osc 127.0.0.1:{port}: walls.main.brightness 1.0 → 0.6", "cli: exposure_ev 0.0 → 1.5"]
+
+
+@pytest.mark.parametrize(("address", "args", "path"), [
+    ("/stage/exposure_ev", [1.5], "exposure_ev"), ("/stage/white_balance_k", [5600.0], "white_balance_k"),
+    ("/stage/offset_m", [1.0, 2.0, 0.5], "offset_m"), ("/stage/walls/main/brightness", [0.5], "walls.main.brightness"),
+    ("/stage/walls/ceiling/enabled", [0], "walls.ceiling.enabled"),
+    ("/stage/light_cards/key/center_uv", [0.25, 0.75], "light_cards.key.center_uv"),
+    ("/stage/light_cards/rim/azimuth_deg", [45.0], "light_cards.rim.azimuth_deg"),
+    ("/stage/camera_delay_ms/cam1", [20.0], "camera_delay_ms.cam1"),
+])
+def test_every_parameter_has_an_address_named_after_it(tablet: Tablet, store: StateStore, address: str,
+                                                       args: list[Any], path: str) -> None:
+    """One vocabulary: a parameter's OSC address is its ``stage set`` path (the LiveState field names) with ``/``."""
+    replies = tablet.send(address, *args)
+    assert tablet.errors(replies) == []
+    held = store.parameters()[path]
+    assert held == (args if len(args) > 1 else (bool(args[0]) if isinstance(held, bool) else args[0]))
+    assert dict(replies)[address] == args  # echoed at the address it was set on
+
+
+def test_an_unknown_address_suggests_the_nearest(tablet: Tablet) -> None:
+    errors = tablet.errors(tablet.send("/stage/exposure_eV", 1.0))
+    assert errors == ["/stage/exposure_eV: unknown address; did you mean /stage/exposure_ev?"]

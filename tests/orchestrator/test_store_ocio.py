@@ -94,7 +94,7 @@ def test_osc_addresses_and_echo(store: StateStore) -> None:
     r = route("/stage/wall/main/view", ["Raw"], store.state)
     assert r.action == "set" and r.changes == {"walls.main.view": "Raw"}
     store.set_many(r.changes, source="osc")
-    assert to_osc("walls.main.view", store.state, None) == ("/stage/wall/main/view", ["Raw"])
+    assert to_osc("walls.main.view", store.state, None) == ("/stage/walls/main/view", ["Raw"])
     assert to_osc("walls.main.look", store.state, None) is None  # no look: nothing to show
     store.set("walls.main.view", "")  # "": back to the display's default view
     assert store.state.walls["main"].view is None
