@@ -34,7 +34,7 @@ from stage.config import load_stage_config
 from stage.config.errors import ConfigError
 from stage.config.lightcards import LightCard
 from stage.live import LiveState
-from stage.orchestrator.osc_map import RULES, rule_key
+from stage.orchestrator.osc_map import RULES, osc_address, rule_key
 
 APP_VERSION = "1.29.8"
 """The Open Stage Control release the session is written for (session files carry it as ``version``)."""
@@ -145,35 +145,35 @@ def scene_tab(state: LiveState) -> dict[str, Any]:
             button("scene_next", "Next scene", "/stage/scene/next"),
             button("sync_scene", "Sync", "/tablet/sync_scene", bypass=True, on_value=SYNC),
         ]),
-        fader("timeofday", "Time of day (h)", "/stage/timeofday", span("time_of_day_h"), tod),
-        variable("offset_in", "/stage/background/offset",
+        fader("timeofday", "Time of day (h)", osc_address("time_of_day_h"), span("time_of_day_h"), tod),
+        variable("offset_in", osc_address("offset_m"),
                  f"set('offset_xy', [value[0], value[1]], {QUIET})\nset('offset_z', value[2], {QUIET})",
-                 "echo of /stage/background/offset fff: moves the pad and the height fader without sending"),
+                 f"echo of {osc_address('offset_m')} fff: moves the pad and the height fader without sending"),
         row("offset_row", [
             pad("offset_xy", "Offset X / Y (m)", "/tablet/offset_xy", span("offset_m", (-10, 10)),
                 span("offset_m", (-10, 10)), [ox, oy], bypass=True,
-                on_value="send('/stage/background/offset', value[0], value[1], get('offset_z'))"),
+                on_value=f"send('{osc_address('offset_m')}', value[0], value[1], get('offset_z'))"),
             fader("offset_z", "Offset Z (m)", "/tablet/offset_z", span("offset_m", (-5, 5)), oz, bypass=True,
-                  on_value="send('/stage/background/offset', get('offset_xy')[0], get('offset_xy')[1], value)",
+                  on_value=f"send('{osc_address('offset_m')}', get('offset_xy')[0], get('offset_xy')[1], value)",
                   horizontal=False, width=90, height=PAD),
         ]),
-        fader("yaw", "Scene yaw (°)", "/stage/background/yaw", span("yaw_deg"), state.yaw_deg),
-        fader("scale", "Scene scale", "/stage/background/scale", span("scale", (0.1, 10)), state.scale,
+        fader("yaw", "Scene yaw (°)", osc_address("yaw_deg"), span("yaw_deg"), state.yaw_deg),
+        fader("scale", "Scene scale", osc_address("scale"), span("scale", (0.1, 10)), state.scale,
               logScale=True),
     ])
 
 
 def camera_tab(state: LiveState) -> dict[str, Any]:
     return tab("tab_camera", "Camera", [
-        fader("exposure", "Exposure (EV)", "/stage/exposure", span("exposure_ev"), state.exposure_ev),
-        fader("whitebalance", "White balance (K)", "/stage/whitebalance", span("white_balance_k"),
+        fader("exposure", "Exposure (EV)", osc_address("exposure_ev"), span("exposure_ev"), state.exposure_ev),
+        fader("whitebalance", "White balance (K)", osc_address("white_balance_k"), span("white_balance_k"),
               state.white_balance_k, decimals=0),
-        fader("tint", "Tint (green − magenta)", "/stage/tint", span("tint"), state.tint),
-        fader("overscan", "Overscan (%)", "/stage/frustum/overscan", span("overscan_pct"), state.overscan_pct),
-        fader("softedge", "Soft edge (%)", "/stage/frustum/softedge", span("soft_edge_pct"), state.soft_edge_pct),
+        fader("tint", "Tint (green − magenta)", osc_address("tint"), span("tint"), state.tint),
+        fader("overscan", "Overscan (%)", osc_address("overscan_pct"), span("overscan_pct"), state.overscan_pct),
+        fader("softedge", "Soft edge (%)", osc_address("soft_edge_pct"), span("soft_edge_pct"), state.soft_edge_pct),
         row("camera_toggles", [
-            button("chromakey", "Chroma key", "/stage/frustum/chromakey", mode="toggle"),
-            button("freeze", "Freeze tracking", "/stage/tracking/freeze", mode="toggle"),
+            button("chromakey", "Chroma key", osc_address("chroma_key"), mode="toggle"),
+            button("freeze", "Freeze tracking", osc_address("tracking_freeze"), mode="toggle"),
         ]),
     ])
 
@@ -184,13 +184,13 @@ def walls_tab(state: LiveState, ocio: bool = False) -> dict[str, Any]:
     ones on ``/stage/error``)."""
     def ocio_inputs(name: str) -> list[dict[str, Any]]:
         return [{"type": "input", "id": f"{name}_{leaf}", "html": caption(f"{name} {leaf}"),
-                 "address": f"/stage/wall/{name}/{leaf}", "typeTags": "s", "width": width, "height": ROW_H}
+                 "address": osc_address(f"walls.{name}.{leaf}"), "typeTags": "s", "width": width, "height": ROW_H}
                 for leaf, width in (("display", 260), ("view", 300), ("look", 200))] if ocio else []
 
     return tab("tab_walls", "Walls", [
         row(f"wall_{name}", [
-            button(f"{name}_enable", f"{name} on", f"/stage/wall/{name}/enable", mode="toggle"),
-            fader(f"{name}_brightness", f"{name} brightness", f"/stage/wall/{name}/brightness",
+            button(f"{name}_enable", f"{name} on", osc_address(f"walls.{name}.enabled"), mode="toggle"),
+            fader(f"{name}_brightness", f"{name} brightness", osc_address(f"walls.{name}.brightness"),
                   span("walls.*.brightness"), wall.brightness),
             *ocio_inputs(name),
         ])
@@ -199,18 +199,28 @@ def walls_tab(state: LiveState, ocio: bool = False) -> dict[str, Any]:
 
 
 def card_widgets(name: str, card: LightCard) -> list[dict[str, Any]]:
-    base = f"/stage/lightcard/{name}"
+    base = osc_address(f"light_cards.{name}")
     send_color = f"send('{base}/color', get('{name}_r'), get('{name}_g'), get('{name}_b'))"
     sets = "\n".join(f"set('{name}_{c}', value[{i}], {QUIET})" for i, c in enumerate("rgb"))
     if card.center_uv is not None:
         where, rx, ry = "u, v on its wall", span("light_cards.*.center_uv"), span("light_cards.*.center_uv")
-        position = list(card.center_uv)
-    else:
+        position = [pad(f"{name}_position", f"{name} position ({where})", f"{base}/center_uv", rx, ry,
+                        list(card.center_uv))]
+    else:  # two parameters on one pad: it sends both, and each echo moves its axis
         where, rx, ry = "azimuth, elevation °", span("light_cards.*.azimuth_deg"), span("light_cards.*.elevation_deg")
-        position = [card.azimuth_deg, card.elevation_deg]
+        move = "set('{0}_position', [{1}], {2})"
+        position = [
+            pad(f"{name}_position", f"{name} position ({where})", f"/tablet/{name}_position", rx, ry,
+                [card.azimuth_deg, card.elevation_deg], bypass=True,
+                on_value=f"send('{base}/azimuth_deg', value[0])\nsend('{base}/elevation_deg', value[1])"),
+            variable(f"{name}_azimuth_in", f"{base}/azimuth_deg",
+                     move.format(name, f"value, get('{name}_position')[1]", QUIET)),
+            variable(f"{name}_elevation_in", f"{base}/elevation_deg",
+                     move.format(name, f"get('{name}_position')[0], value", QUIET)),
+        ]
     return [
         row(f"{name}_row", [
-            button(f"{name}_enable", f"{name} on", f"{base}/enable", mode="toggle"),
+            button(f"{name}_enable", f"{name} on", f"{base}/enabled", mode="toggle"),
             fader(f"{name}_intensity", f"{name} intensity", f"{base}/intensity",
                   span("light_cards.*.intensity", (0, 10)), card.intensity),
         ]),
@@ -221,7 +231,7 @@ def card_widgets(name: str, card: LightCard) -> list[dict[str, Any]]:
         *[fader(f"{name}_{c}", f"{name} colour {c.upper()}", f"/tablet/{name}_{c}", span("light_cards.*.color"),
                 card.color[i], decimals=3, bypass=True, on_value=send_color, colorWidget=colour)
           for i, (c, colour) in enumerate(zip("rgb", ("#e55", "#5c5", "#58f"), strict=True))],
-        pad(f"{name}_position", f"{name} position ({where})", f"{base}/position", rx, ry, position),
+        *position,
     ]
 
 

@@ -16,7 +16,7 @@ import pytest
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from stage.orchestrator import osc_tablet
-from stage.orchestrator.osc_map import ChangeError, coerce, route
+from stage.orchestrator.osc_map import LEGACY_SIMPLE, ChangeError, coerce, route
 from stage.orchestrator.store import StateStore
 from tests.orchestrator import REPO, SCENES, WALLS, Tablet, make_store, served_store
 from tests.orchestrator.open_stage_control import (
@@ -258,15 +258,18 @@ def test_layout_covers_the_demo_stage(session: dict[str, Any]) -> None:
         for script in (w.get("onValue", ""), w.get("onCreate", "")):
             addresses.update(part.split("'")[1] for part in script.split("send(")[1:])
     for wall in WALLS:
-        assert {f"/stage/wall/{wall}/brightness", f"/stage/wall/{wall}/enable"} <= addresses
-    for leaf in ("enable", "intensity", "color", "position", "softness"):
-        assert f"/stage/lightcard/key/{leaf}" in addresses
-    for addr in ("/stage/scene", "/stage/scene/next", "/stage/exposure", "/stage/whitebalance", "/stage/tint",
-                 "/stage/frustum/overscan", "/stage/frustum/softedge", "/stage/frustum/chromakey",
-                 "/stage/tracking/freeze", "/stage/background/offset", "/stage/background/yaw",
-                 "/stage/background/scale", "/stage/timeofday", "/stage/preset/save", "/stage/preset/recall",
+        assert {f"/stage/walls/{wall}/brightness", f"/stage/walls/{wall}/enabled"} <= addresses
+    for leaf in ("enabled", "intensity", "color", "center_uv", "softness"):
+        assert f"/stage/light_cards/key/{leaf}" in addresses
+    for addr in ("/stage/scene", "/stage/scene/next", "/stage/exposure_ev", "/stage/white_balance_k", "/stage/tint",
+                 "/stage/overscan_pct", "/stage/soft_edge_pct", "/stage/chroma_key",
+                 "/stage/tracking_freeze", "/stage/offset_m", "/stage/yaw_deg",
+                 "/stage/scale", "/stage/time_of_day_h", "/stage/preset/save", "/stage/preset/recall",
                  "/stage/undo", "/stage/state", "/stage/hello"):
         assert addr in addresses, addr
+    # one vocabulary: every parameter widget uses the parameter's own address, none a legacy alias
+    legacy = {a for a, path in LEGACY_SIMPLE.items() if a != f"/stage/{path}"} | {a for a in addresses if a.startswith(("/stage/wall/", "/stage/lightcard/"))}
+    assert not addresses & legacy, addresses & legacy
 
 
 def test_ocio_stage_tablet_switches_display_view_and_look(tmp_path: Path) -> None:
@@ -281,9 +284,9 @@ def test_ocio_stage_tablet_switches_display_view_and_look(tmp_path: Path) -> Non
     inputs = {w["address"]: w for w in widgets(session["content"]) if w["type"] == "input" and "address" in w}
     for wall in ("main", "side-right", "ceiling"):
         for leaf in ("display", "view", "look"):
-            w = inputs[f"/stage/wall/{wall}/{leaf}"]
+            w = inputs[f"/stage/walls/{wall}/{leaf}"]
             assert w["typeTags"] == "s" and not set(w) - PROPS["input"], w
-    assert not any(w["type"] == "input" and "/stage/wall/" in w.get("address", "")
+    assert not any(w["type"] == "input" and "/stage/walls/" in w.get("address", "")
                    for w in widgets(osc_tablet.build_session(make_store(tmp_path).state)["content"]))
     store = StateStore(config, SCENES, state, tmp_path / "presets")
     store.set_many(route("/stage/wall/main/view", ["OpenVPCal PreCalibration"], store.state).changes, source="osc")

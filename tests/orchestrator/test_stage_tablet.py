@@ -37,7 +37,7 @@ def test_stage_tablet_writes_a_session_for_that_stage(tmp_path: Path) -> None:
         except ChangeError as exc:
             assert exc.reason != "unknown_address", f"{w['id']}: {exc}"
     # This stage's card and wall, not the demo layout's card "key".
-    assert "/stage/lightcard/hdr/intensity" in addresses and "/stage/wall/main/brightness" in addresses
+    assert "/stage/light_cards/hdr/intensity" in addresses and "/stage/walls/main/brightness" in addresses
     assert not any("/key/" in a for a in addresses)
 
 
