@@ -30,8 +30,8 @@ CHUNK = 200
 def _datagrams(n: int) -> list[bytes]:
     out = []
     for i in range(n):
-        address, value = (("/stage/exposure", (i % 160 - 80) / 8.0) if i % 2 == 0
-                          else ("/stage/wall/main/brightness", (i % 64) / 32.0))
+        address, value = (("/stage/exposure_ev", (i % 160 - 80) / 8.0) if i % 2 == 0
+                          else ("/stage/walls/main/brightness", (i % 64) / 32.0))
         builder = OscMessageBuilder(address=address)
         builder.add_arg(value, OscMessageBuilder.ARG_TYPE_FLOAT)
         out.append(builder.build().dgram)

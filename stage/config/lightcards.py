@@ -19,7 +19,7 @@ class LightCard(StrictModel):
     (``azimuth_deg`` + ``elevation_deg``: where that ray meets the walls)."""
 
     name: Name
-    """Card name (OSC: ``/stage/lightcard/<name>/...``)."""
+    """Card name (OSC: ``/stage/light_cards/<name>/...``)."""
     enabled: bool = True
     """Drawn or not."""
     shape: Literal["rectangle", "ellipse"] = "rectangle"

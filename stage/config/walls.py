@@ -79,7 +79,7 @@ class Cabinets(StrictModel):
 
 class _WallBase(StrictModel):
     name: Name
-    """Unique wall name (used in OSC addresses ``/stage/wall/<name>/...`` and output file names)."""
+    """Unique wall name (used in OSC addresses ``/stage/walls/<name>/...`` and output file names)."""
     resolution_px: PixelSize | None = None
     """LED pixel resolution ``[width, height]``; give exactly one of ``resolution_px``, ``pixel_pitch_mm`` and
     ``cabinets``."""
