@@ -172,6 +172,8 @@ def format_reply(cmd: str, reply: dict[str, Any]) -> str:
                  f"restarted {', '.join(reply['restarted']) or 'nothing'}"]
         if reply["started"] or reply["stopped"]:
             lines.append(f"started {', '.join(reply['started']) or '-'}; stopped {', '.join(reply['stopped']) or '-'}")
+        if reply.get("parameters_added"):
+            lines.append(f"live parameters added: {', '.join(reply['parameters_added'])}")
         if reply["needs_up_restart"]:
             lines.append(f"not applied until `stage up` restarts: {', '.join(reply['needs_up_restart'])}")
         return "\n".join(lines)

@@ -268,7 +268,8 @@ def test_layout_covers_the_demo_stage(session: dict[str, Any]) -> None:
                  "/stage/undo", "/stage/state", "/stage/hello"):
         assert addr in addresses, addr
     # one vocabulary: every parameter widget uses the parameter's own address, none a legacy alias
-    legacy = {a for a, path in LEGACY_SIMPLE.items() if a != f"/stage/{path}"} | {a for a in addresses if a.startswith(("/stage/wall/", "/stage/lightcard/"))}
+    legacy = {a for a, path in LEGACY_SIMPLE.items() if a != f"/stage/{path}"}
+    legacy |= {a for a in addresses if a.startswith(("/stage/wall/", "/stage/lightcard/"))}
     assert not addresses & legacy, addresses & legacy
 
 

@@ -44,6 +44,7 @@ def test_reload_adds_a_light_card_and_osc_drops_leave_a_trace(guarded: Stage) ->
     st.config.write_text(st.config.read_text().replace("  target_fps: 30\n", "  target_fps: 30\n" + CARD))
     run = st.cli("reload")
     assert run.returncode == 0, run.stderr
+    assert "live parameters added: " in run.stdout and "light_cards.key.intensity" in run.stdout, run.stdout
     run = st.cli("set", "light_cards.key.intensity", "5")
     assert run.returncode == 0, run.stderr
     params = st.status()["parameters"]
