@@ -269,7 +269,7 @@ class StateStore:
         if not isinstance(name_or_path, str) or not name_or_path:
             raise ChangeError("scene: expected a scene name or path", "arg_type")
         for scene in self.scenes:
-            if name_or_path == scene or Path(scene).stem == name_or_path or _norm(scene) == _norm(name_or_path):
+            if name_or_path in (scene, Path(scene).stem, Path(scene).name) or _norm(scene) == _norm(name_or_path):
                 problem = self.check_scene(scene) if self.check_scene is not None else None
                 if problem:
                     raise ChangeError(f"scene {Path(scene).stem!r} refused: {problem}", "invalid")

@@ -252,7 +252,8 @@ def test_a_scene_by_path_outside_the_scene_folder(store: StateStore, tmp_path: P
     monkeypatch.chdir(tmp_path / "work")
     store.set_scene("../elsewhere/mine.yaml")
     assert store.state.scene == str(mine) and store.scenes[-1] == str(mine)
-    store.set_scene("night")
+    store.set_scene("night.yaml")  # a file name from the choices works too
+    assert store.scene_name == "night"
     store.set_scene(str(mine))
     assert store.scene_name == "mine"
     with pytest.raises(ChangeError, match="unknown"):
