@@ -2,7 +2,8 @@
 
 Children log through ``logging`` (``... ERROR name: message``), print ``stage CMD: error: ...`` or die with a
 traceback whose last line is ``SomeError: message``; :func:`last_error_line` finds the last such line, else the
-last line the run wrote at all. Pure: bytes in, one line out.
+last line the run wrote that is not a routine ``DEBUG``/``INFO`` record (a process killed by a signal usually
+left no reason: None). Pure: text in, one line out.
 """
 
 from __future__ import annotations
@@ -16,14 +17,17 @@ MAX_CHARS = 300
 """The reason is cut to this many characters."""
 
 _ERROR = re.compile(r"\b(ERROR|CRITICAL|FATAL)\b|error:|\b\w*(Error|Exception|Interrupt)\b:")
+_ROUTINE = re.compile(r"^\S+ \S+ (DEBUG|INFO) |^(DEBUG|INFO):")
 _NOT_A_REASON = re.compile(r"^(Traceback \(most recent call last\):|During handling of the above exception|\s)")
 
 
 def last_error_line(text: str) -> str | None:
-    """The last error line of ``text`` (one run's output), else its last non-empty line; None when empty."""
+    """The last error line of ``text`` (one run's output), else its last line that is not a routine log record;
+    None when there is none."""
     lines = [line.rstrip() for line in text.splitlines() if line.strip() and not line.startswith("=== ")]
     candidates = [line for line in lines if _ERROR.search(line) and not _NOT_A_REASON.match(line)]
-    found = candidates[-1] if candidates else (lines[-1] if lines else None)
+    plain = [line for line in lines if not _ROUTINE.search(line)]  # not a reason: a routine DEBUG/INFO record
+    found = candidates[-1] if candidates else (plain[-1] if plain else None)
     if found is None:
         return None
     found = " ".join(found.split())

@@ -207,3 +207,6 @@ def test_exit_reason_of_a_traceback_is_the_exception_line() -> None:
     assert last_error_line(text) == "ValueError: bad value 3"
     assert last_error_line("=== header only\n") is None
     assert last_error_line("just a line\nthe last words\n") == "the last words"
+    routine = "2026-12-03 10:54:49,034 INFO renderer.node: render node n1: 1 walls on 1 outputs\n"
+    assert last_error_line(routine) is None  # killed by a signal: no reason in the log, none made up
+    assert last_error_line("usage: x\n" + routine) == "usage: x"
