@@ -3,7 +3,9 @@ OSC drops leave a trace in the log and in ``stage status``, and ``stage scene PA
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -82,3 +84,25 @@ def test_stage_scene_takes_a_path_relative_to_where_it_is_typed(stage_up: Stage)
     assert "mine" in status["scenes"]
     wait_until("node on the new scene", lambda: (s := st.status())["nodes"]["n1"]["state_rev"] == s["rev"], 20.0)
     assert "not loaded" not in (st.logs / "render-n1.log").read_text()
+
+
+def test_status_says_why_a_process_exited(tmp_path: Path) -> None:
+    """A render node that cannot start again (its scene file vanished) exits with code 2; ``stage status`` and
+    ``--json`` say why, from the node's own log — not only ``exited with code 2``."""
+    scene = tmp_path / "mine.yaml"
+    scene.write_text("name: Mine\nsky: {kind: solid, color: [0.1, 0.2, 0.3]}\n")
+    st = Stage(tmp_path, scene=scene)
+    pids: list[int] = []
+    try:
+        st.wait_rendering()
+        pids = st.pids()
+        scene.unlink()
+        os.kill(st.status()["processes"]["render-n1"]["pid"], signal.SIGKILL)
+        proc = wait_until("the node's failed restart", lambda: (p := st.status()["processes"]["render-n1"])
+                          ["last_exit"] not in (None, -signal.SIGKILL) and p, 30.0)
+        assert "mine.yaml" in proc["last_exit_reason"], proc
+        human = st.cli("status").stdout
+        assert re.search(r"last exit: .*mine\.yaml", human), human
+        assert any("exited with code" in e and "mine.yaml" in e for e in st.status()["errors"])
+    finally:
+        stop_stage(st, pids)
