@@ -6,8 +6,8 @@ Per frame: sleep until the latest start that still meets the deadline (1/``rende
 state messages (one coalesced application), drain the pose socket keeping each camera's newest pose (late
 latching), render the inner frusta, the cached outer cube map and the walls, then swap (windows, vsync) or
 ``glFinish`` (headless). Stats go out once a second on ``render/<node>`` (:mod:`stage.wire.render_stats`).
-SIGINT/SIGTERM stop it (exit 0); SIGUSR1 writes every output as ``<node>-<output>.png`` into ``--snapshot-dir``,
-which also happens at exit.
+SIGINT/SIGTERM stop it (exit 0); SIGUSR1 writes every output as ``<node>-<output>.NNNN.png`` (snapshot number
+NNNN from 0001, with ``<node>-frame.NNNN.json`` beside it) into ``--snapshot-dir``, which also happens at exit.
 """
 
 from __future__ import annotations

@@ -253,18 +253,29 @@ def _replace_atomically(final: Path, write) -> None:
     os.replace(tmp, final)
 
 
+SNAPSHOT_DIGITS = 4
+"""Snapshot numbers are zero-padded to this many digits (``0001``), like an image sequence's frame numbers."""
+
+
+def snapshot_path(directory: Path, node: str, name: str, count: int, suffix: str) -> Path:
+    """``DIR/<node>-<name>.<count, 4 digits>.<suffix>``: snapshot ``count`` (from 1) of output ``name`` (or
+    ``frame`` for the frame record), so every SIGUSR1 keeps its own files."""
+    return directory / f"{node}-{name}.{count:0{SNAPSHOT_DIGITS}d}.{suffix}"
+
+
 def write_snapshots(directory: Path, node: str, images: dict[str, np.ndarray], count: int,
                     record: dict | None = None) -> None:
-    """Every output as ``<node>-<output>.png`` (RGB) and, when given, the frame's inputs as ``<node>-frame.json``
-    (:func:`frame_record`), each written to a temporary file and renamed; ``count`` numbers the snapshot in the log
-    line (so a watcher can wait for the N-th)."""
+    """Snapshot number ``count``: every output as ``<node>-<output>.NNNN.png`` (RGB) and, when given, the frame's
+    inputs as ``<node>-frame.NNNN.json`` (:func:`frame_record`, :func:`snapshot_path`), each written to a temporary
+    file and renamed; the log line names the number (so a watcher can wait for the N-th)."""
     from PIL import Image
 
     directory.mkdir(parents=True, exist_ok=True)
     for name, image in images.items():
         rgb = Image.fromarray(np.ascontiguousarray(image[:, :, :3]), "RGB")
-        _replace_atomically(directory / f"{node}-{name}.png", lambda tmp, rgb=rgb: rgb.save(tmp, "PNG"))
+        _replace_atomically(snapshot_path(directory, node, name, count, "png"),
+                            lambda tmp, rgb=rgb: rgb.save(tmp, "PNG"))
     if record is not None:
         text = json.dumps(record, indent=2) + "\n"
-        _replace_atomically(directory / f"{node}-frame.json", lambda tmp: tmp.write_text(text))
+        _replace_atomically(snapshot_path(directory, node, "frame", count, "json"), lambda tmp: tmp.write_text(text))
     log.info("snapshot #%d: %d output(s) written to %s", count, len(images), directory)

@@ -70,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--camera", help="camera id (default: the config's first camera)")
     p.add_argument("--focal-length", type=argtypes.positive, metavar="MM", help="override the lens's focal length")
     p.add_argument("--time", type=argtypes.scene_time_s, default=0.0, metavar="T",
-                   help="scene time in seconds (default 0; a node snapshot's frame.json gives the live one)")
+                   help="scene time in seconds (default 0; a node snapshot's frame.NNNN.json gives the live one)")
     p.add_argument("--overscan", type=argtypes.percent, metavar="PCT", help="override the inner-frustum overscan (same "
                    "as --set overscan_pct=PCT)")
     p.add_argument("--set", dest="live", type=_assignment, action="append", default=[], metavar="PARAM=VALUE",
