@@ -29,6 +29,8 @@ COMMAND_MODULES = [
     "stage.commands.golden",
     "stage.commands.up",
     "stage.commands.tablet",
+    "stage.commands.keys",
+    "stage.commands.bench",
 ]
 """Each module has ``register(subparsers)``; it adds its sub-commands with ``set_defaults(func=...)``."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -34,3 +35,14 @@ class ConfigError(Exception):
 
     def lines(self) -> list[str]:
         return [p.format(self.file) for p in self.problems]
+
+
+def format_loc(loc: tuple[Any, ...]) -> str:
+    """``('walls', 2, 'corners', 'upper_left')`` → ``walls[2].corners.upper_left``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out

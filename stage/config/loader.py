@@ -8,7 +8,11 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from stage.config.errors import ConfigError, Problem
+from stage.config.advice import stage_advice
+from stage.config.checks import check_stage
+from stage.config.errors import ConfigError, Problem, format_loc
+from stage.config.scene import SceneConfig, check_scene
+from stage.config.stage import StageConfig
 from stage.files import InputFileError, read_limited
 
 M = TypeVar("M", bound=BaseModel)
@@ -82,17 +86,6 @@ def expansion_problem(node: yaml.Node) -> str | None:
 def safe_load(text: str | bytes) -> Any:
     """``yaml.safe_load`` with :class:`LimitedLoader`'s depth and size limits."""
     return yaml.load(text, Loader=LimitedLoader)  # noqa: S506 - LimitedLoader is a SafeLoader
-
-
-def format_loc(loc: tuple[Any, ...]) -> str:
-    """``('walls', 2, 'corners', 'upper_left')`` → ``walls[2].corners.upper_left``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
 
 
 def _strip_union_tags(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
@@ -223,8 +216,6 @@ def load_stage_config(path: str | Path):
 
     Raises :class:`ConfigError` listing every problem.
     """
-    from stage.config.checks import check_stage
-    from stage.config.stage import StageConfig
 
     path = Path(path)
     data, text = read_yaml(path)
@@ -235,7 +226,6 @@ def load_stage_config(path: str | Path):
 
 def load_scene_config(path: str | Path):
     """Load and check a scene file. Raises :class:`ConfigError` listing every problem."""
-    from stage.config.scene import SceneConfig, check_scene
 
     path = Path(path)
     data, text = read_yaml(path)
@@ -253,8 +243,6 @@ def raise_found(found: list[tuple[tuple[Any, ...], str]], text: str, file: str) 
 
 def stage_warnings(path: str | Path, config: Any) -> list[str]:
     """The warnings for a loaded stage config (:mod:`stage.config.advice`), as ``file:line: key: warning: reason``."""
-    from stage.config.advice import stage_advice
-
     found = stage_advice(config)
     if not found:
         return []

@@ -215,7 +215,8 @@ def asset_refs(scene: SceneConfig) -> list[tuple[tuple[Any, ...], str, str]]:
 
 def check_scene(scene: SceneConfig, base_dir: Path) -> list[tuple[tuple[Any, ...], str]]:
     """Cross-field problems: duplicate names, array sizes, and assets that are missing or do not parse."""
-    from stage.scene.assets import AssetError, probe_asset
+    from stage.scene.assets import AssetError
+    from stage.scene.probe import probe_asset
 
     set_base_dir(scene, base_dir)
     found: list[tuple[tuple[Any, ...], str]] = []

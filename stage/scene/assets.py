@@ -119,22 +119,3 @@ def load_panorama(path: Path) -> np.ndarray:
     """A panorama: ``.exr`` as float32 scene-linear (:func:`load_exr`), anything else as uint8 sRGB
     (:func:`load_image`)."""
     return load_exr(path) if path.suffix.lower() in HDR_SUFFIXES else load_image(path)
-
-
-def probe_asset(path: Path, kind: str) -> None:
-    """Check that ``path`` exists and parses as ``kind`` (``"image"``, ``"panorama"`` or ``"gltf"``); raises
-    :class:`AssetError`.
-
-    Images are decoded fully (they are small); glTF files are parsed fully, including their buffers and
-    textures, so a scene that validates also loads.
-    """
-    if kind == "image":
-        load_image(path)
-    elif kind == "panorama":
-        load_panorama(path)
-    elif kind == "gltf":
-        from stage.scene.gltf import load_gltf
-
-        load_gltf(path, warn=False)
-    else:
-        raise ValueError(f"unknown asset kind {kind!r}")
