@@ -111,13 +111,16 @@ def test_cli_and_scene_paths(tmp_path) -> None:
 
 
 def test_every_snapshot_keeps_its_own_numbered_files(tmp_path) -> None:
-    """SIGUSR1 twice: two numbered PNGs per output and two frame records, none overwritten (issue 13)."""
+    """SIGUSR1 twice: two numbered PNGs per output and two frame records, none overwritten (issue 13); the
+    unnumbered names are the newest (what ``stage demo`` watches)."""
     from PIL import Image
 
     for count, level in ((1, 10), (2, 200)):
         image = np.full((2, 3, 4), level, np.uint8)
         write_snapshots(tmp_path, "n1", {"o1": image}, count, {"time_s": float(count)})
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "n1-frame.0001.json", "n1-frame.0002.json", "n1-o1.0001.png", "n1-o1.0002.png"]
+        "n1-frame.0001.json", "n1-frame.0002.json", "n1-frame.json", "n1-o1.0001.png", "n1-o1.0002.png", "n1-o1.png"]
+    assert (tmp_path / "n1-o1.png").read_bytes() == (tmp_path / "n1-o1.0002.png").read_bytes()
+    assert orjson.loads((tmp_path / "n1-frame.json").read_bytes())["time_s"] == 2.0
     assert [int(np.asarray(Image.open(tmp_path / f"n1-o1.000{n}.png"))[0, 0, 0]) for n in (1, 2)] == [10, 200]
     assert orjson.loads((tmp_path / "n1-frame.0001.json").read_bytes())["time_s"] == 1.0
