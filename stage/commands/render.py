@@ -66,7 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", help="stage config YAML")
     p.add_argument("--scene", help="scene YAML (default: the config's scene)")
     p.add_argument("--pose", type=_pose, help="camera pose X,Y,Z,PAN,TILT,ROLL (metres, degrees; stage convention)")
-    p.add_argument("--take", help="render every sample of a recorded take to numbered frames instead of --pose")
+    p.add_argument("--take", help="render every sample of a recorded take to image sequences (camera.####.png, "
+                   "walls/WALL.####.png, ...) instead of --pose")
     p.add_argument("--camera", help="camera id (default: the config's first camera)")
     p.add_argument("--focal-length", type=argtypes.positive, metavar="MM", help="override the lens's focal length")
     p.add_argument("--time", type=argtypes.scene_time_s, default=0.0, metavar="T",
