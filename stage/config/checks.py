@@ -8,13 +8,14 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from stage.config.cluster_checks import cluster_checks
+from stage.config.endpoints import ENDPOINT, endpoint_host_port
 from stage.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource
 from stage.config.stage import StageConfig
 from stage.config.walls import CurvedWall
@@ -26,8 +27,6 @@ RIGHT_ANGLE_TOLERANCE_DEG = 0.5
 MIN_EDGE_M = 0.01
 """Shorter edges than this make a wall degenerate."""
 
-_ENDPOINT = re.compile(r"^(tcp)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+|\*):(\d{1,5}|\*)$|^(ipc|inproc)://.+$")
-"""A ZeroMQ endpoint; a ``*`` port lets the system choose (the process logs the port it got)."""
 
 
 def check_stage(config: StageConfig, base_dir: Path) -> list[Found]:
@@ -42,6 +41,7 @@ def check_stage(config: StageConfig, base_dir: Path) -> list[Found]:
         _files(config, base_dir),
         _luts(config, base_dir),
         _subnets(config),
+        cluster_checks(config),
     )
     return [found for check in checks for found in check]
 
@@ -157,22 +157,16 @@ def _output_regions(config: StageConfig) -> Iterator[Found]:
         placed.setdefault((node.name, out.name), []).append((i, rect))
 
 
-def _endpoint_port(endpoint: str) -> tuple[str, int] | None:
-    m = _ENDPOINT.match(endpoint)
-    if m is None or m.group(1) is None or m.group(3) == "*":
-        return None
-    return m.group(2), int(m.group(3))
-
-
 def _endpoints(config: StageConfig) -> Iterator[Found]:
     named = [(("endpoints", k), getattr(config.endpoints, k)) for k in type(config.endpoints).model_fields]
     named.append((("control", "endpoint"), config.control.endpoint))
+    named += [(("cluster", k), getattr(config.cluster, k)) for k in ("frames", "ready")]
     seen: dict[int, tuple[Any, ...]] = {}
     for loc, endpoint in named:
-        if not _ENDPOINT.match(endpoint):
+        if not ENDPOINT.match(endpoint):
             yield loc, f"not a ZeroMQ endpoint: {endpoint!r} (expected tcp://host:port, ipc://path or inproc://name)"
             continue
-        hp = _endpoint_port(endpoint)
+        hp = endpoint_host_port(endpoint)
         if hp is None:
             continue
         port = hp[1]
