@@ -1,0 +1,265 @@
+"""The leader: the frame clock of the render cluster (docs/cluster.md).
+
+For every frame it waits until the latest moment that still leaves the nodes their render time, latches the newest
+pose of every camera (its own SUB to the tracking daemon) and the live-state revision (its own SUB to the
+orchestrator's state stream), publishes a ``frame`` message, collects ``ready`` reports at the swap barrier and
+publishes ``release`` when every member is ready and the frame is due, or drops the members that are still missing
+``barrier_timeout`` after the frame was due. Wire format: :mod:`stage.wire.frame`.
+
+One thread owns the sockets; :meth:`FrameLeader.run` loops until ``stop()`` says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import zmq
+
+from stage.cluster.barrier import FrameBarrier, Membership
+from stage.cluster.schedule import LatchLead, due_ns, next_frame
+from stage.config.frame_rate import format_frame_rate
+from stage.live import LiveState
+from stage.wire.frame import (
+    FRAME_WIRE_VERSION,
+    FrameMessage,
+    ReadyMessage,
+    ReleaseMessage,
+    decode_ready,
+    encode_frame,
+    encode_release,
+)
+from stage.wire.pose import POSE_TOPIC_PREFIX, PoseMessage, WireError, decode_pose
+from stage.wire.state import StateFollower
+
+log = logging.getLogger(__name__)
+
+MAX_DRAIN = 10_000
+"""At most this many messages are read from one input socket per frame."""
+SNDHWM = 1000
+
+
+@dataclass
+class LeaderSettings:
+    rate: Fraction
+    frames_endpoint: str
+    ready_endpoint: str
+    barrier_timeout_s: float = 0.1
+    latch_margin_s: float = 0.002
+    pose_endpoint: str | None = None
+    state_endpoint: str | None = None
+
+
+@dataclass
+class ReleasedFrame:
+    """One frame as the leader saw it, for telemetry and logs."""
+
+    frame: FrameMessage
+    t_release: float
+    ready: dict[str, ReadyMessage]
+    """Members' ready reports that arrived in time."""
+    dropped: list[str]
+    late: list[ReadyMessage] = field(default_factory=list)
+    """Ready reports that arrived while this frame's barrier was open but were not for it."""
+
+
+class Inputs:
+    """The leader's view of the tracking and the live state: newest pose per camera, state revision."""
+
+    def __init__(self) -> None:
+        self.poses: dict[str, PoseMessage] = {}
+        self.state = StateFollower(LiveState())
+        self.held: dict[str, PoseMessage] | None = None
+        self.rejects: dict[str, int] = {}
+
+    def reject(self, stream: str, exc: Exception) -> None:
+        n = self.rejects[stream] = self.rejects.get(stream, 0) + 1
+        if n <= 5 or n % 100 == 0:
+            log.warning("malformed %s message #%d dropped: %s", stream, n, exc)
+
+    def pose(self, frames: list[bytes]) -> None:
+        try:
+            message = decode_pose(frames)
+        except WireError as exc:
+            self.reject("pose", exc)
+            return
+        self.poses[message.camera] = message
+
+    def live(self, frames: list[bytes]) -> None:
+        try:
+            self.state.handle(frames)
+        except WireError as exc:
+            self.reject("state", exc)
+
+    def latch(self) -> tuple[dict[str, PoseMessage], int]:
+        """The poses and state revision of the next frame; while ``tracking_freeze`` is on, the poses of the frame
+        it was turned on at."""
+        if self.state.state.tracking_freeze:
+            if self.held is None:
+                self.held = dict(self.poses)
+            return self.held, self.state.rev
+        self.held = None
+        return dict(self.poses), self.state.rev
+
+
+def _drain(sock: zmq.Socket) -> list[list[bytes]]:
+    out = []
+    for _ in range(MAX_DRAIN):
+        try:
+            out.append(sock.recv_multipart(zmq.NOBLOCK))
+        except zmq.Again:
+            break
+    return out
+
+
+class FrameLeader:
+    """Binds ``cluster.frames`` (PUB) and ``cluster.ready`` (PULL); connects to the pose and state streams."""
+
+    def __init__(self, settings: LeaderSettings, on_release: Callable[[ReleasedFrame], None] | None = None,
+                 context: zmq.Context | None = None) -> None:
+        self.settings = settings
+        self.rate = settings.rate
+        self.rate_text = format_frame_rate(settings.rate)
+        self.id = uuid.uuid4().hex[:12]
+        self.on_release = on_release
+        self.membership = Membership()
+        self.inputs = Inputs()
+        self.lead = LatchLead(settings.rate, int(settings.latch_margin_s * 1e9))
+        self.counters = {"frames": 0, "skipped": 0, "ready_rejects": 0}
+        self.last_frame: int | None = None
+        self._ready: dict[str, ReadyMessage] = {}
+        self._own_context = context is None
+        self.context = context or zmq.Context()
+        self._sockets: list[zmq.Socket] = []
+        try:
+            self.pub = self._socket(zmq.PUB)
+            self.pub.setsockopt(zmq.SNDHWM, SNDHWM)
+            self.pub.bind(settings.frames_endpoint)
+            self.pull = self._socket(zmq.PULL)
+            self.pull.bind(settings.ready_endpoint)
+            self.pose = self._sub(settings.pose_endpoint, POSE_TOPIC_PREFIX.encode())
+            self.state = self._sub(settings.state_endpoint, b"state/")
+        except zmq.ZMQError:
+            self.close()
+            raise
+        self.frames_endpoint = self.pub.getsockopt_string(zmq.LAST_ENDPOINT)
+        self.ready_endpoint = self.pull.getsockopt_string(zmq.LAST_ENDPOINT)
+        self.poller = zmq.Poller()
+        self.poller.register(self.pull, zmq.POLLIN)
+
+    def _socket(self, kind: int) -> zmq.Socket:
+        sock = self.context.socket(kind)
+        sock.setsockopt(zmq.LINGER, 0)
+        self._sockets.append(sock)
+        return sock
+
+    def _sub(self, endpoint: str | None, topic: bytes) -> zmq.Socket | None:
+        if not endpoint:
+            return None
+        sock = self._socket(zmq.SUB)
+        sock.setsockopt(zmq.SUBSCRIBE, topic)
+        sock.connect(endpoint)
+        return sock
+
+    # -- one frame ---------------------------------------------------------------------------------------------------
+
+    def _take_ready(self, barrier: FrameBarrier | None, late: list[ReadyMessage]) -> None:
+        for frames in _drain(self.pull):
+            now_ns = time.time_ns()
+            try:
+                ready = decode_ready(frames)
+            except WireError as exc:
+                self.counters["ready_rejects"] += 1
+                log.warning("malformed ready report dropped: %s", exc)
+                continue
+            if self.membership.heard(ready.node):
+                log.info("node %s joining at the next frame", ready.node)
+            if barrier is not None and ready.leader == self.id and barrier.ready(ready.node, ready.frame, now_ns):
+                self._ready[ready.node] = ready
+            else:
+                late.append(ready)
+
+    def _wait(self, until_ns: int, barrier: FrameBarrier | None, late: list[ReadyMessage],
+              stop_when_complete: bool) -> None:
+        """Take ready reports until ``until_ns`` (or the barrier completes, when asked)."""
+        while True:
+            if stop_when_complete and barrier is not None and barrier.complete:
+                return
+            left_ms = (until_ns - time.time_ns()) / 1e6
+            if left_ms <= 0:
+                return
+            if self.poller.poll(max(left_ms, 0.05)):
+                self._take_ready(barrier, late)
+
+    def _latch_inputs(self) -> tuple[dict[str, PoseMessage], int]:
+        if self.state is not None:
+            for frames in _drain(self.state):
+                self.inputs.live(frames)
+        if self.pose is not None:
+            for frames in _drain(self.pose):
+                self.inputs.pose(frames)
+        return self.inputs.latch()
+
+    def step(self) -> ReleasedFrame:
+        """Run one frame: wait for its latch time, latch, send, barrier, release."""
+        late: list[ReadyMessage] = []
+        lead_ns = self.lead.lead_ns()
+        number = next_frame(self.last_frame, time.time_ns(), self.rate)
+        if self.last_frame is not None and number > self.last_frame + 1:
+            self.counters["skipped"] += number - self.last_frame - 1
+        t_due = due_ns(number, self.rate)
+        self._wait(t_due - lead_ns, None, late, stop_when_complete=False)
+        members = self.membership.boundary()
+        poses, state_rev = self._latch_inputs()
+        t_latch = time.time_ns()
+        message = FrameMessage(v=FRAME_WIRE_VERSION, leader=self.id, frame=number, rate=self.rate_text,
+                               t_frame=t_due / 1e9, t_latch=t_latch / 1e9, state_rev=state_rev, poses=poses,
+                               members=members)
+        self.pub.send_multipart(encode_frame(message))
+        barrier = FrameBarrier(number, members)
+        self._ready = {}
+        deadline = t_due + int(self.settings.barrier_timeout_s * 1e9)
+        self._wait(deadline, barrier, late, stop_when_complete=True)
+        dropped = barrier.missing()
+        if dropped:
+            self.membership.drop(dropped)
+            log.warning("frame %d: dropped %s from the barrier (not ready %.0f ms after the frame was due)",
+                        number, ", ".join(dropped), self.settings.barrier_timeout_s * 1000.0)
+        else:
+            last = barrier.last_ready_ns()
+            if last is not None:
+                self.lead.record(last - t_latch)
+            self._wait(t_due, barrier, late, stop_when_complete=False)
+        for node in barrier.ready_at:
+            self.membership.nodes[node].frames_ready += 1
+        t_release = time.time()
+        self.pub.send_multipart(encode_release(ReleaseMessage(
+            v=FRAME_WIRE_VERSION, leader=self.id, frame=number, t_release=t_release,
+            ready=sorted(barrier.ready_at), dropped=dropped)))
+        self.last_frame = number
+        self.counters["frames"] += 1
+        released = ReleasedFrame(message, t_release, dict(self._ready), dropped, late)
+        if self.on_release is not None:
+            self.on_release(released)
+        return released
+
+    def run(self, stop: Callable[[], bool], max_frames: int | None = None) -> int:
+        """Frames until ``stop()`` is true (checked once a frame) or ``max_frames`` were released."""
+        log.info("frame clock %s: %s fps, frames on %s, ready on %s", self.id, self.rate_text, self.frames_endpoint,
+                 self.ready_endpoint)
+        done = 0
+        while not stop() and (max_frames is None or done < max_frames):
+            self.step()
+            done += 1
+        return done
+
+    def close(self) -> None:
+        for sock in self._sockets:
+            sock.close(linger=0)
+        self._sockets.clear()
+        if self._own_context:
+            self.context.term()
