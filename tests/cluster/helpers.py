@@ -1,0 +1,68 @@
+"""Test helpers for the frame lock: valid pose bodies, and the inputs a leader latches from (a pose PUB and a state
+PUB on random loopback ports, fed by a thread)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import zmq
+
+from stage.live import LiveState
+from stage.wire.pose import WIRE_VERSION, encode_pose_dict
+from stage.wire.state import encode_snapshot
+
+IDENTITY = ((1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0), (0.0, 0.0, 1.0, 0.0), (0.0, 0.0, 0.0, 1.0))
+
+
+def pose_body(camera: str, seq: int, x_m: float = 0.0) -> dict:
+    now = time.time()
+    return {
+        "v": WIRE_VERSION, "camera": camera, "source": "sim", "seq": seq, "t_sample": now - 0.002,
+        "t_recv": now - 0.001, "t_pub": now, "position_m": [x_m, 0.0, 1.5], "rotation_deg": [0.0, 0.0, 0.0],
+        "world_from_camera": [list(r) for r in IDENTITY], "focal_length_mm": 35.0, "sensor_mm": [36.0, 24.0],
+        "focus_m": None, "entrance_pupil_m": 0.0, "fstop": None, "timecode": None, "stale": False,
+    }
+
+
+class Inputs:
+    """A pose PUB (cameras ``cam1``, ``cam2`` at about 250 Hz) and a state PUB (a new snapshot revision every
+    40 ms), each on a random loopback port, until :meth:`close`."""
+
+    def __init__(self, cameras: tuple[str, ...] = ("cam1", "cam2")) -> None:
+        self.context = zmq.Context()
+        self.pose = self.context.socket(zmq.PUB)
+        self.pose.setsockopt(zmq.LINGER, 0)
+        port = self.pose.bind_to_random_port("tcp://127.0.0.1")
+        self.pose_endpoint = f"tcp://127.0.0.1:{port}"
+        self.state = self.context.socket(zmq.PUB)
+        self.state.setsockopt(zmq.LINGER, 0)
+        port = self.state.bind_to_random_port("tcp://127.0.0.1")
+        self.state_endpoint = f"tcp://127.0.0.1:{port}"
+        self.cameras = cameras
+        self.seq = 0
+        self.rev = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        next_state = 0.0
+        while not self._stop.is_set():
+            self.seq += 1
+            for camera in self.cameras:
+                self.pose.send_multipart(encode_pose_dict(pose_body(camera, self.seq, self.seq * 0.001)))
+            now = time.monotonic()
+            if now >= next_state:
+                next_state = now + 0.04
+                self.rev += 1
+                state = LiveState(exposure_ev=(self.rev % 20) / 10.0)
+                self.state.send_multipart(encode_snapshot(self.rev, state))
+            self._stop.wait(0.004)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.pose.close(linger=0)
+        self.state.close(linger=0)
+        self.context.term()
