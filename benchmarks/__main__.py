@@ -3,7 +3,8 @@
     python -m benchmarks [--quick]
 
 Each benchmark also runs alone: ``python -m benchmarks.tracking_latency``, ``python -m benchmarks.render_frame``,
-``python -m benchmarks.raster_floor``. Numbers move when other work shares the cores: run on a quiet machine.
+``python -m benchmarks.raster_floor``, ``python -m benchmarks.barrier``. Numbers move when other work shares the
+cores: run on a quiet machine.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ BENCHMARKS = {
     "tracking_latency": (["--seconds", "10"], ["--seconds", "4"]),
     "render_frame": (["--runs", "100"], ["--runs", "20", "--latency-seconds", "2"]),
     "raster_floor": (["--runs", "200"], ["--runs", "50"]),
+    "barrier": (["--frames", "600"], ["--frames", "150"]),
 }
 
 

@@ -52,6 +52,9 @@ class LeaderSettings:
     latch_margin_s: float = 0.002
     pose_endpoint: str | None = None
     state_endpoint: str | None = None
+    hold_until_due: bool = True
+    """Release no earlier than the frame is due (steady cadence); ``False`` releases as soon as the last member is
+    ready, which the barrier benchmark uses to measure the barrier alone."""
 
 
 @dataclass
@@ -233,7 +236,8 @@ class FrameLeader:
             last = barrier.last_ready_ns()
             if last is not None:
                 self.lead.record(last - t_latch)
-            self._wait(t_due, barrier, late, stop_when_complete=False)
+            if self.settings.hold_until_due:
+                self._wait(t_due, barrier, late, stop_when_complete=False)
         for node in barrier.ready_at:
             self.membership.nodes[node].frames_ready += 1
         t_release = time.time()
