@@ -147,9 +147,11 @@ BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(?P<body>.*?)
 
 
 def _block_models() -> dict[str, list[type[BaseModel]]]:
+    from stage.wire.frame import FrameMessage, ReadyMessage, ReleaseMessage
     from stage.wire.pose import PoseMessage, StatsMessage
 
-    blocks: dict[str, list[type[BaseModel]]] = {"pose": [PoseMessage], "stats": [StatsMessage]}
+    blocks: dict[str, list[type[BaseModel]]] = {"pose": [PoseMessage], "stats": [StatsMessage],
+                                                "frame": [FrameMessage, ReleaseMessage, ReadyMessage]}
     try:
         from stage.wire.render_stats import RenderStats
 
@@ -177,7 +179,7 @@ def fill_blocks(text: str) -> str:
     return BLOCK.sub(replace, text)
 
 
-DOCS_WITH_BLOCKS = ["wire-protocol.md"]
+DOCS_WITH_BLOCKS = ["wire-protocol.md", "cluster.md"]
 
 
 def main(argv: list[str] | None = None) -> int:
