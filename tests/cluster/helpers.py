@@ -27,18 +27,18 @@ def pose_body(camera: str, seq: int, x_m: float = 0.0) -> dict:
 
 class Inputs:
     """A pose PUB (cameras ``cam1``, ``cam2`` at about 250 Hz) and a state PUB (a new snapshot revision every
-    40 ms), each on a random loopback port, until :meth:`close`."""
+    40 ms), each on a random port of ``bind`` (loopback by default), until :meth:`close`."""
 
-    def __init__(self, cameras: tuple[str, ...] = ("cam1", "cam2")) -> None:
+    def __init__(self, cameras: tuple[str, ...] = ("cam1", "cam2"), bind: str = "127.0.0.1") -> None:
         self.context = zmq.Context()
         self.pose = self.context.socket(zmq.PUB)
         self.pose.setsockopt(zmq.LINGER, 0)
-        port = self.pose.bind_to_random_port("tcp://127.0.0.1")
-        self.pose_endpoint = f"tcp://127.0.0.1:{port}"
+        port = self.pose.bind_to_random_port(f"tcp://{bind}")
+        self.pose_endpoint = f"tcp://{bind}:{port}"
         self.state = self.context.socket(zmq.PUB)
         self.state.setsockopt(zmq.LINGER, 0)
-        port = self.state.bind_to_random_port("tcp://127.0.0.1")
-        self.state_endpoint = f"tcp://127.0.0.1:{port}"
+        port = self.state.bind_to_random_port(f"tcp://{bind}")
+        self.state_endpoint = f"tcp://{bind}:{port}"
         self.cameras = cameras
         self.seq = 0
         self.rev = 0
