@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from stage.cluster.frame_log import read_frame_log
-from stage.cluster.leader import FrameLeader, LeaderSettings, ReleasedFrame
+from stage.cluster.leader import FrameLeader, LeaderSettings
+from stage.cluster.records import ReleasedFrame
 
 REPO = Path(__file__).resolve().parent.parent
 JOIN_TIMEOUT_S = 120.0

@@ -147,11 +147,13 @@ BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(?P<body>.*?)
 
 
 def _block_models() -> dict[str, list[type[BaseModel]]]:
+    from stage.wire.cluster_stats import ClusterStats
     from stage.wire.frame import FrameMessage, ReadyMessage, ReleaseMessage
     from stage.wire.pose import PoseMessage, StatsMessage
 
     blocks: dict[str, list[type[BaseModel]]] = {"pose": [PoseMessage], "stats": [StatsMessage],
-                                                "frame": [FrameMessage, ReleaseMessage, ReadyMessage]}
+                                                "frame": [FrameMessage, ReleaseMessage, ReadyMessage],
+                                                "cluster-stats": [ClusterStats]}
     try:
         from stage.wire.render_stats import RenderStats
 

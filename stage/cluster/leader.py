@@ -15,15 +15,19 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import zmq
 
 from stage.cluster.barrier import FrameBarrier, Membership
+from stage.cluster.records import ReleasedFrame
 from stage.cluster.schedule import LatchLead, due_ns, next_frame
+from stage.cluster.telemetry import ClusterTelemetry
 from stage.config.frame_rate import format_frame_rate
 from stage.live import LiveState
+from stage.wire.cluster_stats import STATS_INTERVAL_S, ClusterStats
+from stage.wire.cluster_stats import encode as encode_stats
 from stage.wire.frame import (
     FRAME_WIRE_VERSION,
     FrameMessage,
@@ -55,19 +59,6 @@ class LeaderSettings:
     hold_until_due: bool = True
     """Release no earlier than the frame is due (steady cadence); ``False`` releases as soon as the last member is
     ready, which the barrier benchmark uses to measure the barrier alone."""
-
-
-@dataclass
-class ReleasedFrame:
-    """One frame as the leader saw it, for telemetry and logs."""
-
-    frame: FrameMessage
-    t_release: float
-    ready: dict[str, ReadyMessage]
-    """Members' ready reports that arrived in time."""
-    dropped: list[str]
-    late: list[ReadyMessage] = field(default_factory=list)
-    """Ready reports that arrived while this frame's barrier was open but were not for it."""
 
 
 class Inputs:
@@ -134,6 +125,8 @@ class FrameLeader:
         self.lead = LatchLead(settings.rate, int(settings.latch_margin_s * 1e9))
         self.counters = {"frames": 0, "skipped": 0, "ready_rejects": 0}
         self.last_frame: int | None = None
+        self.telemetry = ClusterTelemetry()
+        self._next_stats_s = 0.0
         self._ready: dict[str, ReadyMessage] = {}
         self._own_context = context is None
         self.context = context or zmq.Context()
@@ -246,10 +239,21 @@ class FrameLeader:
             ready=sorted(barrier.ready_at), dropped=dropped)))
         self.last_frame = number
         self.counters["frames"] += 1
-        released = ReleasedFrame(message, t_release, dict(self._ready), dropped, late)
+        released = ReleasedFrame(message, t_release, dict(self._ready), dropped, late,
+                                 {node: ns / 1e9 for node, ns in barrier.ready_at.items()})
+        self.telemetry.record(released)
         if self.on_release is not None:
             self.on_release(released)
+        if t_release >= self._next_stats_s:
+            self._next_stats_s = t_release + STATS_INTERVAL_S
+            self.pub.send_multipart(encode_stats(self.stats(t_release)))
         return released
+
+    def stats(self, now: float) -> ClusterStats:
+        """The cluster's state for ``stage status`` (also published once a second as ``cluster/stats``)."""
+        return self.telemetry.stats(leader=self.id, rate=self.rate_text, t_pub=now, frames=self.counters["frames"],
+                                    skipped=self.counters["skipped"], ready_rejects=self.counters["ready_rejects"],
+                                    membership=self.membership)
 
     def run(self, stop: Callable[[], bool], max_frames: int | None = None) -> int:
         """Frames until ``stop()`` is true (checked once a frame) or ``max_frames`` were released."""

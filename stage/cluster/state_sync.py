@@ -49,7 +49,8 @@ class StateTimeline:
                 self.states.popitem(last=False)
         return changed
 
-    def state_for(self, rev: int, receive: Callable[[float], list[list[bytes]]], wait_s: float) -> tuple[int, LiveState]:
+    def state_for(self, rev: int, receive: Callable[[float], list[list[bytes]]],
+                  wait_s: float) -> tuple[int, LiveState]:
         """``(revision, state)`` to render a frame that names ``rev`` with: that revision, waiting up to ``wait_s``
         for it through ``receive(timeout_s) -> messages``; if it does not come, the newest older one (counted in
         :attr:`missed`)."""

@@ -123,7 +123,8 @@ class ReadyMessage(LenientModel):
 M = TypeVar("M", bound=LenientModel)
 
 
-def _decode(frames: list[bytes], model: type[M]) -> tuple[str, M]:
+def decode_message(frames: list[bytes], model: type[M]) -> tuple[str, M]:
+    """``(topic, message)``: the body checked for this protocol's major version, then validated leniently."""
     topic, body = split_frames(frames)
     try:
         data = orjson.loads(body)
@@ -142,35 +143,36 @@ def _decode(frames: list[bytes], model: type[M]) -> tuple[str, M]:
         raise WireError(f"{topic}: {where}: {err['msg']}") from None
 
 
-def _frames(topic: str, message: LenientModel) -> list[bytes]:
+def message_frames(topic: str, message: LenientModel) -> list[bytes]:
+    """The two frames of a message: topic, JSON body."""
     return [topic.encode(), message.model_dump_json().encode()]
 
 
 def encode_frame(message: FrameMessage) -> list[bytes]:
-    return _frames(FRAME_TOPIC, message)
+    return message_frames(FRAME_TOPIC, message)
 
 
 def encode_release(message: ReleaseMessage) -> list[bytes]:
-    return _frames(RELEASE_TOPIC, message)
+    return message_frames(RELEASE_TOPIC, message)
 
 
 def encode_ready(message: ReadyMessage) -> list[bytes]:
-    return _frames(READY_TOPIC_PREFIX + message.node, message)
+    return message_frames(READY_TOPIC_PREFIX + message.node, message)
 
 
 def decode_leader(frames: list[bytes]) -> FrameMessage | ReleaseMessage:
     """A message from ``cluster.frames``; raises :class:`WireError`."""
     topic, _ = split_frames(frames)
     if topic == FRAME_TOPIC:
-        return _decode(frames, FrameMessage)[1]
+        return decode_message(frames, FrameMessage)[1]
     if topic == RELEASE_TOPIC:
-        return _decode(frames, ReleaseMessage)[1]
+        return decode_message(frames, ReleaseMessage)[1]
     raise WireError(f"unknown frame-lock topic {topic!r}")
 
 
 def decode_ready(frames: list[bytes]) -> ReadyMessage:
     """A ``ready/<node>`` message; raises :class:`WireError`."""
-    topic, message = _decode(frames, ReadyMessage)
+    topic, message = decode_message(frames, ReadyMessage)
     if topic != READY_TOPIC_PREFIX + message.node:
         raise WireError(f"{topic}: node field {message.node!r} does not match the topic")
     return message

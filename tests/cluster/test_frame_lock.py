@@ -10,13 +10,18 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+import zmq
 
 from stage.cluster.follower import FrameFollower
 from stage.cluster.frame_log import FrameLog, read_frame_log
-from stage.cluster.leader import FrameLeader, LeaderSettings, ReleasedFrame
+from stage.cluster.leader import FrameLeader, LeaderSettings
 from stage.cluster.node_loop import SILENT, LockedLoop, Rendered, rendered_as_sent
+from stage.cluster.records import ReleasedFrame
+from stage.wire.cluster_stats import CLUSTER_STATS_TOPIC
+from stage.wire.cluster_stats import decode as decode_stats
 from stage.wire.frame import FrameMessage
 from tests.cluster.helpers import Inputs
+from tests.procs import recv_frames, subscriber
 
 TIMEOUT_S = 60.0
 
@@ -121,12 +126,22 @@ NODES = ["a", "b", "c"]
 def test_three_nodes_present_every_frame_from_identical_inputs(tmp_path: Path, inputs: Inputs) -> None:
     leader = LeaderThread(_settings(inputs, timeout_s=5.0))  # generous: a loaded CI machine must not drop anyone
     nodes = [NodeThread(n, leader.leader.frames_endpoint, leader.leader.ready_endpoint, tmp_path) for n in NODES]
+    context = zmq.Context()
+    stats_sub = subscriber(context, leader.leader.frames_endpoint, CLUSTER_STATS_TOPIC.encode())
     try:
         wait_until(lambda: len(leader.with_members(NODES)) >= 150, "150 frames with all three nodes in the barrier")
+        while True:  # the leader's cluster/stats, once a second: wait for one that has seen every node present
+            stats = decode_stats(recv_frames(stats_sub, TIMEOUT_S))
+            if len(stats.nodes) == 3 and all(c.samples for c in stats.cameras.values()) and len(stats.cameras) == 2:
+                break
     finally:
+        stats_sub.close(linger=0)
+        context.term()
         leader.close()
         for node in nodes:
             node.close()
+    assert all(n.state == "in" and n.frames > 0 and n.barrier_wait_ms_p50 is not None for n in stats.nodes.values())
+    assert all(c.total_ms_p50 is not None and c.barrier_ms_p50 is not None for c in stats.cameras.values())
     together = leader.with_members(NODES)
     logs = {n: _by_frame(tmp_path / f"{n}.frames.jsonl") for n in NODES}
     latched_states = set()
