@@ -125,3 +125,14 @@ def test_remote_node_in_frame_lock_needs_reachable_cluster_endpoints(tmp_path: P
         "endpoints:\n  state: tcp://10.1.2.1:5557\n  render_stats: tcp://10.1.2.1:5558\n")
     assert main(["validate", str(_write(tmp_path, text))]) == 2
     assert "cannot reach cluster.frames tcp://127.0.0.1:5561" in capsys.readouterr().err
+
+
+def test_frame_lock_ports_in_the_ephemeral_range_warn_only_with_frame_lock_on() -> None:
+    from stage.config.advice import stage_advice
+    from stage.config.loader import load_stage_config
+
+    config = load_stage_config(REPO / "configs" / "demo.yaml")
+    assert ("cluster", "frames") not in dict(stage_advice(config, port_range=(5000, 6000)))
+    config.cluster.frame_lock = True
+    found = dict(stage_advice(config, port_range=(5000, 6000)))
+    assert "5561" in found[("cluster", "frames")] and "5562" in found[("cluster", "ready")]
