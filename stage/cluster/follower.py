@@ -15,6 +15,7 @@ import time
 
 import zmq
 
+from stage.sockets import drain
 from stage.wire.frame import (
     FRAME_WIRE_VERSION,
     FrameMessage,
@@ -75,11 +76,8 @@ class FrameFollower:
         """Take every waiting message, waiting up to ``timeout_s`` for the first; False when none came."""
         if not self.sub.poll(max(0, int(timeout_s * 1000))):
             return False
-        for _ in range(MAX_DRAIN):
-            try:
-                self._take(self.sub.recv_multipart(zmq.NOBLOCK))
-            except zmq.Again:
-                break
+        for frames in drain(self.sub, MAX_DRAIN):
+            self._take(frames)
         return True
 
     def next_frame(self, timeout_s: float) -> FrameMessage | None:

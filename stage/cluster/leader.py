@@ -26,6 +26,7 @@ from stage.cluster.schedule import LatchLead, due_ns, next_frame
 from stage.cluster.telemetry import ClusterTelemetry
 from stage.config.frame_rate import format_frame_rate
 from stage.live import LiveState
+from stage.sockets import drain
 from stage.wire.cluster_stats import STATS_INTERVAL_S, ClusterStats
 from stage.wire.cluster_stats import encode as encode_stats
 from stage.wire.frame import (
@@ -100,16 +101,6 @@ class Inputs:
         return dict(self.poses), self.state.rev
 
 
-def _drain(sock: zmq.Socket) -> list[list[bytes]]:
-    out = []
-    for _ in range(MAX_DRAIN):
-        try:
-            out.append(sock.recv_multipart(zmq.NOBLOCK))
-        except zmq.Again:
-            break
-    return out
-
-
 class FrameLeader:
     """Binds ``cluster.frames`` (PUB) and ``cluster.ready`` (PULL); connects to the pose and state streams."""
 
@@ -164,7 +155,7 @@ class FrameLeader:
     # -- one frame ---------------------------------------------------------------------------------------------------
 
     def _take_ready(self, barrier: FrameBarrier | None, late: list[ReadyMessage]) -> None:
-        for frames in _drain(self.pull):
+        for frames in drain(self.pull, MAX_DRAIN):
             now_ns = time.time_ns()
             try:
                 ready = decode_ready(frames)
@@ -193,10 +184,10 @@ class FrameLeader:
 
     def _latch_inputs(self) -> tuple[dict[str, PoseMessage], int]:
         if self.state is not None:
-            for frames in _drain(self.state):
+            for frames in drain(self.state, MAX_DRAIN):
                 self.inputs.live(frames)
         if self.pose is not None:
-            for frames in _drain(self.pose):
+            for frames in drain(self.pose, MAX_DRAIN):
                 self.inputs.pose(frames)
         return self.inputs.latch()
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import zmq
 
+from stage.cluster.frame_log import read_frame_log
 from stage.live import LiveState
 from stage.wire.pose import WIRE_VERSION, encode_pose_dict
 from stage.wire.state import encode_snapshot
@@ -66,3 +68,15 @@ class Inputs:
         self.pose.close(linger=0)
         self.state.close(linger=0)
         self.context.term()
+
+
+def wait_for_log(path: Path, condition, what: str, timeout_s: float = 90.0) -> list[dict]:
+    """The lines of a frame log once ``condition(lines)`` holds; AssertionError after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        lines = read_frame_log(path) if path.exists() else []
+        if condition(lines):
+            return lines
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}; {len(lines)} lines in {path.name}")
+        time.sleep(0.05)

@@ -11,12 +11,12 @@ import os
 import random
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from stage.cluster.frame_log import read_frame_log
+from tests.cluster.helpers import wait_for_log
 from tests.procs import REPO, Proc
 
 TIMEOUT_S = 90.0
@@ -61,17 +61,6 @@ def hosts():
             subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)
 
 
-def _wait_log(path: Path, condition, what: str) -> list[dict]:
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        lines = read_frame_log(path) if path.exists() else []
-        if condition(lines):
-            return lines
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; {len(lines)} clock lines")
-        time.sleep(0.05)
-
-
 def test_nodes_on_other_hosts_join_and_present_identical_frames(tmp_path: Path, hosts) -> None:
     (lead_ns, lead_ip), (n1_ns, n1_ip), (n2_ns, n2_ip) = hosts["leader"], hosts["node1"], hosts["node2"]
     procs: dict[str, Proc] = {}
@@ -94,7 +83,7 @@ def test_nodes_on_other_hosts_join_and_present_identical_frames(tmp_path: Path, 
         for name, ns in (("node1", n1_ns), ("node2", n2_ns)):
             procs[name] = Proc(["-m", "stage.cluster.null_node", "--node", name, "--frames", frames, "--ready", ready,
                                 "--frame-log", str(logs)], prefix=ns)
-        _wait_log(logs / "_clock.frames.jsonl",
+        wait_for_log(logs / "_clock.frames.jsonl",
                   lambda lines: sum(x["ready"] == ["node1", "node2"] for x in lines) >= 100, "both remote nodes")
         for proc in procs.values():
             proc.signal()

@@ -4,13 +4,12 @@ node rejoins with matching frames. Assertions come from the frame logs only; not
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
 from stage.cluster.frame_log import read_frame_log
-from tests.cluster.helpers import Inputs
+from tests.cluster.helpers import Inputs, wait_for_log
 from tests.procs import REPO, Proc, free_tcp_port
 
 TIMEOUT_S = 90.0
@@ -26,17 +25,6 @@ def _config(tmp_path: Path, inputs: Inputs, frames: str, ready: str) -> Path:
     path = tmp_path / "stage.yaml"
     path.write_text(text)
     return path
-
-
-def _wait_log(path: Path, condition, what: str) -> list[dict]:
-    deadline = time.monotonic() + TIMEOUT_S
-    while True:
-        lines = read_frame_log(path) if path.exists() else []
-        if condition(lines):
-            return lines
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; {len(lines)} clock lines")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -65,13 +53,13 @@ def test_kill_one_node_the_others_keep_presenting_and_it_rejoins(tmp_path: Path,
         procs["clock"].wait_for(r"stage clock: 60000/1001 \(59\.940\) fps")
         for name in ("a", "b", "c"):
             procs[name] = node(name)
-        _wait_log(clock_log, lambda lines: len(together(lines, ["a", "b", "c"])) >= 30, "three nodes in the barrier")
+        wait_for_log(clock_log, lambda lines: len(together(lines, ["a", "b", "c"])) >= 30, "three nodes in the barrier")
         procs["c"].kill()
-        lines = _wait_log(clock_log, lambda lines: any("c" in x["dropped"] for x in lines), "c dropped")
+        lines = wait_for_log(clock_log, lambda lines: any("c" in x["dropped"] for x in lines), "c dropped")
         dropped_at = next(x["frame"] for x in lines if "c" in x["dropped"])
-        _wait_log(clock_log, lambda lines: len(together(lines, ["a", "b"], dropped_at)) >= 30, "a and b without c")
+        wait_for_log(clock_log, lambda lines: len(together(lines, ["a", "b"], dropped_at)) >= 30, "a and b without c")
         procs["c"] = node("c")
-        lines = _wait_log(clock_log, lambda lines: len(together(lines, ["a", "b", "c"], dropped_at)) >= 30,
+        lines = wait_for_log(clock_log, lambda lines: len(together(lines, ["a", "b", "c"], dropped_at)) >= 30,
                           "c rejoined")
         for proc in procs.values():
             proc.signal()

@@ -129,7 +129,7 @@ def test_three_nodes_present_every_frame_from_identical_inputs(tmp_path: Path, i
     context = zmq.Context()
     stats_sub = subscriber(context, leader.leader.frames_endpoint, CLUSTER_STATS_TOPIC.encode())
     try:
-        wait_until(lambda: len(leader.with_members(NODES)) >= 150, "150 frames with all three nodes in the barrier")
+        wait_until(lambda: len(leader.with_members(NODES)) >= 300, "300 frames with all three nodes in the barrier")
         while True:  # the leader's cluster/stats, once a second: wait for one that has seen every node present
             stats = decode_stats(recv_frames(stats_sub, TIMEOUT_S))
             if len(stats.nodes) == 3 and all(c.samples for c in stats.cameras.values()) and len(stats.cameras) == 2:
