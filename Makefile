@@ -48,6 +48,7 @@ bench: setup
 
 docs: setup
 	$(BIN)/python -m stage.docgen
+	$(BIN)/python -m stage.orchestrator.osc_tablet
 
 clean:
 	rm -rf $(VENV) out logs .pytest_cache

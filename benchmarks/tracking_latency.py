@@ -195,7 +195,7 @@ def decode_cost() -> dict:
     from stage.config.cameras import Camera
     from stage.config.sources import Calibration
     from stage.wire.pose import encode_pose_dict
-    from tracking.opentrackio.decode import StaticCache, decode_payload, sample_from_message
+    from tracking.opentrackio.decode import SourceCache, decode_payload, sample_from_message
     from tracking.opentrackio.header import parse_datagram
     from tracking.pipeline import CameraPipeline
 
@@ -203,14 +203,14 @@ def decode_cost() -> dict:
     out = {}
     for name in ("reference_sender_json_seq1.bin", "reference_sender_cbor_seq2.bin"):
         data = (REFERENCE / "packets" / name).read_bytes()
-        cache = StaticCache()
+        cache = SourceCache()
         pipe = CameraPipeline(cam, "s", Calibration())
 
-        def decode(data: bytes = data, cache: StaticCache = cache) -> None:
+        def decode(data: bytes = data, cache: SourceCache = cache) -> None:
             dg = parse_datagram(data)
             sample_from_message(decode_payload(dg.encoding, dg.payload), cache)
 
-        def to_frames(data: bytes = data, cache: StaticCache = cache, pipe: CameraPipeline = pipe) -> None:
+        def to_frames(data: bytes = data, cache: SourceCache = cache, pipe: CameraPipeline = pipe) -> None:
             dg = parse_datagram(data)
             sample = sample_from_message(decode_payload(dg.encoding, dg.payload), cache)
             encode_pose_dict(pipe.process(sample, 0.0).body(0.0, False))

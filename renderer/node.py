@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import time
@@ -25,6 +24,7 @@ from renderer.gl import ensure_pyopengl_egl
 from renderer.node_io import LatchedPose, NodeSockets, PoseLatch, RejectCounter, camera_state
 from stage import argtypes
 from stage.config.errors import ConfigError, Problem
+from stage.config.paths import scene_file
 from stage.live import LiveState
 from stage.wire.pose import WIRE_VERSION, WireError
 from stage.wire.render_stats import STATS_INTERVAL_S, RenderStats
@@ -56,16 +56,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def resolve_scene_path(name: str, config_path: Path) -> Path:
-    """A scene path as given on the command line or in the live state: absolute, relative to the config file (how
-    configs name it), else relative to the working directory."""
-    path = Path(name)
-    if path.is_absolute():
-        return path
-    beside = config_path.parent / path
-    return Path(os.path.normpath(beside)) if beside.exists() else path
-
-
 class Signals:
     """Flags set by the signal handlers (installed before the slow GL start-up, so SIGTERM is clean from the
     start); the frame loop reads them."""
@@ -94,12 +84,12 @@ class Node:
 
         self.args, self.config_path = args, Path(args.config)
         self.config = config = load_stage_config(self.config_path)
-        scene_name = args.scene or config.scene
-        if scene_name is None:
+        scene_path = scene_file(self.config_path, config.scene, args.scene)
+        if scene_path is None:
             raise ConfigError(str(self.config_path), [Problem("scene", "no scene: give --scene or set it")])
-        self.scene_path = resolve_scene_path(scene_name, self.config_path)
+        self.scene_path = scene_path
         scene = load_scene_config(self.scene_path)
-        self.follower = StateFollower(LiveState.from_config(config, scene=scene_name))
+        self.follower = StateFollower(LiveState.from_config(config, scene=str(scene_path)))
         self.priority = {c.id: c.priority for c in config.cameras}
         self.rejects = RejectCounter()
         self.latch = PoseLatch(self.rejects)
@@ -141,7 +131,7 @@ class Node:
             return
         live = self.follower.state
         if live.scene is not None:
-            path = resolve_scene_path(live.scene, self.config_path)
+            path = scene_file(self.config_path, None, live.scene)
             if path != self.scene_path:
                 self.loader.request(path)  # parsed and prepared off the frame loop; see poll_scene
         self.gl.apply_state(live)
@@ -236,7 +226,7 @@ class Node:
             fps=summary.fps, frame_ms_p50=summary.frame_ms_p50, frame_ms_p99=summary.frame_ms_p99,
             missed_frames=stats.missed_frames, pose_age_ms=stats.pose_age_ms,
             pose_to_frame_ms_p50=summary.pose_to_frame_ms_p50, pose_to_frame_ms_p99=summary.pose_to_frame_ms_p99,
-            stale_cameras=sorted(c for c, p in poses.items() if p.stale(now) or live.tracking_freeze),
+            stale_cameras=sorted(set(self.latch.stale_cameras()) | (set(poses) if live.tracking_freeze else set())),
             rejects=dict(self.rejects.counts), state_ignored=self.follower.ignored,
         )
 

@@ -15,14 +15,18 @@ from dataclasses import dataclass
 import zmq
 
 from renderer.views import CameraState
+from stage.live import field_limits
 from stage.wire.pose import POSE_TOPIC_PREFIX, PoseMessage, WireError, decode_pose
 from stage.wire.render_stats import RenderStats, encode
 
 log = logging.getLogger(__name__)
 
 STALE_AFTER_S = 0.5
-"""A camera whose last message arrived longer ago than this is reported stale (the daemon re-sends the last pose of
-a silent camera at 10 Hz, so silence this long means the daemon or the link is gone)."""
+"""A camera is reported stale when the daemon flags its pose stale (its source has been silent longer than the
+source's timeout), or when no message of it has come for this long (the daemon re-sends the last pose of a silent
+camera at 10 Hz, so silence this long means the daemon or the link is gone). The silence is measured between the
+node's reads of the socket, never against the time a slow frame took: a node at 2 fps reads a fresh pose each frame
+and its cameras are not stale."""
 MAX_DRAIN = 10_000
 """At most this many messages are read from one socket per frame, so a flood cannot starve the frame loop."""
 LOG_FIRST_REJECTS = 5
@@ -36,8 +40,9 @@ class LatchedPose:
     message: PoseMessage
     arrived_s: float
 
-    def stale(self, now_s: float) -> bool:
-        return self.message.stale or now_s - self.arrived_s > STALE_AFTER_S
+    def stale(self, checked_s: float) -> bool:
+        """Stale as of the socket read at ``checked_s`` (see :data:`STALE_AFTER_S`)."""
+        return self.message.stale or checked_s - self.arrived_s > STALE_AFTER_S
 
 
 class RejectCounter:
@@ -53,8 +58,8 @@ class RejectCounter:
             log.warning("malformed %s message #%d dropped: %s", stream, n, error)
 
 
-MAX_DELAY_S = 1.0
-"""Longest per-camera delay (the live ``camera_delay_ms`` is capped at 1000 ms): how much history is kept."""
+MAX_DELAY_S = field_limits("camera_delay_ms.*")[1] / 1000.0
+"""Longest per-camera delay (the upper limit of the live ``camera_delay_ms``): how much history is kept."""
 
 
 class PoseLatch:
@@ -65,6 +70,18 @@ class PoseLatch:
         self.poses: dict[str, LatchedPose] = {}
         self.history: dict[str, deque[LatchedPose]] = {}
         self.rejects = rejects
+        self.checked_s: float | None = None
+        """When the pose socket was last read (monotonic seconds)."""
+
+    def checked(self, now_s: float) -> None:
+        """The socket was read empty at ``now_s``: what has not arrived by now is missing."""
+        self.checked_s = now_s
+
+    def stale_cameras(self) -> list[str]:
+        """Cameras whose newest pose is stale as of the last socket read."""
+        if self.checked_s is None:
+            return []
+        return sorted(camera for camera, latched in self.poses.items() if latched.stale(self.checked_s))
 
     def feed(self, frames: list[bytes], now_s: float) -> bool:
         """Take one message; True when it was a valid pose (later messages win: the socket keeps order)."""
@@ -136,7 +153,9 @@ class NodeSockets:
         if self.pose is None:
             return 0
         now = time.monotonic()
-        return sum(latch.feed(frames, now) for frames in _drain(self.pose))
+        valid = sum(latch.feed(frames, now) for frames in _drain(self.pose))
+        latch.checked(now)
+        return valid
 
     def drain_state(self) -> list[list[bytes]]:
         """Every waiting state message, oldest first."""

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "stage.commands.render",
     "stage.commands.golden",
     "stage.commands.up",
+    "stage.commands.tablet",
     "stage.commands.clock",
 ]
 """Each module has ``register(subparsers)``; it adds its sub-commands with ``set_defaults(func=...)``."""

@@ -6,19 +6,29 @@ The orchestrator owns one :class:`LiveState`; render nodes receive a snapshot wh
 
 from __future__ import annotations
 
-from typing import Annotated
+import math
+import types
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import Field
+from pydantic import BaseModel, Field
+from pydantic.fields import FieldInfo
 
 from stage.config.lightcards import LightCard
 from stage.config.stage import StageConfig
-from stage.config.types import Finite, NonNegativeFloat, Percent, PositiveFloat, StrictModel, Vec3
+from stage.config.types import Finite, Percent, StrictModel
+from stage.config.walls import WallBrightness
+
+OFFSET_LIMIT_M = 100.0
+"""How far the live scene offset may move the scene, metres (each axis)."""
+
+
+_Offset = Annotated[Finite, Field(ge=-OFFSET_LIMIT_M, le=OFFSET_LIMIT_M)]
 
 
 class WallLive(StrictModel):
     """Live settings of one wall."""
 
-    brightness: NonNegativeFloat = 1.0
+    brightness: WallBrightness = 1.0
     """Output multiplier (linear light)."""
     enabled: bool = True
     """A disabled wall shows black."""
@@ -43,11 +53,11 @@ class LiveState(StrictModel):
     """Inner frustum filled with the key colour."""
     walls: dict[str, WallLive] = {}
     """Per-wall brightness and enable, by wall name."""
-    offset_m: Vec3 = (0.0, 0.0, 0.0)
+    offset_m: tuple[_Offset, _Offset, _Offset] = (0.0, 0.0, 0.0)
     """Scene offset in the stage (added to the scene's own placement), metres."""
     yaw_deg: Finite = 0.0
     """Scene turn about stage Z (added to the scene's own), degrees."""
-    scale: PositiveFloat = 1.0
+    scale: Annotated[Finite, Field(ge=0.01, le=100.0)] = 1.0
     """Scene scale (multiplies the scene's own)."""
     time_of_day_h: Annotated[Finite, Field(ge=0.0, le=24.0)] | None = None
     """Time of day in hours (moves the sun and tints the sky of scenes with a ``time_of_day`` block); ``null`` keeps
@@ -69,3 +79,51 @@ class LiveState(StrictModel):
             walls={w.name: WallLive(brightness=w.brightness, enabled=w.enabled) for w in config.walls},
             light_cards={c.name: c for c in config.render.light_cards},
         )
+
+
+def field_limits(key: str) -> tuple[float, float]:
+    """``(lo, hi)`` of the live parameter ``key`` as its :class:`LiveState` field declares them (``walls.*.brightness``,
+    ``camera_delay_ms.*``, ``offset_m``: a vector's per-element range); ``±inf`` where the field sets none.
+
+    The one place the value limits live: OSC, ``stage set``, presets and the render node derive theirs from here.
+    """
+    parts = key.split(".")
+    annotation: Any = LiveState
+    info: FieldInfo | None = None
+    for part in parts:
+        if part == "*":
+            annotation, info = get_args(annotation)[1], None  # dict[str, V] → V
+        else:
+            info = _model_of(annotation).model_fields[part]
+            annotation = info.annotation
+    lo, hi = -math.inf, math.inf
+    for item in (list(info.metadata) if info is not None else []) + _metadata(annotation):
+        for name in ("ge", "gt"):  # pydantic's Ge/Gt/Le/Lt constraint objects
+            if getattr(item, name, None) is not None:
+                lo = max(lo, float(getattr(item, name)))
+        for name in ("le", "lt"):
+            if getattr(item, name, None) is not None:
+                hi = min(hi, float(getattr(item, name)))
+    return lo, hi
+
+
+def _model_of(annotation: Any) -> type[BaseModel]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    raise KeyError(f"not a nested model: {annotation!r}")
+
+
+def _metadata(annotation: Any) -> list[Any]:
+    """Constraint metadata inside ``annotation``: through ``Annotated``, ``X | None`` and a tuple's first element."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        args = get_args(annotation)
+        out = _metadata(args[0])
+        for item in args[1:]:
+            out.extend(item.metadata if isinstance(item, FieldInfo) else [item])
+        return out
+    if origin in (Union, types.UnionType):
+        return [m for arg in get_args(annotation) if arg is not type(None) for m in _metadata(arg)]
+    if origin is tuple:
+        return _metadata(get_args(annotation)[0])
+    return []

@@ -157,6 +157,16 @@ def invert_rigid(m: np.ndarray) -> np.ndarray:
     return out
 
 
+def wrap_deg(angle_deg: float) -> float:
+    """``angle_deg`` folded into the half-open range [−180°, 180°): 180 → −180, −180 → −180, 540 → −180."""
+    return (angle_deg + 180.0) % 360.0 - 180.0
+
+
 def unwrap_deg(previous: float, current: float) -> float:
-    """``current`` shifted by a multiple of 360° to be within 180° of ``previous``."""
-    return current + 360.0 * round((previous - current) / 360.0)
+    """``current`` shifted by a multiple of 360° to lie in [previous − 180°, previous + 180°).
+
+    The one angle unwrap of the project (filters, latency compensation, exports). Tie rule: a step of exactly
+    ±180° resolves to −180° (the same half-open range as :func:`wrap_deg`), so ``unwrap_deg(0, 180) == -180``
+    and ``unwrap_deg(0, -180) == -180``, whatever the previous history.
+    """
+    return previous + wrap_deg(current - previous)

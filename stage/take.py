@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
 from pydantic import ValidationError
 
+from stage.wire.base import WireError, check_major
 from stage.wire.pose import PoseMessage
 
 log = logging.getLogger(__name__)
@@ -112,6 +114,16 @@ def _reason(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}" if where else err["msg"]
 
 
+def _check_major(line: bytes) -> None:
+    """The wire rule for a recorded pose: another major version is refused (unknown fields are ignored)."""
+    try:
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return  # the model's own JSON error names the problem
+    if isinstance(data, dict) and "v" in data:
+        check_major(data, "pose")
+
+
 def parse_take(lines: Iterable[bytes], source: str) -> Take:
     """Parse a take from its lines (each with its trailing newline, as a binary file iterates).
 
@@ -130,9 +142,10 @@ def parse_take(lines: Iterable[bytes], source: str) -> Take:
         if pending is not None:
             raise TakeError(f"{source}:{pending[0]}: {pending[2]}")
         try:
+            _check_major(line)
             samples.append(PoseMessage.model_validate_json(line))
-        except ValidationError as exc:
-            reason = "empty line" if not line.strip() else _reason(exc)
+        except (ValidationError, WireError) as exc:
+            reason = str(exc) if isinstance(exc, WireError) else "empty line" if not line.strip() else _reason(exc)
             if line.endswith(b"\n"):
                 raise TakeError(f"{source}:{number}: {reason}") from None
             pending = (number, line, reason)

@@ -94,3 +94,18 @@ def test_closed_form_equals_the_product_of_elementary_rotations() -> None:
 
     for ptr in [(10, 20, 30), (-170, 80, -5), (179.5, -60, 120), (33, -89, 7)]:
         np.testing.assert_allclose(rotation_from_ptr(*ptr), rot_z(ptr[0]) @ rot_x(ptr[1]) @ rot_y(ptr[2]), atol=1e-14)
+
+
+def test_one_unwrap_with_a_documented_tie_rule() -> None:
+    """Ties (a step of exactly 180°) go to −180°, the half-open range of ``wrap_deg``; one function everywhere."""
+    from stage.orchestrator import osc_map
+    from stage.pose import wrap_deg
+    from tracking import oneeuro, pipeline
+
+    assert unwrap_deg(0.0, 180.0) == -180.0
+    assert unwrap_deg(0.0, -180.0) == -180.0
+    assert unwrap_deg(360.0, 180.0) == 180.0
+    assert unwrap_deg(10.0, 190.0) == -170.0
+    assert wrap_deg(180.0) == -180.0 and wrap_deg(540.0) == -180.0 and wrap_deg(-180.0) == -180.0
+    assert oneeuro.unwrap_deg is unwrap_deg and pipeline.unwrap_deg is unwrap_deg
+    assert osc_map.coerce("yaw_deg", 180.0, osc_map.LiveState(), []) == -180.0

@@ -24,7 +24,7 @@ from stage.wire.pose import (
     encode_pose_dict,
     encode_stats,
 )
-from tracking.pipeline import DELAYED, CameraPipeline, SolvedPose
+from tracking.pipeline import CameraPipeline, Held, SolvedPose
 from tracking.publisher import PosePublisher
 from tracking.sources import make_input
 from tracking.sources.base import Input
@@ -70,7 +70,6 @@ class TrackingDaemon:
         self.routes: list[_Route] = []
         self._running = False
         self.start_mono = time.monotonic()
-        self.start_wall = time.time()
         try:
             by_source: dict[str, list[Camera]] = {}
             for cam in setup.cameras:
@@ -140,7 +139,7 @@ class TrackingDaemon:
             for pipe in route.pipelines:
                 pending = pipe.next_due()
                 if pending is not None:
-                    deadlines.append(pending - self.start_wall + self.start_mono)
+                    deadlines.append(pending)
             if route.stale:
                 deadlines.append(route.next_stale_send)
         self._next_timer = min(deadlines)
@@ -166,7 +165,7 @@ class TrackingDaemon:
             due = route.input.next_due()
             if due is not None and due <= mono:
                 self._deliver(route, route.input.emit(mono, time.time()))
-            self._flush_delayed(route)
+            self._flush_delayed(route, mono)
             self._check_stale(route, mono)
         if mono >= self._next_stats:
             self._publish_stats(mono)
@@ -176,7 +175,7 @@ class TrackingDaemon:
     def _deliver(self, route: _Route, received: list) -> None:
         if not received:
             return
-        route.last_sample_mono = time.monotonic()
+        route.last_sample_mono = recv_mono = time.monotonic()
         if route.stale:
             log.info("source %s is back", route.input.name)
             route.stale = False
@@ -189,27 +188,27 @@ class TrackingDaemon:
                 if not pipe.accepts(sample):
                     continue
                 matched = True
-                pose = pipe.process(sample, t_recv)
+                pose = pipe.process(sample, t_recv, recv_mono)
                 if pose is None:
                     counters.reject("non_finite")
-                elif pose is not DELAYED:
+                elif not isinstance(pose, Held):
                     self._publish(pose, stale=False, counters=counters)
-                else:
-                    counters.accepted += 1
+                # a held pose is counted (rate, latency) when _flush_delayed publishes it
             if not matched:
                 counters.reject("unknown_camera" if route.pipelines else "no_camera")
 
-    def _publish(self, pose: SolvedPose, stale: bool, counters=None) -> None:
+    def _publish(self, pose: SolvedPose, stale: bool, counters=None, held_s: float = 0.0) -> None:
+        """Publish ``pose``; with ``counters``, count it accepted with its latency (receive → publish, less the
+        ``held_s`` that a camera's configured delay held it back on purpose)."""
         t_pub = time.time()
         self.publisher.publish(encode_pose_dict(pose.body(t_pub, stale)))
         if counters is not None:
-            counters.accept(t_pub - pose.t_recv)
+            counters.accept(max(0.0, t_pub - pose.t_recv - held_s))
 
-    def _flush_delayed(self, route: _Route) -> None:
-        now = time.time()
+    def _flush_delayed(self, route: _Route, mono: float) -> None:
         for pipe in route.pipelines:
-            for pose in pipe.due(now):
-                self._publish(pose, stale=False, counters=None)
+            for pose in pipe.due(mono):
+                self._publish(pose, stale=False, counters=route.input.counters, held_s=pipe.delay_s)
 
     def _check_stale(self, route: _Route, mono: float) -> None:
         if route.last_sample_mono is None:

@@ -16,6 +16,7 @@ REASONS = frozenset(
         "bad_json",  # payload is not valid JSON / CBOR (or not an object)
         "schema",  # a field we use is missing, of the wrong type or out of range
         "non_finite",  # NaN or infinity in a value
+        "limit",  # valid per the format's schema, but outside a configured sanity limit (or a double's range)
         "bad_range",  # an argument to an encoder does not fit its wire field
     }
 )

@@ -5,18 +5,24 @@ settings); its docstring names the source and says what could not be confirmed. 
 normalised to [0, 1] in OpenTrackIO's directions (focus 0 = infinity .. 1 = closest, iris 0 = open
 .. 1 = closed, zoom 0 = wide .. 1 = tele) where the direction is known.
 
-Main cross-vendor source: the Epic Games Unreal Engine "Live Link FreeD" plugin
-(``LiveLinkFreeDSource.cpp``, its per-manufacturer ``EFreeDDefaultConfigs``: Generic, Panasonic, Sony,
-stYpe, Mo-Sys, Ncam), whose documented default UDP port is 40000. No vendor document read for this
-module gives a vendor-specific axis remap, so every preset keeps FreeD's X, Y, Z as stage x, y, z.
+Main cross-vendor source: the Epic Games Unreal Engine "Live Link FreeD" plugin as of UE 5.8, read in
+``unicorn2022/UE5.8.0`` at
+``Engine/Plugins/VirtualProduction/LiveLinkFreeD/Source/LiveLinkFreeD/Private/LiveLinkFreeDSource.cpp``:
+its "Specific manufacturer default data" table (name, UDP port, zoom wide/tele, focus near/far, spare) and
+``OnSettingsChanged``'s per-manufacturer ``FFreeDEncoderData{bIsValid, bInvertEncoder, bUseManualRange, Min,
+Max, MaskBits}`` (field order from ``Public/LiveLinkFreeDSourceSettings.h``, read in
+``chenyong2github/UnrealEngine``). Unreal's normalised focus runs 0 = near .. 1 = far (its Generic and
+Panasonic rows), the opposite of OpenTrackIO's, so an Unreal ``bInvertEncoder`` on focus becomes *no*
+inversion here and vice versa. No vendor document read for this module gives a vendor-specific axis remap,
+so every preset keeps FreeD's X, Y, Z as stage x, y, z.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DEFAULT_FREED_PORT = 40000
-"""Default receive port of Unreal's Live Link FreeD source; no vendor here documents a different default."""
+"""Default receive port of Unreal's Live Link FreeD source (its table's Generic and Sony rows)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +65,10 @@ class LensReading:
 class FreeDPreset:
     """Generic FreeD: 24-bit zoom/focus counts normalised over their full range, spare unused.
 
-    Source: Vinten "free-d" manual v1.4.4, Appendix A/B (message D1); port = Unreal Live Link FreeD default.
+    Source: Vinten "free-d" manual v1.4.4, Appendix A/B (message D1: zoom and focus are 24-bit fields); port
+    40000 = Unreal Live Link FreeD's Generic row. Unreal's Generic config reads 16 bits (0..0xFFFF); we keep
+    Vinten's 24-bit width. PTZ cameras sending "generic" FreeD often use a small part of it (e.g. zoom
+    0..16384): give the source ``zoom_range``/``focus_range`` with that raw range (docs/tracking.md).
 
     Attributes:
         name: preset key.
@@ -90,6 +99,18 @@ class FreeDPreset:
     fstop_mask: int = 0xFFFF
     spare_sequence_shift: int | None = None
 
+    def with_raw_ranges(
+        self, zoom: tuple[int, int] | None = None, focus: tuple[int, int] | None = None
+    ) -> FreeDPreset:
+        """This preset with the zoom range ``(wide, tele)`` and/or focus range ``(infinity, closest)`` in raw
+        counts replaced (the order gives the direction; the preset's bit mask is kept)."""
+        out = self
+        if zoom is not None:
+            out = replace(out, zoom=_raw_range(zoom, self.zoom))
+        if focus is not None:
+            out = replace(out, focus=_raw_range(focus, self.focus))
+        return out
+
     def read_lens(self, zoom: int, focus: int, spare: int) -> LensReading:
         """Interpret the raw zoom (u24), focus (u24) and spare (u16) fields."""
         focal = zoom * self.zoom_mm_per_count if self.zoom_mm_per_count is not None else None
@@ -106,24 +127,32 @@ class FreeDPreset:
         )
 
 
+def _raw_range(lo_hi: tuple[int, int], current: EncoderRange | None) -> EncoderRange:
+    mask = current.mask if current is not None else 0xFFFFFF
+    return EncoderRange(lo_hi[0], lo_hi[1], mask=mask)
+
+
 GenericPreset = FreeDPreset
 
 
 @dataclass(frozen=True)
 class SonyPreset(FreeDPreset):
-    """Sony PTZ cameras (BRC-AM7, ILME-FR7, BRC-X1000 class).
+    """Sony PTZ cameras (BRC-AM7, ILME-FR7 class).
 
-    Source: Unreal Live Link FreeD ``Sony`` default config: zoom counts 0..0x7AC0 (16-bit mask), focus
-    0x1000..0xF000 (16-bit mask), spare read as iris 0..0xFFF (low 12 bits). Sony's own document is
-    "BRC-AM7 free-d Integration Manual" (5-065-330-11); only its table of contents could be read here,
-    so the iris bit layout, the iris/focus count directions and the default port are NOT confirmed
-    from Sony's text (directions are left as raw, not inverted; port is the Unreal default).
+    Source: Unreal Live Link FreeD (UE 5.8) ``Sony`` row: port 40000; zoom 0 (wide) .. 0xFFFFFF (tele),
+    24-bit mask; focus 0x7FFFFF (near) .. 0 (far), 24-bit mask, ``bInvertEncoder`` (Unreal's 0 = near), which
+    in OpenTrackIO's direction is raw / 0x7FFFFF (far 0 → 0 = infinity, near 0x7FFFFF → 1 = closest); spare:
+    lower 12 bits = F value × 100, upper 4 bits = frame number (the Z CAM layout). Older Unreal releases read
+    Sony as 16-bit (zoom 0..0x7AC0, focus 0x1000..0xF000); that layout is not supported. Sony's own
+    "BRC-AM7 free-d Integration Manual" (5-065-330-11) could not be read here beyond its contents page.
     """
 
     name: str = "sony"
-    zoom: EncoderRange | None = EncoderRange(0, 0x7AC0, mask=0xFFFF)
-    focus: EncoderRange | None = EncoderRange(0x1000, 0xF000, mask=0xFFFF)
-    iris: EncoderRange | None = EncoderRange(0, 0x0FFF, mask=0x0FFF)
+    zoom: EncoderRange | None = EncoderRange(0, 0xFFFFFF)
+    focus: EncoderRange | None = EncoderRange(0, 0x7FFFFF)
+    fstop_per_count: float | None = 0.01
+    fstop_mask: int = 0x0FFF
+    spare_sequence_shift: int | None = 12
 
 
 @dataclass(frozen=True)
@@ -135,11 +164,12 @@ class PanasonicPreset(FreeDPreset):
     (WIDE) and 0xFFF (TELE). Focus and iris use the same 0x555..0xFFF scale as the Panasonic "HD
     Integrated Camera Interface Specifications" (focus 555h = near .. FFFh = far; iris 555h = close ..
     FFFh = open), hence both are inverted to OpenTrackIO's direction. That the spare field carries iris
-    comes from the Unreal Live Link FreeD ``Panasonic`` config (which also inverts it); the manual
-    excerpt read did not cover the spare field. Default port not confirmed (Unreal default used).
+    comes from the Unreal Live Link FreeD ``Panasonic`` row (iris 0x555 close .. 0xFFF open), as does the
+    default port 1111; the manual excerpt read did not cover the spare field.
     """
 
     name: str = "panasonic"
+    default_port: int = 1111
     zoom: EncoderRange | None = EncoderRange(0x555, 0xFFF, mask=0xFFFF)
     focus: EncoderRange | None = EncoderRange(0x555, 0xFFF, mask=0xFFFF, invert=True)
     iris: EncoderRange | None = EncoderRange(0x555, 0xFFF, mask=0xFFFF, invert=True)
@@ -149,22 +179,25 @@ class PanasonicPreset(FreeDPreset):
 class StypePreset(FreeDPreset):
     """stYpe (RedSpy / StypeLand FreeD output).
 
-    Source: Unreal Live Link FreeD ``stYpe`` config: full 24-bit zoom and focus, spare unused. No
-    stYpe document was available here: their FreeD variant, axis conventions and port are NOT confirmed.
+    Source: Unreal Live Link FreeD ``Stype`` row: port 6301, full 24-bit zoom and focus, spare unused. No
+    stYpe document was available here: their FreeD variant and axis conventions are NOT confirmed.
     """
 
     name: str = "stype"
+    default_port: int = 6301
 
 
 @dataclass(frozen=True)
 class MosysPreset(FreeDPreset):
     """Mo-Sys (StarTracker FreeD output).
 
-    Source: Unreal Live Link FreeD ``Mosys`` config: zoom and focus 0..0xFFFF (16-bit mask), spare
-    unused. No Mo-Sys document was available here: axis conventions and port are NOT confirmed.
+    Source: Unreal Live Link FreeD ``Mosys`` row: port 8001, zoom and focus 0..0xFFFF (16-bit mask); the
+    spare's lower 8 bits carry tracking quality (0-3: undefined, good, caution, bad), not read here. No Mo-Sys
+    document was available here: axis conventions are NOT confirmed.
     """
 
     name: str = "mosys"
+    default_port: int = 8001
     zoom: EncoderRange | None = EncoderRange(0, 0xFFFF, mask=0xFFFF)
     focus: EncoderRange | None = EncoderRange(0, 0xFFFF, mask=0xFFFF)
 
@@ -173,11 +206,12 @@ class MosysPreset(FreeDPreset):
 class NcamPreset(FreeDPreset):
     """Ncam (FreeD output of the Ncam Reality server).
 
-    Source: Unreal Live Link FreeD ``Ncam`` config: full 24-bit zoom and focus, spare unused. No Ncam
-    document was available here: axis conventions and port are NOT confirmed.
+    Source: Unreal Live Link FreeD ``Ncam`` row: port 6301, full 24-bit zoom and focus, spare unused. No
+    Ncam document was available here: axis conventions are NOT confirmed.
     """
 
     name: str = "ncam"
+    default_port: int = 6301
 
 
 @dataclass(frozen=True)
@@ -188,7 +222,8 @@ class ZcamPreset(FreeDPreset):
     zoom field = real focal length in mm × 100 (950 = 9.50 mm); focus field = focus distance in mm × 10
     (12300 = 1230.0 mm); spare bits 0..11 = f-number × 100 (F2.8 = 280), bits 12..15 = frame sequence
     mod 16; roll, X, Y, Z always 0; pan ±175°, tilt −30..+90°. The doc's example status shows port 5001
-    but does not call it a default; the Unreal default is used. Normalised encoders are not reported.
+    but does not call it a default, and Unreal has no Z CAM row; the Unreal default 40000 is used.
+    Normalised encoders are not reported.
     """
 
     name: str = "zcam"

@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from stage.pose import unwrap_deg, wrap_deg
+
 
 def _alpha(cutoff_hz: float, te_s: float) -> float:
     tau = 1.0 / (2.0 * math.pi * cutoff_hz)
@@ -67,15 +69,11 @@ class OneEuroFilter:
         return self._x
 
 
-def unwrap_deg(previous_unwrapped: float, angle_deg: float) -> float:
-    """The angle equal to ``angle_deg`` modulo 360 that is nearest to ``previous_unwrapped``."""
-    return previous_unwrapped + ((angle_deg - previous_unwrapped + 180.0) % 360.0 - 180.0)
-
-
 class PoseFilter:
     """One Euro filter for a 6-DOF pose: position (m) and pan/tilt/roll (degrees), per axis.
 
-    Angles are unwrapped against the previous sample before filtering, so an input going
+    Angles are unwrapped (:func:`stage.pose.unwrap_deg`, the only unwrap on this path) against the previous
+    sample before filtering, so an input going
     179° → −179° is seen as 179° → 181° and the output moves smoothly through 180°. The returned angles
     stay in that continuous (unwrapped) range; wrap them with ``wrap_output=True`` if needed.
 
@@ -114,5 +112,5 @@ class PoseFilter:
         pos = (f[0](position_m[0], t), f[1](position_m[1], t), f[2](position_m[2], t))
         rot = [f[3](angles[0], t), f[4](angles[1], t), f[5](angles[2], t)]
         if self.wrap_output:
-            rot = [(a + 180.0) % 360.0 - 180.0 for a in rot]
+            rot = [wrap_deg(a) for a in rot]
         return pos, (rot[0], rot[1], rot[2])

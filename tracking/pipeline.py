@@ -7,6 +7,7 @@ samples with their receive time and publishes what it returns. Nothing here touc
 from __future__ import annotations
 
 import math
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -15,8 +16,8 @@ import numpy as np
 from stage.config.cameras import Camera, LensTable, OneEuroSettings
 from stage.config.sources import Calibration
 from stage.lens import LensSolver
-from stage.pose import ptr_from_rotation, rotation_from_ptr, unwrap_deg, world_from_camera_rows
-from stage.wire.pose import WIRE_VERSION
+from stage.pose import ptr_from_rotation, rotation_from_ptr, unwrap_deg, world_from_camera_rows, wrap_deg
+from stage.wire.pose import WIRE_MINOR, WIRE_VERSION
 from tracking.oneeuro import PoseFilter
 from tracking.sample import TrackerSample
 
@@ -38,11 +39,15 @@ class SolvedPose:
     entrance_pupil_m: float
     fstop: float | None
     timecode: str | None
+    zoom_encoder: float | None = None
+    focus_encoder: float | None = None
+    iris_encoder: float | None = None
 
     def body(self, t_pub: float, stale: bool) -> dict:
         """The wire body (:class:`stage.wire.pose.PoseMessage` fields)."""
         return {
             "v": WIRE_VERSION,
+            "v_minor": WIRE_MINOR,
             "camera": self.camera,
             "source": self.source,
             "seq": self.seq,
@@ -59,6 +64,9 @@ class SolvedPose:
             "fstop": self.fstop,
             "timecode": self.timecode,
             "stale": stale,
+            "zoom_encoder": self.zoom_encoder,
+            "focus_encoder": self.focus_encoder,
+            "iris_encoder": self.iris_encoder,
         }
 
     def is_finite(self) -> bool:
@@ -107,8 +115,13 @@ class Predictor:
             return [math.inf] * len(axes)
 
 
-DELAYED = "delayed"
-"""Returned by :meth:`CameraPipeline.process` when the pose is held back by a delay."""
+@dataclass(frozen=True, slots=True)
+class Held:
+    """Returned by :meth:`CameraPipeline.process` when the camera's ``latency.mode: delay`` holds the pose back:
+    :meth:`CameraPipeline.due` hands it out at ``due_mono`` (``time.monotonic()`` seconds)."""
+
+    pose: SolvedPose
+    due_mono: float
 
 
 class CameraPipeline:
@@ -133,8 +146,8 @@ class CameraPipeline:
         self.predictor = Predictor(ms / 1000.0) if mode == "predict" and ms > 0 else None
         self.seq = 0
         self._unwrapped: list[float] | None = None
-        self.pending: deque[tuple[float, SolvedPose]] = deque()
-        """Poses held back by a delay, with the time they are due."""
+        self.pending: deque[Held] = deque()
+        """Poses held back by a delay, oldest first, each with its monotonic due time."""
         self.last: SolvedPose | None = None
         """The last pose handed out (the last-value cache and stale re-sends use it)."""
 
@@ -143,24 +156,27 @@ class CameraPipeline:
         return wanted is None or wanted == sample.source_camera_id
 
     def _angles(self, rotation_deg: tuple[float, float, float]) -> list[float]:
-        """Angles unwrapped against the previous sample, so filters and predictors never see a ±180° jump."""
+        """Angles unwrapped against the previous sample, so the predictor never sees a ±180° jump (used only
+        without a filter: :class:`PoseFilter` unwraps its input itself)."""
         previous = self._unwrapped
         if previous is None:
             angles = [float(a) for a in rotation_deg]
         else:
-            angles = [p + (a - p + 180.0) % 360.0 - 180.0 for p, a in zip(previous, rotation_deg, strict=True)]
+            angles = [unwrap_deg(p, a) for p, a in zip(previous, rotation_deg, strict=True)]
         self._unwrapped = angles
         return angles
 
-    def process(self, sample: TrackerSample, t_recv: float) -> SolvedPose | str | None:
-        """Solve one sample. Returns the pose to publish now, :data:`DELAYED` when a delay holds it back (see
+    def process(self, sample: TrackerSample, t_recv: float, recv_mono: float | None = None) -> SolvedPose | Held | None:
+        """Solve one sample received at ``t_recv`` (epoch seconds) = ``recv_mono`` (``time.monotonic()``, default
+        now). Returns the pose to publish now, a :class:`Held` pose when the camera's delay holds it back (see
         :meth:`due`), or ``None`` when the result is not finite (dropped; the previous pose stays current)."""
         position, rotation = self.calibrator.apply(sample.position_m, sample.rotation_deg)
         t = sample.t_sample if sample.t_sample is not None else t_recv
-        axes = [*position, *self._angles(rotation)]
         if self.filter is not None:
-            position_f, rotation_f = self.filter(axes[:3], axes[3:], t)
+            position_f, rotation_f = self.filter(position, rotation, t)
             axes = [*position_f, *rotation_f]
+        else:
+            axes = [*position, *self._angles(rotation)]
         if self.predictor is not None:
             axes = self.predictor(t, axes)
         lens = self.lens(sample.zoom_encoder, sample.focus_encoder)
@@ -168,7 +184,7 @@ class CameraPipeline:
         focal = lens.focal_length_mm if use_table or sample.focal_length_mm is None else sample.focal_length_mm
         pupil = lens.entrance_pupil_m if use_table or sample.entrance_pupil_m is None else sample.entrance_pupil_m
         focus = sample.focus_m if sample.focus_m is not None else lens.focus_m
-        wrapped = [((a + 180.0) % 360.0) - 180.0 if math.isfinite(a) else a for a in axes[3:]]
+        wrapped = [wrap_deg(a) if math.isfinite(a) else a for a in axes[3:]]
         pose = SolvedPose(
             camera=self.camera.id,
             source=self.source_name,
@@ -183,27 +199,34 @@ class CameraPipeline:
             entrance_pupil_m=float(pupil),
             fstop=sample.fstop,
             timecode=sample.timecode,
+            zoom_encoder=sample.zoom_encoder,
+            focus_encoder=sample.focus_encoder,
+            iris_encoder=sample.iris_encoder,
         )
         if not pose.is_finite():
             return None
         self.seq += 1
         if self.delay_s > 0.0:
-            self.pending.append((t_recv + self.delay_s, pose))
-            return DELAYED
+            mono = time.monotonic() if recv_mono is None else recv_mono
+            held = Held(pose, mono + self.delay_s)
+            self.pending.append(held)
+            return held
         self.last = pose
         return pose
 
-    def due(self, now: float) -> list[SolvedPose]:
-        """Delayed poses whose time has come, oldest first."""
+    def due(self, now_mono: float) -> list[SolvedPose]:
+        """Delayed poses whose time has come at ``now_mono`` (``time.monotonic()``), oldest first. Monotonic, so
+        a wall-clock step neither stalls nor bursts them."""
         out = []
-        while self.pending and self.pending[0][0] <= now:
-            out.append(self.pending.popleft()[1])
+        while self.pending and self.pending[0].due_mono <= now_mono:
+            out.append(self.pending.popleft().pose)
         if out:
             self.last = out[-1]
         return out
 
     def next_due(self) -> float | None:
-        return self.pending[0][0] if self.pending else None
+        """Monotonic time the oldest held pose is due, or None."""
+        return self.pending[0].due_mono if self.pending else None
 
     def reset_motion(self) -> None:
         """Forget filter and predictor history (after a dropout, so a new move starts clean)."""

@@ -16,8 +16,8 @@ import time
 import zmq
 
 from stage.sockets import drain
+from stage.wire.base import WIRE_MAJOR
 from stage.wire.frame import (
-    FRAME_WIRE_VERSION,
     FrameMessage,
     PresentReport,
     ReadyMessage,
@@ -104,7 +104,7 @@ class FrameFollower:
     def ready(self, frame: FrameMessage, state_rev: int, poses: dict[str, int], t_frame_recv: float,
               t_render_start: float, t_render_end: float, previous: PresentReport | None) -> bool:
         """Report ``frame`` rendered; False when it could not be sent (no leader connected)."""
-        message = ReadyMessage(v=FRAME_WIRE_VERSION, node=self.node, leader=frame.leader, frame=frame.frame,
+        message = ReadyMessage(v=WIRE_MAJOR, node=self.node, leader=frame.leader, frame=frame.frame,
                                state_rev=state_rev, poses=poses, t_frame_recv=t_frame_recv,
                                t_render_start=t_render_start, t_render_end=t_render_end, t_ready=time.time(),
                                previous=previous)

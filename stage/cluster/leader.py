@@ -27,10 +27,10 @@ from stage.cluster.telemetry import ClusterTelemetry
 from stage.config.frame_rate import format_frame_rate
 from stage.live import LiveState
 from stage.sockets import drain
+from stage.wire.base import WIRE_MAJOR
 from stage.wire.cluster_stats import STATS_INTERVAL_S, ClusterStats
 from stage.wire.cluster_stats import encode as encode_stats
 from stage.wire.frame import (
-    FRAME_WIRE_VERSION,
     FrameMessage,
     ReadyMessage,
     ReleaseMessage,
@@ -203,7 +203,7 @@ class FrameLeader:
         members = self.membership.boundary()
         poses, state_rev = self._latch_inputs()
         t_latch = time.time_ns()
-        message = FrameMessage(v=FRAME_WIRE_VERSION, leader=self.id, frame=number, rate=self.rate_text,
+        message = FrameMessage(v=WIRE_MAJOR, leader=self.id, frame=number, rate=self.rate_text,
                                t_frame=t_due / 1e9, t_latch=t_latch / 1e9, state_rev=state_rev, poses=poses,
                                members=members)
         self.pub.send_multipart(encode_frame(message))
@@ -226,7 +226,7 @@ class FrameLeader:
             self.membership.nodes[node].frames_ready += 1
         t_release = time.time()
         self.pub.send_multipart(encode_release(ReleaseMessage(
-            v=FRAME_WIRE_VERSION, leader=self.id, frame=number, t_release=t_release,
+            v=WIRE_MAJOR, leader=self.id, frame=number, t_release=t_release,
             ready=sorted(barrier.ready_at), dropped=dropped)))
         self.last_frame = number
         self.counters["frames"] += 1

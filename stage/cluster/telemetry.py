@@ -15,8 +15,9 @@ import numpy as np
 
 from stage.cluster.barrier import Membership
 from stage.cluster.records import ReleasedFrame
+from stage.wire.base import WIRE_MAJOR
 from stage.wire.cluster_stats import CameraLatency, ClusterStats, NodeLockStats
-from stage.wire.frame import FRAME_WIRE_VERSION, ReadyMessage
+from stage.wire.frame import ReadyMessage
 
 WINDOW = 600
 """Samples kept per percentile (ten seconds at 60 fps)."""
@@ -103,6 +104,6 @@ class ClusterTelemetry:
             cameras[camera] = CameraLatency(
                 samples=window.samples, total_ms_p50=_pct(window.total_ms, 50), total_ms_p99=_pct(window.total_ms, 99),
                 **{f"{stage}_ms_p50": _pct(window.stages[stage], 50) for stage in STAGES})
-        return ClusterStats(v=FRAME_WIRE_VERSION, leader=leader, t_pub=t_pub, rate=rate, frames=frames,
+        return ClusterStats(v=WIRE_MAJOR, leader=leader, t_pub=t_pub, rate=rate, frames=frames,
                             skipped=skipped, last_frame=self.last_frame, nodes=nodes, cameras=cameras,
                             ready_rejects=ready_rejects)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -69,15 +68,14 @@ class _Renderer:
     def _scene(self, entry: GoldenPose) -> Any:
         from stage.config.errors import ConfigError, Problem
         from stage.config.loader import load_scene_config
+        from stage.config.paths import scene_file
 
-        if entry.scene is not None:
-            path = os.path.normpath(self.poses_dir / entry.scene)
-        elif self.args.scene:
-            path = self.args.scene
-        elif self.config.scene:
-            path = os.path.normpath(Path(self.args.config).parent / self.config.scene)
-        else:
+        # a pose's own scene is written in the poses file, so it is relative to that file
+        given = self.poses_dir / entry.scene if entry.scene is not None else self.args.scene
+        found = scene_file(self.args.config, self.config.scene, given)
+        if found is None:
             raise ConfigError(self.args.config, [Problem("", "no scene: give --scene, a pose's scene, or `scene:`")])
+        path = str(found)
         if path not in self.scenes:
             self.scenes[path] = load_scene_config(path)
         return self.scenes[path]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -57,6 +56,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from renderer.offline import render_frame, write_frame
     from renderer.views import CameraState
     from stage.config.loader import load_scene_config, load_stage_config
+    from stage.config.paths import scene_file
     from stage.lens import LensSolver
     from stage.live import LiveState
 
@@ -64,7 +64,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         print("stage render: give --pose X,Y,Z,PAN,TILT,ROLL or --take TAKE", file=sys.stderr)
         return 2
     config = load_stage_config(args.config)
-    scene_path = args.scene or (os.path.normpath(Path(args.config).parent / config.scene) if config.scene else None)
+    scene_path = scene_file(args.config, config.scene, args.scene)
     if scene_path is None:
         print("stage render: no scene: give --scene or set `scene:` in the config", file=sys.stderr)
         return 2

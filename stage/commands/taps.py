@@ -28,7 +28,7 @@ from stage.cli import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from stage.config.loader import load_stage_config
 from stage.config.stage import Endpoints
 from stage.take import Deduper, Take, TakeError, TakeHeader, TakeWriter, parse_take, take_path
-from stage.wire.pose import POSE_TOPIC_PREFIX, WIRE_VERSION, WireError, decode_any, decode_pose
+from stage.wire.pose import POSE_TOPIC_PREFIX, WireError, decode_any, decode_pose
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,8 @@ DEFAULT_ENDPOINT = Endpoints().pose
 POLL_MS = 100
 """Socket poll slice: how quickly a loop notices a stop request, a timeout or a due fsync."""
 FORMATS = ("chan", "csv", "opentrackio")
+CHAN_DEFAULT_FPS = "24"
+"""Plate rate a .chan export resamples to without ``--fps`` (OpenTrackIO then uses the take's own rate)."""
 
 
 def _count(text: str) -> int:
@@ -78,9 +80,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="chan: one line per tracking sample instead of one per plate frame at --fps")
     p.add_argument("--tracked-point", action="store_true",
                    help="chan: place the camera at the tracked point, not the entrance pupil")
-    p.add_argument("--fps", default="24", metavar="RATE",
-                   help="plate frame rate, e.g. 24, 25, 30000/1001 (default 24): chan resamples to it, opentrackio "
-                        "writes timecode at it")
+    p.add_argument("--fps", default=None, metavar="RATE",
+                   help="plate frame rate, e.g. 24, 25, 30000/1001: chan resamples to it (default 24), opentrackio "
+                        "writes timecode at it (default: the take's sample rate)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_export)
 
@@ -191,13 +193,9 @@ def _record_loop(sock: zmq.Socket, writer_factory, stop: _StopOnSignals, args: a
             frames = sock.recv_multipart()
             try:
                 message = decode_pose(frames)
-            except WireError as exc:
+            except WireError as exc:  # also another protocol major version (the decoder checks it)
                 rejected += 1
                 log.warning("skipped a bad message: %s", exc)
-                continue
-            if message.v > WIRE_VERSION:  # the contract: ignore a newer protocol version
-                rejected += 1
-                log.warning("skipped a pose of wire version %d (this recorder knows %d)", message.v, WIRE_VERSION)
                 continue
             if not dedup.accept(message):
                 continue
@@ -283,15 +281,16 @@ def _chan(args: argparse.Namespace, samples: list) -> str:
     from stage.export.opentrackio_export import parse_rate
     from stage.export.resample import resample
 
+    plate_fps = args.fps if args.fps is not None else CHAN_DEFAULT_FPS
     if args.per_sample:
         if args.start_frame is None:
             raise ExportError("--start-frame timecode needs plate frames: leave out --per-sample")
         frames = list(enumerate(samples, start=args.start_frame))
     else:
-        frames = resample(samples, parse_rate(args.fps), args.start_frame)
+        frames = resample(samples, parse_rate(plate_fps), args.start_frame)
     if samples:
         span = f"frames {frames[0][0]}-{frames[-1][0]}" if frames else "no whole frame"
-        rate = "one per sample" if args.per_sample else f"at {args.fps} fps"
+        rate = "one per sample" if args.per_sample else f"at {plate_fps} fps"
         print(f"chan: {len(samples)} samples → {len(frames)} lines, {span} ({rate}); {nuke_aperture_hint(samples[0])}",
               file=sys.stderr)
     return chan_text(frames, at_entrance_pupil=not args.tracked_point)
@@ -306,7 +305,7 @@ def _render(args: argparse.Namespace, samples: list) -> str:
         return to_csv(samples)
     from stage.export.opentrackio_export import parse_rate, to_opentrackio
 
-    return to_opentrackio(samples, parse_rate(args.fps))
+    return to_opentrackio(samples, parse_rate(args.fps) if args.fps is not None else None)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

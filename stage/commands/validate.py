@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from pathlib import Path
 
 from stage.config.loader import load_scene_config, load_stage_config, stage_warnings
+from stage.config.paths import scene_file
 from stage.summary import resolved_json, summary_lines
 
 
@@ -22,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     config = load_stage_config(args.config)
-    scene_path = args.scene or (os.path.normpath(Path(args.config).parent / config.scene) if config.scene else None)
+    scene_path = scene_file(args.config, config.scene, args.scene)
     scene = load_scene_config(scene_path) if scene_path else None
     warnings = stage_warnings(args.config, config)
     for line in warnings:

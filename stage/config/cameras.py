@@ -26,7 +26,7 @@ class ZoomPoint(StrictModel):
 
     encoder: Finite
     """Zoom encoder value as the tracking source reports it: normalised 0 (wide) .. 1 (tele), as in OpenTrackIO;
-    FreeD counts are normalised over the preset's encoder range (docs/tracking.md)."""
+    FreeD counts are normalised over the preset's encoder range or the source's ``zoom_range`` (docs/tracking.md)."""
     focal_length_mm: Annotated[Finite, Field(gt=0.0, le=5000.0)]
     """Focal length at this encoder value, millimetres."""
     entrance_pupil_m: Finite = 0.0

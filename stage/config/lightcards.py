@@ -7,7 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from stage.config.types import ColorRGB, Finite, Name, NonNegativeFloat, PositiveFloat, StrictModel, UnitFloat
+from stage.config.types import ColorRGB, Finite, Name, StrictModel, UnitFloat
+
+CardSize = Annotated[Finite, Field(ge=0.01, le=100.0)]
+"""One side of a light card, metres."""
 
 
 class LightCard(StrictModel):
@@ -20,13 +23,13 @@ class LightCard(StrictModel):
     """Drawn or not."""
     shape: Literal["rectangle", "ellipse"] = "rectangle"
     """Outline."""
-    size_m: tuple[PositiveFloat, PositiveFloat] = (1.0, 1.0)
+    size_m: tuple[CardSize, CardSize] = (1.0, 1.0)
     """Width and height on the wall, metres."""
     softness: UnitFloat = 0.2
     """Fraction of the half-size over which the edge falls off to zero (0 = hard edge)."""
     color: ColorRGB = (1.0, 1.0, 1.0)
     """Scene-linear colour."""
-    intensity: NonNegativeFloat = 1.0
+    intensity: Annotated[Finite, Field(ge=0.0, le=100.0)] = 1.0
     """Multiplier of ``color`` (scene-linear, so values above 1 are brighter than white content)."""
     wall: Name | None = None
     """Wall to place the card on (with ``center_uv``)."""

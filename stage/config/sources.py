@@ -11,6 +11,9 @@ from stage.config.types import Finite, Name, NonNegativeFloat, Port, PositiveFlo
 
 FREED_PRESETS = ("generic", "sony", "panasonic", "stype", "mosys", "ncam", "zcam")
 
+RawCount = Annotated[int, Field(ge=0, le=0xFFFFFF)]
+"""A raw unsigned 24-bit FreeD encoder count."""
+
 
 class Calibration(StrictModel):
     """Tracker-to-stage transform: a tracker position ``p`` maps to ``R @ p + translation_m``,
@@ -45,12 +48,43 @@ class FreeDSource(_SourceBase):
     kind: Literal["freed"]
     bind: str = "0.0.0.0"
     """Local address to receive on."""
-    port: Port = 40000
-    """UDP port."""
+    port: Port | None = None
+    """UDP port; default: the preset's, as Unreal Live Link FreeD lists them (generic, sony, zcam 40000;
+    panasonic 1111; mosys 8001; stype, ncam 6301)."""
     preset: Literal["generic", "sony", "panasonic", "stype", "mosys", "ncam", "zcam"] = "generic"
     """Vendor preset: axis mapping and how zoom/focus/spare bits are read (docs/tracking.md)."""
+    zoom_range: tuple[RawCount, RawCount] | None = None
+    """Raw zoom counts ``[wide, tele]`` normalised to 0..1 instead of the preset's range, e.g. ``[0, 16384]``
+    for a PTZ camera that uses only part of FreeD's 24 bits."""
+    focus_range: tuple[RawCount, RawCount] | None = None
+    """Raw focus counts ``[infinity, closest]`` normalised to 0..1 instead of the preset's range."""
 
     _bind_ip = field_validator("bind")(_check_ip)
+
+    @field_validator("zoom_range", "focus_range")
+    @classmethod
+    def _range_not_empty(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and value[0] == value[1]:
+            raise ValueError(f"the two ends must differ, got {list(value)}")
+        return value
+
+
+class OpenTrackIOLimits(StrictModel):
+    """Sanity limits that go beyond the OpenTrackIO schema (which only asks for numbers, or positive ones). A message
+    with a value outside them is rejected and counted under reason ``limit`` (docs/tracking.md)."""
+
+    max_position_m: PositiveFloat = 1000.0
+    """Largest ``|x|``, ``|y|``, ``|z|`` of any translation, and largest distance of the composed camera position from
+    the stage origin, metres."""
+    max_entrance_pupil_m: PositiveFloat = 10.0
+    """Largest ``|lens.entrancePupilOffset|``, metres."""
+    max_fstop: PositiveFloat = 1000.0
+    """Largest ``lens.fStop``."""
+    max_focal_length_mm: PositiveFloat = 5000.0
+    """Largest ``lens.pinholeFocalLength``, millimetres."""
+    max_sensor_mm: PositiveFloat = 1000.0
+    """Largest ``static.camera.activeSensorPhysicalDimensions`` width and height, millimetres (zero is refused
+    too: the renderer divides by them)."""
 
 
 class OpenTrackIOSource(_SourceBase):
@@ -63,6 +97,8 @@ class OpenTrackIOSource(_SourceBase):
     """UDP port."""
     interface: str = "0.0.0.0"
     """Local interface address for multicast membership."""
+    limits: OpenTrackIOLimits = OpenTrackIOLimits()
+    """Limits beyond the schema; a value outside them rejects the message (reason ``limit``)."""
 
     _address_ip = field_validator("address", "interface")(_check_ip)
 

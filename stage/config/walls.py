@@ -15,13 +15,15 @@ from stage.config.color import WallColor
 from stage.config.types import (
     Finite,
     Name,
-    NonNegativeFloat,
     PixelSize,
     PositiveFloat,
     StrictModel,
     Vec2,
     Vec3,
 )
+
+WallBrightness = Annotated[Finite, Field(ge=0.0, le=4.0)]
+"""A wall's output multiplier (linear light): 0 (black) .. 4."""
 
 
 class Corners(StrictModel):
@@ -87,7 +89,7 @@ class _WallBase(StrictModel):
     """The cabinets the wall is built from; the resolution is cabinet pixels × count (exact)."""
     output: OutputRegion
     """Which render node output draws this wall."""
-    brightness: NonNegativeFloat = 1.0
+    brightness: WallBrightness = 1.0
     """Initial brightness multiplier (live parameter)."""
     enabled: bool = True
     """Initial enable state (live parameter)."""

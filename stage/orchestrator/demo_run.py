@@ -25,6 +25,7 @@ import yaml
 import zmq
 
 from stage.config.loader import read_yaml
+from stage.config.paths import scene_file
 from stage.live import LiveState
 from stage.orchestrator.demo_report import summary_text, write_report
 from stage.orchestrator.stage_up import Orchestrator, UpOptions
@@ -64,7 +65,7 @@ def demo_config(source: Path, workdir: Path) -> Path:
     """A copy of ``source`` with absolute file paths and free loopback endpoints, in ``workdir``."""
     data, _ = read_yaml(source)
     if data.get("scene"):
-        data["scene"] = os.path.abspath(source.parent / data["scene"])
+        data["scene"] = os.path.abspath(scene_file(source, data["scene"]))
     for src in data.get("sources") or []:
         if isinstance(src, dict) and isinstance(src.get("take"), str):
             src["take"] = os.path.abspath(source.parent / src["take"])

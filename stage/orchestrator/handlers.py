@@ -62,7 +62,8 @@ def status_document(orch: Orchestrator) -> dict[str, Any]:
 
 
 def reload_config(orch: Orchestrator) -> dict[str, Any]:
-    """Validate the edited config; apply it (restarting exactly the children it touches) or change nothing."""
+    """Validate the edited config and check that every child it restarts or starts can start; then apply it
+    (restarting exactly the children it touches, without blocking the control loop) — or change nothing."""
     try:
         new = load_stage_config(orch.config_file)
         text = orch.config_file.read_text(encoding="utf-8")
@@ -73,22 +74,28 @@ def reload_config(orch: Orchestrator) -> dict[str, Any]:
     except OSError as exc:
         return refused(f"{orch.config_file}: cannot read: {exc.strerror}", "invalid")
     plan = ch.reload_plan(orch.config, new)
+    sup = orch.supervisor
+    try:  # everything that could stop a restart is checked before anything changes
+        for name in [*plan.restart, *plan.start]:
+            sup.check_startable(name)
+    except SupervisorError as exc:
+        log.warning("reload refused, nothing changed, the show keeps running: %s", exc)
+        return refused(f"reload refused, nothing changed: {exc}", "failed")
     orch.config, orch.config_text = new, text
     orch.running.write(text)
     orch.state_pub.frame_period_s = 1.0 / new.render.target_fps
     orch.health.nodes = [n.name for n in new.nodes]
     if ch.TRACKING in plan.restart and new.endpoints.pose != orch.endpoints.pose:
         orch.reconnect_tracking(new.endpoints.pose)
-    sup = orch.supervisor
     for name in plan.stop:
-        sup.remove(name)
+        sup.remove(name)  # SIGTERM now; the supervision tick finishes the stop (never blocks this loop)
+    sup.restart({name: None for name in plan.restart})  # likewise: replacements start as the old ones exit
     try:
-        sup.restart({name: None for name in plan.restart})
         for name in plan.start:
             sup.add(ChildSpec(name, []))
-    except SupervisorError as exc:
+    except SupervisorError as exc:  # a race after the check above: the new config stays, the start is retried
         orch.error(str(exc))
-        return refused(str(exc), "failed")
+        return refused(f"reload applied, but {exc}; retrying", "failed")
     log.info("reloaded %s: changed %s; restarted %s; started %s; stopped %s; needs a new `stage up`: %s",
              orch.config_file, plan.changed or "nothing", plan.restart or "nothing", plan.start or "nothing",
              plan.stop or "nothing", plan.needs_up_restart or "nothing")

@@ -11,7 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from stage.live import LiveState
+from stage.live import LiveState, field_limits
+from stage.pose import wrap_deg
 
 
 class ChangeError(ValueError):
@@ -27,7 +28,9 @@ class ChangeError(ValueError):
 @dataclass(frozen=True)
 class Rule:
     """How one parameter's values are checked: ``kind`` is ``number``, ``bool`` or ``vector`` (``size`` numbers);
-    out of ``lo..hi`` is clamped when ``clamp``, else rejected; ``wrap`` folds angles into −180..180."""
+    out of ``lo..hi`` is clamped when ``clamp``, else rejected; ``wrap`` folds angles into [−180, 180) with
+    :func:`stage.pose.wrap_deg`. Build number and vector rules with :func:`_limited` so that ``lo..hi`` is the
+    :class:`LiveState` field's own range."""
 
     kind: str
     lo: float = -math.inf
@@ -37,31 +40,37 @@ class Rule:
     wrap: bool = False
 
 
+def _limited(key: str, kind: str = "number", size: int = 1, wrap: bool = False) -> Rule:
+    lo, hi = field_limits(key)
+    return Rule(kind, lo, hi, size=size, wrap=wrap)
+
+
 RULES: dict[str, Rule] = {
-    "exposure_ev": Rule("number", -10.0, 10.0),
-    "white_balance_k": Rule("number", 2000.0, 15000.0),
-    "tint": Rule("number", -1.0, 1.0),
-    "overscan_pct": Rule("number", 0.0, 100.0),
-    "soft_edge_pct": Rule("number", 0.0, 100.0),
+    "exposure_ev": _limited("exposure_ev"),
+    "white_balance_k": _limited("white_balance_k"),
+    "tint": _limited("tint"),
+    "overscan_pct": _limited("overscan_pct"),
+    "soft_edge_pct": _limited("soft_edge_pct"),
     "chroma_key": Rule("bool"),
-    "walls.*.brightness": Rule("number", 0.0, 4.0),
+    "walls.*.brightness": _limited("walls.*.brightness"),
     "walls.*.enabled": Rule("bool"),
-    "offset_m": Rule("vector", -100.0, 100.0, size=3),
-    "yaw_deg": Rule("number", wrap=True),
-    "scale": Rule("number", 0.01, 100.0),
-    "time_of_day_h": Rule("number", 0.0, 24.0),
+    "offset_m": _limited("offset_m", "vector", size=3),
+    "yaw_deg": _limited("yaw_deg", wrap=True),
+    "scale": _limited("scale"),
+    "time_of_day_h": _limited("time_of_day_h"),
     "light_cards.*.enabled": Rule("bool"),
-    "light_cards.*.intensity": Rule("number", 0.0, 100.0),
-    "light_cards.*.color": Rule("vector", 0.0, 1.0, size=3),
-    "light_cards.*.center_uv": Rule("vector", 0.0, 1.0, size=2),
-    "light_cards.*.azimuth_deg": Rule("number", wrap=True),
-    "light_cards.*.elevation_deg": Rule("number", -90.0, 90.0),
-    "light_cards.*.softness": Rule("number", 0.0, 1.0),
-    "light_cards.*.size_m": Rule("vector", 0.01, 100.0, size=2),
+    "light_cards.*.intensity": _limited("light_cards.*.intensity"),
+    "light_cards.*.color": _limited("light_cards.*.color", "vector", size=3),
+    "light_cards.*.center_uv": _limited("light_cards.*.center_uv", "vector", size=2),
+    "light_cards.*.azimuth_deg": _limited("light_cards.*.azimuth_deg", wrap=True),
+    "light_cards.*.elevation_deg": _limited("light_cards.*.elevation_deg"),
+    "light_cards.*.softness": _limited("light_cards.*.softness"),
+    "light_cards.*.size_m": _limited("light_cards.*.size_m", "vector", size=2),
     "tracking_freeze": Rule("bool"),
-    "camera_delay_ms.*": Rule("number", 0.0, 1000.0),
+    "camera_delay_ms.*": _limited("camera_delay_ms.*"),
 }
-"""Every settable parameter (``*`` = a wall, card or camera name). ``scene`` is set through ``set_scene``."""
+"""Every settable parameter (``*`` = a wall, card or camera name). ``scene`` is set through ``set_scene``. Ranges
+come from the :class:`~stage.live.LiveState` fields (:func:`~stage.live.field_limits`)."""
 
 _COLLECTIONS = {"walls": "wall", "light_cards": "light card", "camera_delay_ms": "camera"}
 
@@ -87,7 +96,7 @@ def _number(path: str, value: Any, rule: Rule) -> float:
     if not math.isfinite(out):
         raise ChangeError(f"{path}: must be a finite number (got {out})", "not_finite")
     if rule.wrap:
-        return (out + 180.0) % 360.0 - 180.0
+        return wrap_deg(out)
     if out < rule.lo or out > rule.hi:
         if not rule.clamp:
             raise ChangeError(f"{path}: {out:g} outside {rule.lo:g}..{rule.hi:g}", "out_of_range")

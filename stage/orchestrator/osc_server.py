@@ -226,14 +226,27 @@ class OscServer:
 
     # ---- sending ------------------------------------------------------------------------------------------
 
-    def send_state(self, addr: Address) -> None:
-        """The whole state as the messages a tablet would send, then ``/stage/scenes`` and
-        ``/stage/state/done``."""
+    def scene_list(self) -> tuple[str, list[Any]]:
+        """``/stage/scenes s…``: the scene stems in ``/stage/scene/next`` order."""
+        return ("/stage/scenes", [Path(p).stem for p in self.store.scenes])
+
+    def state_messages(self) -> list[tuple[str, list[Any]]]:
+        """The reply to ``/stage/state``: ``/stage/scenes`` first (a scene dropdown needs its list before the
+        value that selects from it), one message per parameter, then ``/stage/state/done``."""
         store = self.store
-        for address, args in messages_for(list(store.parameters()), store.state, store.scene_name):
+        params = messages_for(list(store.parameters()), store.state, store.scene_name)
+        return [self.scene_list(), *params, ("/stage/state/done", [store.rev])]
+
+    def echo_messages(self, changes: dict[str, Any]) -> list[tuple[str, list[Any]]]:
+        """Echoes of applied ``changes``; a scene change is preceded by ``/stage/scenes``, so a tablet that only
+        said ``/stage/hello`` can show it too."""
+        msgs = messages_for(list(changes), self.store.state, self.store.scene_name)
+        return [self.scene_list(), *msgs] if "scene" in changes else msgs
+
+    def send_state(self, addr: Address) -> None:
+        """Send :meth:`state_messages` to ``addr``."""
+        for address, args in self.state_messages():
             self._send(addr, address, args)
-        self._send(addr, "/stage/scenes", [Path(p).stem for p in store.scenes])
-        self._send(addr, "/stage/state/done", [store.rev])
 
     def _echo(self, changes: dict[str, Any], source: str) -> None:
         """Store listener: every applied change goes to every tablet heard from in the last 10 minutes."""
@@ -242,7 +255,7 @@ class OscServer:
             del self._tablets[addr]
         if not self._tablets:
             return
-        msgs = [build(a, args) for a, args in messages_for(list(changes), self.store.state, self.store.scene_name)]
+        msgs = [build(a, args) for a, args in self.echo_messages(changes)]
         for addr in list(self._tablets):
             for dgram in msgs:
                 self._sendto(dgram, addr)

@@ -23,6 +23,7 @@ import zmq
 
 from stage.config.errors import ConfigError
 from stage.config.loader import load_scene_config, load_stage_config
+from stage.config.paths import scene_file
 from stage.config.stage import StageConfig
 from stage.live import LiveState
 from stage.orchestrator import children as ch
@@ -66,13 +67,8 @@ class UpOptions:
 def scene_list(config_file: Path, config: StageConfig, chosen: str | None) -> tuple[str | None, list[str]]:
     """The starting scene (absolute path: ``chosen`` as given or beside the config, else the config's) and every
     loadable scene in its folder (the ``stage scene`` choices). Raises ``ConfigError`` for a broken start scene."""
-    if chosen:
-        path = Path(chosen)
-        if not path.is_absolute() and not path.exists():
-            path = config_file.parent / path
-    elif config.scene:
-        path = config_file.parent / config.scene
-    else:
+    path = scene_file(config_file, config.scene, chosen)
+    if path is None:
         return None, []
     first = Path(os.path.abspath(path))
     load_scene_config(first)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -89,6 +90,10 @@ class Child:
     """Return code of the last exit (negative: killed by that signal)."""
     restart_at: float | None = None
     """Monotonic time the pending restart is due; ``None`` when running or stopped."""
+    stop_deadline: float | None = None
+    """While a deliberate stop is under way (SIGTERM sent): monotonic time of the SIGKILL; ``None`` otherwise."""
+    after_stop: str | None = None
+    """What :meth:`Supervisor.tick` does once the stopped process is gone: ``restart`` or ``forget``."""
 
     @property
     def pid(self) -> int | None:
@@ -97,7 +102,8 @@ class Child:
     def status(self, now: float) -> dict:
         """A JSON-ready summary for ``stage status``."""
         running = self.pid is not None
-        state = "running" if running else "restarting" if self.restart_at is not None else "stopped"
+        state = ("stopping" if self.stop_deadline is not None else "running" if running
+                 else "restarting" if self.restart_at is not None else "stopped")
         return {"pid": self.pid, "state": state, "uptime_s": round(now - self.started_at, 3) if running else 0.0,
                 "restarts": self.restarts, "reloads": self.reloads, "last_exit": self.last_exit,
                 "restart_in_s": round(max(0.0, self.restart_at - now), 3) if self.restart_at is not None else None}
@@ -151,6 +157,8 @@ class Supervisor:
         self.policy = policy or RestartPolicy()
         self.stop_timeout_s = stop_timeout_s
         self.children: dict[str, Child] = {}
+        self._leaving: list[Child] = []
+        """Removed children whose process is still being stopped."""
         self.events: list[str] = []
         """Exit and restart events, newest last (the orchestrator shows the recent ones)."""
         self.stopping = False
@@ -159,10 +167,37 @@ class Supervisor:
         return self.log_dir / f"{name}.log"
 
     def add(self, spec: ChildSpec) -> Child:
-        """Supervise and start a new child."""
+        """Supervise and start a new child (a start that fails is retried by :meth:`tick` after the backoff)."""
         child = self.children[spec.name] = Child(spec)
-        self._spawn(child)
+        try:
+            self._spawn(child)
+        except SupervisorError:
+            child.restart_at = time.monotonic() + self.policy.backoff_max_s
+            raise
         return child
+
+    def check_startable(self, name: str, spec: ChildSpec | None = None) -> None:
+        """Raise :class:`SupervisorError` when child ``name`` could not be started now (log not writable,
+        executable or working directory missing), without starting or stopping anything. ``spec`` defaults to the
+        fresh spec from ``refresh``, else the child's own."""
+        if spec is None:
+            spec = self.refresh(name) if self.refresh is not None else None
+        if spec is None and name in self.children:
+            spec = self.children[name].spec
+        path = self.log_path(name)
+        try:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            with open(path, "ab"):
+                pass
+        except OSError as exc:
+            raise SupervisorError(f"{name}: cannot open log {path}: {exc.strerror or exc}") from None
+        if spec is None or not spec.argv:
+            return
+        exe = spec.argv[0]
+        if shutil.which(exe) is None:
+            raise SupervisorError(f"{name}: cannot start {exe}: not an executable file")
+        if spec.cwd is not None and not Path(spec.cwd).is_dir():
+            raise SupervisorError(f"{name}: cannot start in {spec.cwd}: no such directory")
 
     def _spawn(self, child: Child) -> None:
         fresh = self.refresh(child.spec.name) if self.refresh is not None else None
@@ -196,7 +231,13 @@ class Supervisor:
         """Reap exited children, schedule and perform due restarts. Returns the names restarted now."""
         now = time.monotonic() if now is None else now
         restarted = []
+        for child in [*self.children.values(), *self._leaving]:
+            if child.stop_deadline is not None and self._stop_progress(child, now):
+                restarted.append(child.spec.name)
+        self._leaving = [c for c in self._leaving if c.stop_deadline is not None]
         for child in self.children.values():
+            if child.stop_deadline is not None:
+                continue
             if child.popen is not None and child.restart_at is None:
                 code = child.popen.poll()
                 if code is not None:
@@ -241,32 +282,70 @@ class Supervisor:
         return True
 
     def restart(self, specs: dict[str, ChildSpec | None]) -> None:
-        """Deliberate restarts (after a config reload), optionally with new specs: stop them all, start them now;
-        not counted as crashes."""
-        chosen = [self.children[name] for name in specs]
-        self._stop(chosen)
-        for child in chosen:
-            spec = specs[child.spec.name]
+        """Deliberate restarts (after a config reload), optionally with new specs; not counted as crashes.
+
+        Does not block: each child gets SIGTERM now, and :meth:`tick` starts its replacement as soon as it has
+        exited (SIGKILL after ``stop_timeout_s``), so the caller's loop keeps serving meanwhile."""
+        now = time.monotonic()
+        for name, spec in specs.items():
+            child = self.children[name]
             if spec is not None:
                 child.spec = spec
             child.reloads += 1
             child.consecutive = 0
-            self._spawn(child)
+            self._begin_stop(child, "restart", now)
+        self.tick(now)  # children that were not running restart at once
 
     def remove(self, name: str) -> None:
-        """Stop child ``name`` and forget it."""
-        self._stop([self.children.pop(name)])
+        """Stop child ``name`` (SIGTERM now, SIGKILL from :meth:`tick` after the timeout; does not block) and forget
+        it."""
+        child = self.children.pop(name)
+        self._begin_stop(child, "forget", time.monotonic())
+        self._leaving.append(child)
+
+    def _begin_stop(self, child: Child, then: str, now: float) -> None:
+        child.restart_at = None
+        child.after_stop = then
+        child.stop_deadline = now + self.stop_timeout_s
+        if child.popen is not None and child.popen.poll() is None:
+            _killpg(child.popen.pid, signal.SIGTERM)
+
+    def _stop_progress(self, child: Child, now: float) -> bool:
+        """Advance a deliberate stop; True when the child was restarted now."""
+        if child.popen is not None and child.popen.poll() is None:
+            if now < child.stop_deadline:
+                return False
+            log.warning("%s (pid %d) ignored SIGTERM for %.0f s: SIGKILL", child.spec.name, child.popen.pid,
+                        self.stop_timeout_s)
+            _killpg(child.popen.pid, signal.SIGKILL)
+            child.popen.wait()
+        if child.popen is not None:
+            child.last_exit = child.popen.returncode
+            _killpg(child.popen.pid, signal.SIGKILL)  # anything left in its process group
+        child.stop_deadline = None
+        if child.after_stop != "restart" or self.stopping:
+            return False
+        try:
+            self._spawn(child)
+        except SupervisorError as exc:
+            self._event(f"{child.spec.name}: {exc}")
+            child.restart_at = now + self.policy.backoff_max_s
+            return False
+        return True
 
     def stop_all(self) -> dict[str, int | None]:
         """Stop every child (SIGTERM, SIGKILL after the timeout), all at once; no restarts after this."""
         self.stopping = True
-        self._stop(list(self.children.values()))
+        self._stop([*self.children.values(), *self._leaving])
+        self._leaving = []
         return {name: c.last_exit for name, c in self.children.items()}
 
     def _stop(self, children: list[Child]) -> None:
+        """Stop ``children`` and wait for them (SIGKILL after the timeout): for shutdown only, it blocks."""
         live = []
         for child in children:
             child.restart_at = None
+            child.stop_deadline = None
             if child.popen is None:
                 continue
             if child.popen.poll() is None:

@@ -3,7 +3,7 @@
 What an operator needs to see of the frame lock (for ``stage status``): per node its barrier state, frames, barrier
 wait and drops, the poses of its last frame; per camera the tracking-to-present latency and where it goes, so delay
 and prediction are set from a measurement. Two frames: the topic and a UTF-8 JSON :class:`ClusterStats`; readers
-ignore unknown fields and reject another major version (:mod:`stage.wire.frame`'s rules). Latencies compare clocks
+ignore unknown fields and reject another major version (:mod:`stage.wire.base`). Latencies compare clocks
 of different machines (tracker, daemon, leader, nodes): across machines they are as good as PTP/NTP makes them.
 """
 
@@ -14,8 +14,9 @@ from typing import Annotated
 from pydantic import Field
 
 from stage.config.types import Finite
-from stage.wire.frame import FRAME_WIRE_VERSION, LenientModel, decode_message, message_frames
-from stage.wire.pose import WireError
+from stage.wire.base import VersionedMessage, WireError, WireModel
+from stage.wire.frame import message_frames
+from stage.wire.pose import split_frames, validate_body
 
 CLUSTER_STATS_TOPIC = "cluster/stats"
 STATS_INTERVAL_S = 1.0
@@ -23,7 +24,7 @@ STATS_INTERVAL_S = 1.0
 Ms = Finite | None
 
 
-class NodeLockStats(LenientModel):
+class NodeLockStats(WireModel):
     """One node as the leader sees it."""
 
     state: str
@@ -50,7 +51,7 @@ class NodeLockStats(LenientModel):
     """Live-state revision of that frame."""
 
 
-class CameraLatency(LenientModel):
+class CameraLatency(WireModel):
     """Tracking-to-present latency of one camera over the recent window, with its breakdown (medians, ms)."""
 
     samples: Annotated[int, Field(ge=0)]
@@ -75,11 +76,9 @@ class CameraLatency(LenientModel):
     """Release received → presented."""
 
 
-class ClusterStats(LenientModel):
+class ClusterStats(VersionedMessage):
     """Body of a ``cluster/stats`` message."""
 
-    v: int
-    """Major protocol version (1)."""
     leader: str
     """Id of the leader process."""
     t_pub: Finite
@@ -106,11 +105,11 @@ def encode(stats: ClusterStats) -> list[bytes]:
 
 def decode(frames: list[bytes]) -> ClusterStats:
     """A ``cluster/stats`` message; raises :class:`~stage.wire.pose.WireError`."""
-    topic, message = decode_message(frames, ClusterStats)
+    topic, body = split_frames(frames)
     if topic != CLUSTER_STATS_TOPIC:
         raise WireError(f"not the {CLUSTER_STATS_TOPIC} topic: {topic!r}")
-    return message
+    return validate_body(ClusterStats, body, topic)
 
 
-__all__ = ["CLUSTER_STATS_TOPIC", "FRAME_WIRE_VERSION", "STATS_INTERVAL_S", "CameraLatency", "ClusterStats",
+__all__ = ["CLUSTER_STATS_TOPIC", "STATS_INTERVAL_S", "CameraLatency", "ClusterStats",
            "NodeLockStats", "decode", "encode"]

@@ -11,23 +11,21 @@ Two sockets, both bound by the leader:
 
 Every message has two frames: the topic (UTF-8) and a UTF-8 JSON object. Readers are lenient: fields they do not
 know are ignored, so a newer writer can add fields; a different major version ``v`` is rejected with
-:class:`~stage.wire.pose.WireError`. Times are seconds since the Unix epoch (``t_*``); durations carry ``_ms``.
-Frame numbers count frame periods since the Unix epoch (``floor(t · rate)``), so they keep increasing across a
-restart of the leader.
+:class:`~stage.wire.base.WireError` (the rules of :mod:`stage.wire.base`). Times are seconds since the Unix
+epoch (``t_*``); durations carry ``_ms``. Frame numbers count frame periods since the Unix epoch
+(``floor(t · rate)``), so they keep increasing across a restart of the leader.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated
 
-import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from stage.config.types import Finite
-from stage.wire.pose import PoseMessage, WireError, split_frames
+from stage.wire.base import WIRE_MAJOR, VersionedMessage, WireError, WireModel
+from stage.wire.pose import PoseMessage, decode_keyed, split_frames, validate_body
 
-FRAME_WIRE_VERSION = 1
-"""Major version of this protocol; a reader rejects any other."""
 FRAME_TOPIC = "frame"
 RELEASE_TOPIC = "release"
 READY_TOPIC_PREFIX = "ready/"
@@ -35,17 +33,9 @@ READY_TOPIC_PREFIX = "ready/"
 FrameNumber = Annotated[int, Field(ge=0)]
 
 
-class LenientModel(BaseModel):
-    """Base of the frame-lock messages: unknown fields are ignored (a newer writer may add some)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True, use_attribute_docstrings=True)
-
-
-class FrameMessage(LenientModel):
+class FrameMessage(VersionedMessage):
     """Body of a ``frame`` message: what every node renders for frame ``frame``."""
 
-    v: int
-    """Major protocol version (1)."""
     leader: str
     """Id of the leader process that sent it (new at every start of the leader)."""
     frame: FrameNumber
@@ -65,11 +55,9 @@ class FrameMessage(LenientModel):
     """Nodes the barrier of this frame waits for."""
 
 
-class ReleaseMessage(LenientModel):
+class ReleaseMessage(VersionedMessage):
     """Body of a ``release`` message: present frame ``frame`` now."""
 
-    v: int
-    """Major protocol version (1)."""
     leader: str
     """Id of the leader process."""
     frame: FrameNumber
@@ -82,7 +70,7 @@ class ReleaseMessage(LenientModel):
     """Members dropped from the barrier at this frame (not ready within ``cluster.barrier_timeout_ms``)."""
 
 
-class PresentReport(LenientModel):
+class PresentReport(WireModel):
     """A node's timings of a frame it presented (sent with its next ``ready``)."""
 
     frame: FrameNumber
@@ -93,11 +81,9 @@ class PresentReport(LenientModel):
     """When the frame was presented (swap returned, or the release for a headless node)."""
 
 
-class ReadyMessage(LenientModel):
+class ReadyMessage(VersionedMessage):
     """Body of a ``ready/<node>`` message: ``node`` rendered ``frame`` and waits at the barrier."""
 
-    v: int
-    """Major protocol version (1)."""
     node: str
     """Render node name (also the topic suffix)."""
     leader: str
@@ -120,30 +106,7 @@ class ReadyMessage(LenientModel):
     """The last frame this node presented, if any."""
 
 
-M = TypeVar("M", bound=LenientModel)
-
-
-def decode_message(frames: list[bytes], model: type[M]) -> tuple[str, M]:
-    """``(topic, message)``: the body checked for this protocol's major version, then validated leniently."""
-    topic, body = split_frames(frames)
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise WireError(f"{topic}: body is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise WireError(f"{topic}: body must be a JSON object")
-    if data.get("v") != FRAME_WIRE_VERSION:
-        raise WireError(f"{topic}: protocol version {data.get('v')!r} not supported (this reader speaks "
-                        f"{FRAME_WIRE_VERSION})")
-    try:
-        return topic, model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in err["loc"]) or "body"
-        raise WireError(f"{topic}: {where}: {err['msg']}") from None
-
-
-def message_frames(topic: str, message: LenientModel) -> list[bytes]:
+def message_frames(topic: str, message: WireModel) -> list[bytes]:
     """The two frames of a message: topic, JSON body."""
     return [topic.encode(), message.model_dump_json().encode()]
 
@@ -162,17 +125,19 @@ def encode_ready(message: ReadyMessage) -> list[bytes]:
 
 def decode_leader(frames: list[bytes]) -> FrameMessage | ReleaseMessage:
     """A message from ``cluster.frames``; raises :class:`WireError`."""
-    topic, _ = split_frames(frames)
+    topic, body = split_frames(frames)
     if topic == FRAME_TOPIC:
-        return decode_message(frames, FrameMessage)[1]
+        return validate_body(FrameMessage, body, topic)
     if topic == RELEASE_TOPIC:
-        return decode_message(frames, ReleaseMessage)[1]
+        return validate_body(ReleaseMessage, body, topic)
     raise WireError(f"unknown frame-lock topic {topic!r}")
 
 
 def decode_ready(frames: list[bytes]) -> ReadyMessage:
     """A ``ready/<node>`` message; raises :class:`WireError`."""
-    topic, message = decode_message(frames, ReadyMessage)
-    if topic != READY_TOPIC_PREFIX + message.node:
-        raise WireError(f"{topic}: node field {message.node!r} does not match the topic")
-    return message
+    return decode_keyed(frames, READY_TOPIC_PREFIX, ReadyMessage, "node")
+
+
+__all__ = ["FRAME_TOPIC", "READY_TOPIC_PREFIX", "RELEASE_TOPIC", "WIRE_MAJOR", "FrameMessage", "PresentReport",
+           "ReadyMessage", "ReleaseMessage", "decode_leader", "decode_ready", "encode_frame", "encode_ready",
+           "encode_release", "message_frames"]

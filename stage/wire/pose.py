@@ -12,9 +12,11 @@ from typing import Annotated, Any, TypeVar
 import orjson
 from pydantic import Field, ValidationError
 
-from stage.config.types import Finite, StrictModel
+from stage.config.types import Finite
+from stage.wire.base import WIRE_MAJOR, WIRE_MINOR, VersionedMessage, WireError, WireModel, check_major  # noqa: F401
 
-WIRE_VERSION = 1
+WIRE_VERSION = WIRE_MAJOR
+"""The protocol major version writers put in ``v`` (see :mod:`stage.wire.base`)."""
 POSE_TOPIC_PREFIX = "pose/"
 STATS_TOPIC = "stats"
 STATS_INTERVAL_S = 1.0
@@ -24,22 +26,15 @@ STALE_REPUBLISH_INTERVAL_S = 0.1
 MAX_MESSAGE_BYTES = 64 * 1024
 
 
-M = TypeVar("M", bound=StrictModel)
-
-
-class WireError(ValueError):
-    """A message that does not follow this protocol; the message says which frame or field and why."""
-
+M = TypeVar("M", bound=WireModel)
 
 Vec3 = tuple[Finite, Finite, Finite]
 Row4 = tuple[Finite, Finite, Finite, Finite]
 
 
-class PoseMessage(StrictModel):
+class PoseMessage(VersionedMessage):
     """Body of a ``pose/<camera>`` message: one camera's pose at one instant."""
 
-    v: Annotated[int, Field(ge=1)]
-    """Protocol version; this document describes version 1. Consumers ignore messages with a higher major version."""
     camera: str
     """Camera id (also the topic suffix)."""
     source: str
@@ -75,9 +70,16 @@ class PoseMessage(StrictModel):
     """SMPTE timecode ``HH:MM:SS:FF`` of the sample, when the tracker sends one."""
     stale: bool
     """True when the source has been silent longer than its timeout: this is the last good pose, re-sent."""
+    zoom_encoder: Finite | None = None
+    """Normalised zoom encoder of the sample, 0 = wide .. 1 = telephoto (OpenTrackIO ``lens.encoders``), when the
+    tracker sends one. Absent in takes recorded before it existed."""
+    focus_encoder: Finite | None = None
+    """Normalised focus encoder, 0 = infinity .. 1 = closest, when the tracker sends one."""
+    iris_encoder: Finite | None = None
+    """Normalised iris encoder, 0 = open .. 1 = closed, when the tracker sends one."""
 
 
-class SourceStats(StrictModel):
+class SourceStats(WireModel):
     """Counters of one tracking source since the daemon started."""
 
     kind: str
@@ -85,25 +87,25 @@ class SourceStats(StrictModel):
     packets: Annotated[int, Field(ge=0)]
     """Datagrams (or samples) received."""
     accepted: Annotated[int, Field(ge=0)]
-    """Samples that produced a published pose."""
+    """Samples that produced a published pose, plus OpenTrackIO messages without ``transforms`` that updated a
+    source's lens or static state."""
     rejects: dict[str, int]
     """Rejected datagrams by reason (``bad_length``, ``bad_checksum``, ``bad_json``, ``schema``, ``non_finite``,
-    ``duplicate``, ``incomplete``, ...)."""
+    ``limit``, ``duplicate``, ``incomplete``, ``internal``, ...; docs/tracking.md)."""
     rate_hz: Annotated[Finite, Field(ge=0.0)]
     """Accepted samples per second over the last interval."""
     latency_ms_p50: Finite | None
-    """Median of receive → publish time over the last interval, milliseconds."""
+    """Median of receive → publish time over the last interval, milliseconds; for a camera with ``latency.mode:
+    delay`` the configured delay is not counted (the daemon's own latency)."""
     latency_ms_p99: Finite | None
-    """99th percentile of receive → publish over the last interval, milliseconds."""
+    """99th percentile of receive → publish over the last interval, milliseconds (likewise)."""
     stale_cameras: list[str]
     """Cameras of this source that are currently stale."""
 
 
-class StatsMessage(StrictModel):
+class StatsMessage(VersionedMessage):
     """Body of a ``stats`` message, published once a second."""
 
-    v: Annotated[int, Field(ge=1)]
-    """Protocol version."""
     t_pub: Finite
     """Publish time, seconds since the Unix epoch."""
     uptime_s: Annotated[Finite, Field(ge=0.0)]
@@ -155,9 +157,16 @@ def split_frames(frames: list[bytes]) -> tuple[str, bytes]:
 
 
 def validate_body(model: type[M], body: bytes, topic: str) -> M:
-    """``body`` validated against ``model``; the first problem becomes a one-line :class:`WireError`."""
+    """``body`` validated against ``model`` after the major version check (:func:`~stage.wire.base.check_major`),
+    unknown fields ignored; the first problem becomes a one-line :class:`WireError`."""
     try:
-        return model.model_validate_json(body)
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise WireError(f"{topic}: body is not JSON: {exc}") from None
+    if issubclass(model, VersionedMessage):
+        check_major(data, topic)
+    try:
+        return model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in err["loc"]) or "body"

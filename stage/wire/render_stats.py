@@ -15,7 +15,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from stage.config.types import Finite, StrictModel
+from stage.config.types import Finite
+from stage.wire.base import VersionedMessage
 from stage.wire.pose import MAX_MESSAGE_BYTES, WIRE_VERSION, decode_keyed
 
 RENDER_TOPIC_PREFIX = "render/"
@@ -25,11 +26,9 @@ STATS_INTERVAL_S = 1.0
 NonNegative = Annotated[Finite, Field(ge=0.0)]
 
 
-class RenderStats(StrictModel):
+class RenderStats(VersionedMessage):
     """Body of a ``render/<node>`` message: one render node's health over the last interval."""
 
-    v: Annotated[int, Field(ge=1)]
-    """Protocol version (1)."""
     node: str
     """Render node name (also the topic suffix)."""
     t_pub: Finite

@@ -2,15 +2,18 @@
 
 Two topics, each a two-frame message (topic, UTF-8 JSON):
 
-* ``state/snapshot`` — ``{"v": 1, "rev": N, "state": <LiveState>}``: the whole state at revision ``N``. Sent when a
-  subscriber joins (last-value cache), after every scene change, and once a second.
-* ``state/delta`` — ``{"v": 1, "rev": N, "base": N-1, "set": {"dotted.path": value, ...}}``: the changes that turn
-  revision ``base`` into ``N``; at most one per render frame, coalescing bursts.
+* ``state/snapshot`` — ``{"v": 1, "v_minor": 0, "rev": N, "state": <LiveState>}``: the whole state at revision
+  ``N``. Sent when a subscriber joins (last-value cache), after every scene change, and once a second.
+* ``state/delta`` — ``{"v": 1, "v_minor": 0, "rev": N, "base": N-1, "set": {"dotted.path": value, ...}}``: the
+  changes that turn revision ``base`` into ``N``; at most one per render frame, coalescing bursts.
 
 A node applies a delta only when ``base`` equals its own revision; otherwise it ignores deltas until the next
 snapshot (at most a second away), so a missed message never leaves it with a mixed state. Paths name
 :class:`~stage.live.LiveState` fields; dict entries use their key: ``walls.main.brightness``,
 ``light_cards.key.intensity``, ``camera_delay_ms.cam1``.
+
+Versions as every wire message (:mod:`stage.wire.base`): ``v`` must be the major version; a reader ignores state
+fields and delta paths it does not know (a newer orchestrator may add parameters).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import orjson
 from pydantic import ValidationError
 
 from stage.live import LiveState
+from stage.wire.base import WIRE_MINOR, check_major, known_fields
 from stage.wire.pose import WIRE_VERSION, WireError
 
 SNAPSHOT_TOPIC = "state/snapshot"
@@ -30,12 +34,12 @@ SNAPSHOT_INTERVAL_S = 1.0
 
 
 def encode_snapshot(rev: int, state: LiveState) -> list[bytes]:
-    body = {"v": WIRE_VERSION, "rev": rev, "state": state.model_dump(mode="json")}
+    body = {"v": WIRE_VERSION, "v_minor": WIRE_MINOR, "rev": rev, "state": state.model_dump(mode="json")}
     return [SNAPSHOT_TOPIC.encode(), orjson.dumps(body)]
 
 
 def encode_delta(rev: int, base: int, changes: dict[str, Any]) -> list[bytes]:
-    body = {"v": WIRE_VERSION, "rev": rev, "base": base, "set": changes}
+    body = {"v": WIRE_VERSION, "v_minor": WIRE_MINOR, "rev": rev, "base": base, "set": changes}
     return [DELTA_TOPIC.encode(), orjson.dumps(body)]
 
 
@@ -47,7 +51,8 @@ def _body(frames: list[bytes]) -> tuple[str, dict]:
         body = orjson.loads(frames[1])
     except (UnicodeDecodeError, orjson.JSONDecodeError) as exc:
         raise WireError(f"undecodable state message: {exc}") from None
-    if not isinstance(body, dict) or not isinstance(body.get("rev"), int):
+    check_major(body, topic)
+    if not isinstance(body.get("rev"), int):
         raise WireError(f"{topic}: body must be an object with an integer rev")
     return topic, body
 
@@ -57,7 +62,7 @@ def decode_state(frames: list[bytes]) -> tuple[str, int, Any]:
     topic, body = _body(frames)
     if topic == SNAPSHOT_TOPIC:
         try:
-            return topic, body["rev"], LiveState.model_validate(body.get("state"))
+            return topic, body["rev"], LiveState.model_validate(known_fields(LiveState, body.get("state")))
         except ValidationError as exc:
             raise WireError(f"{topic}: invalid state: {exc.errors(include_url=False)[0]['msg']}") from None
     if topic == DELTA_TOPIC:
@@ -79,14 +84,18 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
-def apply_changes(state: LiveState, changes: dict[str, Any]) -> LiveState:
-    """A new validated state with ``changes`` applied; raises ``ValueError`` naming the bad path."""
+def apply_changes(state: LiveState, changes: dict[str, Any], ignore_unknown: bool = False) -> LiveState:
+    """A new validated state with ``changes`` applied; raises ``ValueError`` naming the bad path. With
+    ``ignore_unknown`` (a reader of the wire), paths this version's :class:`LiveState` does not define are dropped."""
     data = copy.deepcopy(state.model_dump(mode="json"))
     for path, value in changes.items():
         try:
             set_path(data, path, value)
         except KeyError:
-            raise ValueError(f"{path}: not a live parameter") from None
+            if not ignore_unknown:
+                raise ValueError(f"{path}: not a live parameter") from None
+    if ignore_unknown:
+        data = known_fields(LiveState, data)
     try:
         return LiveState.model_validate(data)
     except ValidationError as exc:
@@ -115,7 +124,7 @@ class StateFollower:
             self.ignored += 1
             return False
         try:
-            self.state = apply_changes(self.state, changes)
+            self.state = apply_changes(self.state, changes, ignore_unknown=True)
         except ValueError as exc:
             raise WireError(f"state/delta rev {rev}: {exc}") from None
         self.rev = rev

@@ -6,8 +6,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from stage.wire.base import WIRE_MAJOR
 from stage.wire.frame import (
-    FRAME_WIRE_VERSION,
     FrameMessage,
     PresentReport,
     ReadyMessage,
@@ -23,7 +23,7 @@ from tests.cluster.helpers import pose_body
 
 
 def _frame() -> FrameMessage:
-    return FrameMessage(v=FRAME_WIRE_VERSION, leader="abc", frame=107_669_892_796, rate="24000/1001",
+    return FrameMessage(v=WIRE_MAJOR, leader="abc", frame=107_669_892_796, rate="24000/1001",
                         t_frame=1796292711.48, t_latch=1796292711.47, state_rev=12,
                         poses={"cam1": PoseMessage.model_validate(pose_body("cam1", 41))}, members=["n1", "n2"])
 
@@ -55,8 +55,8 @@ def test_a_newer_writers_fields_are_ignored() -> None:
 
 
 @pytest.mark.parametrize(("frames", "reason"), [
-    ([b"frame", orjson.dumps({"v": 2, "frame": 1})], "protocol version 2 not supported"),
-    ([b"frame", orjson.dumps({"frame": 1})], "protocol version None not supported"),
+    ([b"frame", orjson.dumps({"v": 2, "frame": 1})], "protocol version 2 is not supported"),
+    ([b"frame", orjson.dumps({"frame": 1})], "v: protocol version missing or not an integer"),
     ([b"frame", b"{not json"], "not JSON"),
     ([b"frame", b"[1, 2]"], "must be a JSON object"),
     ([b"frame", orjson.dumps({"v": 1, "leader": "a"})], "frame: frame: Field required"),

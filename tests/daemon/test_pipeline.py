@@ -10,7 +10,7 @@ import pytest
 from stage.config.cameras import Camera
 from stage.config.sources import Calibration
 from stage.pose import Pose
-from tracking.pipeline import DELAYED, CameraPipeline
+from tracking.pipeline import CameraPipeline, Held
 from tracking.sample import TrackerSample
 
 
@@ -53,12 +53,24 @@ def test_sample_time_defaults_to_receive_time() -> None:
 
 def test_delay_holds_poses_back_in_order() -> None:
     pipe = CameraPipeline(camera(latency={"mode": "delay", "ms": 50}), "s", Calibration())
-    assert pipe.process(sample(pos=(1.0, 0, 0)), 10.0) is DELAYED
-    assert pipe.process(sample(pos=(2.0, 0, 0)), 10.02) is DELAYED
-    assert pipe.due(10.049) == []
-    assert [p.position_m[0] for p in pipe.due(10.05)] == [1.0]
-    assert [p.position_m[0] for p in pipe.due(10.08)] == [2.0]
+    first = pipe.process(sample(pos=(1.0, 0, 0)), 10.0, recv_mono=500.0)
+    assert isinstance(first, Held) and first.due_mono == pytest.approx(500.05)
+    assert isinstance(pipe.process(sample(pos=(2.0, 0, 0)), 10.02, recv_mono=500.02), Held)
+    assert pipe.due(500.049) == []
+    assert [p.position_m[0] for p in pipe.due(500.05)] == [1.0]
+    assert [p.position_m[0] for p in pipe.due(500.08)] == [2.0]
     assert pipe.last.position_m[0] == 2.0
+
+
+def test_delay_runs_on_the_monotonic_clock_not_the_wall_clock() -> None:
+    """A wall-clock step (NTP, an operator) between samples neither stalls nor bursts delayed poses."""
+    pipe = CameraPipeline(camera(latency={"mode": "delay", "ms": 50}), "s", Calibration())
+    pipe.process(sample(pos=(1.0, 0, 0)), 10.0, recv_mono=500.0)
+    pipe.process(sample(pos=(2.0, 0, 0)), 10.0 - 3600.0, recv_mono=500.01)  # wall clock stepped back an hour
+    pipe.process(sample(pos=(3.0, 0, 0)), 10.0 + 3600.0, recv_mono=500.02)  # and forward
+    assert pipe.next_due() == pytest.approx(500.05)
+    assert [p.position_m[0] for p in pipe.due(500.055)] == [1.0]
+    assert [p.position_m[0] for p in pipe.due(500.075)] == [2.0, 3.0]
 
 
 def test_prediction_extrapolates_linear_and_angular_velocity() -> None:

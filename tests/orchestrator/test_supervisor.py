@@ -137,3 +137,47 @@ def test_missing_executable_is_a_typed_error(sup: Supervisor) -> None:
 
     with pytest.raises(SupervisorError, match="cannot start"):
         sup.add(ChildSpec("ghost", ["/nonexistent/binary"]))
+
+
+def test_deliberate_restart_does_not_block_the_callers_loop(sup: Supervisor) -> None:
+    """A reload's restart sends SIGTERM and returns; the supervision tick finishes the stop (SIGKILL after the
+    timeout) and starts the replacement, so the control loop is never held for ``stop_timeout_s``."""
+    child = sup.add(ChildSpec("stubborn", STUBBORN))
+    tick_until(sup, lambda: "\nup\n" in sup.log_path("stubborn").read_text())
+    old = child.pid
+    sup.restart({"stubborn": None})
+    assert alive(old) and child.pid == old  # returned while the old process still runs
+    assert sup.status()["stubborn"]["state"] == "stopping" and child.reloads == 1
+    sup.tick()
+    assert child.pid == old  # still within the timeout: nothing forced yet
+    sup.tick(time.monotonic() + 2.0)  # past stop_timeout_s (1 s)
+    assert not alive(old) and child.last_exit == -signal.SIGKILL
+    assert child.pid not in (None, old) and child.restarts == 0 and sup.status()["stubborn"]["state"] == "running"
+
+
+def test_remove_does_not_block_and_never_restarts(sup: Supervisor) -> None:
+    sup.add(ChildSpec("sleeper", SLEEPER))
+    child = sup.add(ChildSpec("stubborn", STUBBORN))
+    tick_until(sup, lambda: "\nup\n" in sup.log_path("stubborn").read_text())
+    pid = child.pid
+    sup.remove("stubborn")
+    assert "stubborn" not in sup.status() and alive(pid)
+    sup.tick(time.monotonic() + 2.0)
+    assert not alive(pid)
+    sup.tick()
+    assert child.pid is None and "stubborn" not in sup.status()
+
+
+def test_check_startable_changes_nothing_and_names_the_problem(sup: Supervisor, tmp_path: Path) -> None:
+    from stage.orchestrator.supervisor import SupervisorError
+
+    child = sup.add(ChildSpec("sleeper", SLEEPER))
+    pid = child.pid
+    sup.check_startable("sleeper")
+    with pytest.raises(SupervisorError, match="cannot start /nonexistent/binary"):
+        sup.check_startable("ghost", ChildSpec("ghost", ["/nonexistent/binary"]))
+    blocked = Supervisor(tmp_path / "a-file" / "logs")
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(SupervisorError, match="cannot open log"):
+        blocked.check_startable("sleeper", ChildSpec("sleeper", SLEEPER))
+    assert child.pid == pid and "ghost" not in sup.status()

@@ -7,7 +7,7 @@ import orjson
 import pytest
 
 from renderer.frame_stats import FrameStats, Pacer, missed_deadlines, percentile
-from renderer.node import build_parser, resolve_scene_path
+from renderer.node import build_parser
 from renderer.node_io import STALE_AFTER_S, PoseLatch, RejectCounter
 from renderer.node_outputs import NodeSetupError, Output, node_walls
 from stage.config.loader import load_stage_config
@@ -107,6 +107,4 @@ def test_cli_and_scene_paths(tmp_path) -> None:
     assert args.display == "headless" and args.duration == 2.0
     with pytest.raises(SystemExit):
         build_parser().parse_args(["c.yaml", "--node", "n", "--headless", "--windowed"])
-    (tmp_path / "scene.yaml").write_text("")
-    assert resolve_scene_path("scene.yaml", tmp_path / "c.yaml") == tmp_path / "scene.yaml"
-    assert resolve_scene_path("/abs/s.yaml", tmp_path / "c.yaml").as_posix() == "/abs/s.yaml"
+    # scene paths: tests/config/test_scene_path.py (one resolver for every command and the node)

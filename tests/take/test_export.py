@@ -148,10 +148,13 @@ def test_opentrackio_sample_hand_checked(schema: dict) -> None:
     assert errors(out, schema) == []
     assert out["protocol"] == {"name": "OpenTrackIO", "version": [1, 0, 1]}
     assert out["transforms"] == [{"translation": {"x": 1.0, "y": 2.0, "z": 3.0},
-                                  "rotation": {"pan": 90.0, "tilt": 0.0, "roll": 0.0}, "id": "cam1"}]
+                                  "rotation": {"pan": 90.0, "tilt": 0.0, "roll": 0.0}, "id": "Camera"}]
+    assert out["static"]["camera"]["label"] == "cam1"  # the stage camera id
     assert out["lens"] == {"pinholeFocalLength": 24.0, "entrancePupilOffset": 0.0, "focusDistance": 3.5,
                            "fStop": 2.8}
     assert out["timing"]["sampleTimestamp"] == {"seconds": 1767225600, "nanoseconds": 250_000_000}
+    assert out["timing"]["sampleRate"] == {"num": 24, "denom": 1}
+    assert "encoders" not in out["lens"]  # the sample has none
     assert out["timing"]["timecode"] == {"hours": 1, "minutes": 2, "seconds": 3, "frames": 4,
                                          "frameRate": {"num": 24, "denom": 1}, "dropFrame": False}
     assert out["static"]["camera"]["activeSensorPhysicalDimensions"] == {"width": 24.89, "height": 14.0}

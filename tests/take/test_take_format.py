@@ -81,11 +81,17 @@ def test_bad_middle_line_names_its_line_number() -> None:
     (b"{not json\n", "Invalid JSON"),
     (b"\n", "empty line"),
     (json.dumps({k: v for k, v in pose_body().items() if k != "seq"}).encode() + b"\n", "seq: Field required"),
-    (json.dumps({**pose_body(), "extra": 1}).encode() + b"\n", "extra:"),
+    (json.dumps({**pose_body(), "v": 99}).encode() + b"\n", "protocol version 99 is not supported"),
 ])
 def test_bad_lines(line: bytes, reason: str) -> None:
     with pytest.raises(TakeError, match=rf"^t:2: .*{reason}"):
         parse_take(_lines(line, pose_body(seq=1)), "t")
+
+
+def test_fields_of_a_newer_minor_version_are_ignored() -> None:
+    """A take holds wire messages: a newer daemon's extra fields are skipped, as every wire reader does."""
+    take = parse_take(_lines(pose_body(seq=0), {**pose_body(seq=1), "v_minor": 3, "extra": 1}), "t")
+    assert [s.seq for s in take.samples] == [0, 1]
 
 
 def test_truncated_last_line_is_a_warning(tmp_path: Path) -> None:

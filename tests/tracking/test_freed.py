@@ -172,11 +172,55 @@ def test_zcam_reads_physical_lens_values_and_sequence():
     assert s.zoom_encoder is None and s.iris_encoder is None
 
 
-def test_sony_iris_uses_low_12_bits_of_spare():
+def test_sony_matches_unreal_live_link_freed_defaults():
+    """Unreal Live Link FreeD (UE 5.8, ``unicorn2022/UE5.8.0``,
+    ``Engine/Plugins/VirtualProduction/LiveLinkFreeD/Source/LiveLinkFreeD/Private/LiveLinkFreeDSource.cpp``):
+    Sony zoom 0..0xFFFFFF, focus 0x7FFFFF (near) .. 0 (far) with a 24-bit mask, spare = F value × 100 in the
+    lower 12 bits and the frame number in the upper 4."""
     sony = get_preset("sony")
-    s = to_sample(_packet(zoom=0x7AC0, focus=0x1000, spare=0xF800), sony)
-    assert s.zoom_encoder == 1.0 and s.focus_encoder == 0.0
-    assert s.iris_encoder == pytest.approx(0x800 / 0xFFF)
+    wide_far = to_sample(_packet(zoom=0, focus=0), sony)
+    tele_near = to_sample(_packet(zoom=0xFFFFFF, focus=0x7FFFFF), sony)
+    assert (wide_far.zoom_encoder, tele_near.zoom_encoder) == (0.0, 1.0)
+    # OpenTrackIO: focus 0 = infinity, 1 = closest; Unreal's near end is 0x7FFFFF
+    assert (wide_far.focus_encoder, tele_near.focus_encoder) == (0.0, 1.0)
+    assert to_sample(_packet(focus=0x1000), sony).focus_encoder == pytest.approx(0x1000 / 0x7FFFFF)
+    assert to_sample(_packet(zoom=0x7AC0), sony).zoom_encoder == pytest.approx(0x7AC0 / 0xFFFFFF)  # not 16-bit
+    s = to_sample(_packet(spare=(9 << 12) | 560), sony)
+    assert s.fstop == pytest.approx(5.6)
+    assert s.sequence == 9
+    assert s.iris_encoder is None
+
+
+def test_default_ports_follow_unreals_table():
+    """The table in Unreal's ``LiveLinkFreeDSource.cpp`` (UE 5.8): Generic 40000, Panasonic 1111, Sony 40000,
+    Mosys 8001, Stype 6301, Ncam 6301 (Z CAM is not listed: Unreal's default)."""
+    ports = {name: p.default_port for name, p in PRESETS.items()}
+    assert ports == {"generic": 40000, "sony": 40000, "panasonic": 1111, "mosys": 8001, "stype": 6301,
+                     "ncam": 6301, "zcam": 40000}
+
+
+def test_generic_keeps_24_bits_and_takes_a_ptz_raw_range():
+    """Vinten's D1 zoom/focus are 24-bit; a PTZ camera sending 0..16384 needs its raw range configured."""
+    assert to_sample(_packet(zoom=16384)).zoom_encoder == pytest.approx(16384 / 0xFFFFFF)
+    ptz = GENERIC.with_raw_ranges(zoom=(0, 16384), focus=(16384, 0))
+    s = to_sample(_packet(zoom=8192, focus=4096), ptz)
+    assert s.zoom_encoder == pytest.approx(0.5)
+    assert s.focus_encoder == pytest.approx(0.75)
+    assert GENERIC.zoom == EncoderRange(0, 0xFFFFFF)  # the preset itself is unchanged
+
+
+def test_freed_source_port_defaults_to_the_presets(monkeypatch):
+    from stage.config.sources import FreeDSource
+    from tracking.sources import freed_input
+
+    bound = []
+    monkeypatch.setattr(freed_input, "open_udp", lambda host, port: bound.append(port))
+    for preset in ("panasonic", "mosys", "stype", "generic"):
+        freed_input.FreeDInput(FreeDSource(name="f", kind="freed", preset=preset))
+    freed_input.FreeDInput(FreeDSource(name="f", kind="freed", preset="panasonic", port=7000))
+    assert bound == [1111, 8001, 6301, 40000, 7000]
+    with pytest.raises(ValueError, match="differ"):
+        FreeDSource(name="f", kind="freed", zoom_range=(5, 5))
 
 
 def test_generic_position_and_pan_sign():
@@ -189,3 +233,24 @@ def test_generic_position_and_pan_sign():
 def test_encoder_range_rejects_empty_range():
     with pytest.raises(ValueError):
         EncoderRange(5, 5)
+
+
+def test_the_ptz_example_in_the_docs_validates_and_reads_its_raw_range():
+    """docs/tracking.md shows the config for a PTZ camera sending zoom 0..16384 on the generic preset."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from stage.config.cameras import Camera
+    from stage.config.sources import FreeDSource
+    from stage.lens import LensSolver
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "tracking.md").read_text()
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "zoom_range" in b)
+    doc = yaml.safe_load(block)
+    source = FreeDSource.model_validate(doc["sources"][0])
+    camera = Camera.model_validate(doc["cameras"][0])
+    preset = get_preset(source.preset).with_raw_ranges(source.zoom_range, source.focus_range)
+    tele = to_sample(_packet(zoom=16384), preset)
+    assert LensSolver(camera.lens)(tele.zoom_encoder).focal_length_mm == pytest.approx(88.0)

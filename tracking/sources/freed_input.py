@@ -19,8 +19,9 @@ class FreeDInput(Input):
 
     def __init__(self, config: FreeDSource):
         super().__init__(config.name, config.timeout_ms / 1000.0)
-        self.preset = get_preset(config.preset)
-        self.sock = open_udp(config.bind, config.port)
+        self.preset = get_preset(config.preset).with_raw_ranges(config.zoom_range, config.focus_range)
+        self.port = config.port if config.port is not None else self.preset.default_port
+        self.sock = open_udp(config.bind, self.port)
 
     def fileno(self) -> int:
         return self.sock.fileno()

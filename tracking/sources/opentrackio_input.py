@@ -1,4 +1,9 @@
-"""OpenTrackIO over UDP (unicast or multicast): parse, reassemble segments, drop duplicates, decode."""
+"""OpenTrackIO over UDP (unicast or multicast): parse, reassemble segments, drop duplicates, decode.
+
+Every datagram ends in exactly one of: a sample, an accepted state-only message (lens or static without
+``transforms``: ``accepted`` is counted, nothing is published), a pending segment, or a counted reject. A failure
+that no parser anticipated is still counted (``internal``) and logged, never raised into the daemon's loop.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import time
 
 from stage.config.sources import OpenTrackIOSource
 from tracking.errors import TrackingParseError
-from tracking.opentrackio.decode import StaticCache, decode_payload, sample_from_message
+from tracking.opentrackio.decode import SourceCache, decode_payload, sample_from_message
 from tracking.opentrackio.header import parse_datagram
 from tracking.opentrackio.reassembly import Reassembler
 from tracking.sequence import SequenceGate
@@ -25,7 +30,8 @@ class OpenTrackIOInput(Input):
         self.sock = open_udp(config.address, config.port, config.interface)
         self.reassembler = Reassembler()
         self.gate = SequenceGate()
-        self.static = StaticCache()
+        self.cache = SourceCache()
+        self.limits = config.limits
         self._dropped_seen = 0
 
     def fileno(self) -> int:
@@ -44,15 +50,21 @@ class OpenTrackIOInput(Input):
                     self.counters.reject("duplicate")
                     continue
                 body = decode_payload(message.encoding, message.payload)
-                sample = sample_from_message(body, self.static)
-                verdict = self.gate.admit(sender, message.sequence, message.payload, sample.t_sample, mono)
+                sample = sample_from_message(body, self.cache, self.limits, _sender_name(sender))
+                t_sample = sample.t_sample if sample is not None else None
+                verdict = self.gate.admit(sender, message.sequence, message.payload, t_sample, mono)
                 if verdict is not None:
                     self.counters.reject(verdict)
-                    continue
-                out.append((sample, now))
+                elif sample is None:
+                    self.counters.accepted += 1  # lens/static state updated; no pose to publish
+                else:
+                    out.append((sample, now))
             except TrackingParseError as exc:
                 self.counters.reject(exc.reason)
                 log.debug("%s: reject from %s: %s", self.name, sender, exc)
+            except Exception:  # last resort: a bug must cost one datagram, not the daemon
+                self.counters.reject("internal")
+                log.exception("%s: unexpected error on a datagram from %s", self.name, _sender_name(sender))
         dropped = self.reassembler.dropped
         if dropped > self._dropped_seen:
             self.counters.rejects["incomplete"] += dropped - self._dropped_seen
@@ -61,3 +73,9 @@ class OpenTrackIOInput(Input):
 
     def close(self) -> None:
         self.sock.close()
+
+
+def _sender_name(sender: tuple) -> str:
+    """``host:port`` of a UDP sender: the source id of a message that carries no ``sourceId`` of its own."""
+    return f"{sender[0]}:{sender[1]}"
+

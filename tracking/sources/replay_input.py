@@ -69,6 +69,9 @@ class ReplayInput(Input):
                         t_sample=now,
                         timecode=m.timecode,
                         sensor_mm=m.sensor_mm,
+                        zoom_encoder=m.zoom_encoder,
+                        focus_encoder=m.focus_encoder,
+                        iris_encoder=m.iris_encoder,
                     ),
                     now,
                 )
