@@ -10,11 +10,11 @@ delivered stale when it returns.
 
 from __future__ import annotations
 
-import logging
 import time
 
 import zmq
 
+from stage.pose_latch import RejectCounter
 from stage.sockets import drain
 from stage.wire.base import WIRE_MAJOR
 from stage.wire.frame import (
@@ -26,8 +26,6 @@ from stage.wire.frame import (
     encode_ready,
 )
 from stage.wire.pose import WireError
-
-log = logging.getLogger(__name__)
 
 MAX_DRAIN = 10_000
 
@@ -54,7 +52,7 @@ class FrameFollower:
         """The newest frame received and not yet rendered."""
         self.released: ReleaseMessage | None = None
         """The newest release received."""
-        self.rejects = 0
+        self.rejects = RejectCounter()
         self.unsent = 0
         self.skipped = 0
         """Frames not rendered because they were already released when the node got to them."""
@@ -63,9 +61,7 @@ class FrameFollower:
         try:
             message = decode_leader(frames)
         except WireError as exc:
-            self.rejects += 1
-            if self.rejects <= 5 or self.rejects % 100 == 0:
-                log.warning("malformed frame-lock message #%d dropped: %s", self.rejects, exc)
+            self.rejects.reject("frame-lock", exc)
             return
         if isinstance(message, FrameMessage):
             self.pending = message

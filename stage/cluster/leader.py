@@ -26,6 +26,7 @@ from stage.cluster.schedule import LatchLead, due_ns, next_frame
 from stage.cluster.telemetry import ClusterTelemetry
 from stage.config.frame_rate import format_frame_rate
 from stage.live import LiveState
+from stage.pose_latch import PoseLatch, RejectCounter
 from stage.sockets import drain
 from stage.wire.base import WIRE_MAJOR
 from stage.wire.cluster_stats import STATS_INTERVAL_S, ClusterStats
@@ -38,7 +39,7 @@ from stage.wire.frame import (
     encode_frame,
     encode_release,
 )
-from stage.wire.pose import POSE_TOPIC_PREFIX, PoseMessage, WireError, decode_pose
+from stage.wire.pose import POSE_TOPIC_PREFIX, PoseMessage, WireError
 from stage.wire.state import StateFollower
 
 log = logging.getLogger(__name__)
@@ -63,42 +64,35 @@ class LeaderSettings:
 
 
 class Inputs:
-    """The leader's view of the tracking and the live state: newest pose per camera, state revision."""
+    """The leader's view of the tracking and the live state: the poses of every camera (with the history that
+    per-camera delays need) and the live-state revision."""
 
     def __init__(self) -> None:
-        self.poses: dict[str, PoseMessage] = {}
+        self.rejects = RejectCounter()
+        self.poses = PoseLatch(self.rejects)
         self.state = StateFollower(LiveState())
         self.held: dict[str, PoseMessage] | None = None
-        self.rejects: dict[str, int] = {}
 
-    def reject(self, stream: str, exc: Exception) -> None:
-        n = self.rejects[stream] = self.rejects.get(stream, 0) + 1
-        if n <= 5 or n % 100 == 0:
-            log.warning("malformed %s message #%d dropped: %s", stream, n, exc)
-
-    def pose(self, frames: list[bytes]) -> None:
-        try:
-            message = decode_pose(frames)
-        except WireError as exc:
-            self.reject("pose", exc)
-            return
-        self.poses[message.camera] = message
+    def pose(self, frames: list[bytes], now_s: float) -> None:
+        self.poses.feed(frames, now_s)
 
     def live(self, frames: list[bytes]) -> None:
         try:
             self.state.handle(frames)
         except WireError as exc:
-            self.reject("state", exc)
+            self.rejects.reject("state", exc)
 
-    def latch(self) -> tuple[dict[str, PoseMessage], int]:
-        """The poses and state revision of the next frame; while ``tracking_freeze`` is on, the poses of the frame
-        it was turned on at."""
-        if self.state.state.tracking_freeze:
+    def latch(self, now_s: float) -> tuple[dict[str, PoseMessage], int]:
+        """The poses and state revision of the next frame: per camera the newest pose that arrived at least its
+        ``camera_delay_ms`` before ``now_s`` (monotonic); while ``tracking_freeze`` is on, the poses of the frame it
+        was turned on at."""
+        live = self.state.state
+        if live.tracking_freeze:
             if self.held is None:
-                self.held = dict(self.poses)
+                self.held = {c: p.message for c, p in self.poses.delayed(now_s, live.camera_delay_ms).items()}
             return self.held, self.state.rev
         self.held = None
-        return dict(self.poses), self.state.rev
+        return {c: p.message for c, p in self.poses.delayed(now_s, live.camera_delay_ms).items()}, self.state.rev
 
 
 class FrameLeader:
@@ -186,10 +180,11 @@ class FrameLeader:
         if self.state is not None:
             for frames in drain(self.state, MAX_DRAIN):
                 self.inputs.live(frames)
+        now = time.monotonic()
         if self.pose is not None:
             for frames in drain(self.pose, MAX_DRAIN):
-                self.inputs.pose(frames)
-        return self.inputs.latch()
+                self.inputs.pose(frames, now)
+        return self.inputs.latch(now)
 
     def step(self) -> ReleasedFrame:
         """Run one frame: wait for its latch time, latch, send, barrier, release."""

@@ -31,7 +31,10 @@ class Inputs:
     """A pose PUB (cameras ``cam1``, ``cam2`` at about 250 Hz) and a state PUB (a new snapshot revision every
     40 ms), each on a random port of ``bind`` (loopback by default), until :meth:`close`."""
 
-    def __init__(self, cameras: tuple[str, ...] = ("cam1", "cam2"), bind: str = "127.0.0.1") -> None:
+    def __init__(self, cameras: tuple[str, ...] = ("cam1", "cam2"), bind: str = "127.0.0.1",
+                 live: dict | None = None) -> None:
+        self.live = live or {}
+        """Extra live-state fields of every snapshot (``camera_delay_ms``, ``tracking_freeze``)."""
         self.context = zmq.Context()
         self.pose = self.context.socket(zmq.PUB)
         self.pose.setsockopt(zmq.LINGER, 0)
@@ -58,7 +61,7 @@ class Inputs:
             if now >= next_state:
                 next_state = now + 0.04
                 self.rev += 1
-                state = LiveState(exposure_ev=(self.rev % 20) / 10.0)
+                state = LiveState(exposure_ev=(self.rev % 20) / 10.0, **self.live)
                 self.state.send_multipart(encode_snapshot(self.rev, state))
             self._stop.wait(0.004)
 

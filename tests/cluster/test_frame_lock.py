@@ -223,3 +223,41 @@ def test_nodes_hold_while_the_leader_is_gone_and_resume_when_it_returns(tmp_path
         assert set(leaders[:switch]) == {first.leader.id} and set(leaders[switch:]) == {second.leader.id}
         numbers = [line["frame"] for line in lines]
         assert numbers == sorted(set(numbers))  # frame numbers keep increasing across the leader's restart
+
+
+def _latched(leader: LeaderThread, count: int) -> list[FrameMessage]:
+    """``count`` frames latched after the leader had the live state (``state_rev`` ≥ 1), skipping the first 30 so
+    the pose history covers the delay."""
+    def frames() -> list[FrameMessage]:
+        return [r.frame for r in list(leader.released) if r.frame.state_rev >= 1 and len(r.frame.poses) == 2][30:]
+
+    wait_until(lambda: len(frames()) >= count, f"{count} frames with the live state")
+    return frames()
+
+
+def test_the_leader_applies_camera_delay() -> None:
+    inputs = Inputs(live={"camera_delay_ms": {"cam1": 150.0}})
+    leader = LeaderThread(_settings(inputs, timeout_s=1.0))
+    try:
+        frames = _latched(leader, 60)
+    finally:
+        leader.close()
+        inputs.close()
+    for frame in frames:
+        cam1, cam2 = frame.poses["cam1"], frame.poses["cam2"]
+        # cam1's pose arrived (after it was published) at least 150 ms before the latch; cam2 is the newest
+        assert frame.t_latch - cam1.t_pub >= 0.150 - 0.002
+        assert cam2.seq > cam1.seq
+
+
+def test_tracking_freeze_holds_the_poses_of_the_frame_it_went_on_at() -> None:
+    inputs = Inputs(live={"tracking_freeze": True})
+    leader = LeaderThread(_settings(inputs, timeout_s=1.0))
+    try:
+        frames = _latched(leader, 30)
+    finally:
+        leader.close()
+        inputs.close()
+    assert inputs.seq > max(p.seq for p in frames[0].poses.values())  # the tracking kept moving
+    held = {c: p.seq for c, p in frames[0].poses.items()}
+    assert all({c: p.seq for c, p in f.poses.items()} == held for f in frames)
