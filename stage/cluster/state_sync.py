@@ -55,6 +55,8 @@ class StateTimeline:
         for it through ``receive(timeout_s) -> messages``; if it does not come, the newest older one (counted in
         :attr:`missed`)."""
         deadline = time.monotonic() + wait_s
+        for frames in receive(0.0):  # whatever is waiting, so the node never falls behind the stream
+            self.feed(frames)
         while rev not in self.states:
             left = deadline - time.monotonic()
             if left <= 0 or (self.states and rev < next(iter(self.states))):

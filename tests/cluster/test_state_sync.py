@@ -71,3 +71,34 @@ def test_keeps_a_bounded_history_and_counts_malformed_messages() -> None:
     assert timeline.state_for(99 - KEEP_REVISIONS + 1, lambda _t: [], 0.0)[0] == 99 - KEEP_REVISIONS + 1
     assert timeline.state_for(5, lambda _t: [], 0.0)[0] == 99  # long gone: nothing older kept, the newest
     assert not timeline.feed([b"state/delta", b"{"]) and timeline.rejects == 1
+
+
+def test_locked_renderer_draws_the_frames_inputs_at_the_frames_time() -> None:
+    from stage.cluster.locked_render import LockedRenderer
+    from stage.wire.frame import FrameMessage
+    from stage.wire.pose import PoseMessage
+    from tests.cluster.helpers import pose_body
+
+    timeline = StateTimeline(LiveState())
+    waiting = [encode_snapshot(4, LiveState(exposure_ev=4.0)), encode_delta(5, 4, {"exposure_ev": 5.0})]
+    applied, drawn, finished = [], [], []
+
+    def receive(_timeout_s: float) -> list[list[bytes]]:
+        out = list(waiting)
+        waiting.clear()
+        return out
+
+    render = LockedRenderer(timeline, receive, applied.append, lambda poses, t: drawn.append((poses, t)),
+                            lambda: finished.append(True))
+
+    def frame(rev: int) -> FrameMessage:
+        return FrameMessage(v=1, leader="L", frame=7, rate="60", t_frame=123.5, t_latch=123.49, state_rev=rev,
+                            poses={"cam1": PoseMessage.model_validate(pose_body("cam1", 17))}, members=["a"])
+
+    assert render(frame(4)).state_rev == 4  # the stream is already at 5: the frame's 4 is drawn
+    assert [s.exposure_ev for s in applied] == [4.0]
+    rendered = render(frame(5))
+    assert (rendered.state_rev, rendered.poses) == (5, {"cam1": 17})
+    assert render(frame(5)).state_rev == 5 and len(applied) == 2  # unchanged revision: not applied again
+    assert [s.exposure_ev for s in applied] == [4.0, 5.0]
+    assert drawn[-1][1] == 123.5 and drawn[-1][0]["cam1"].seq == 17 and len(finished) == 3
