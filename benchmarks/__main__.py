@@ -3,7 +3,7 @@
     python -m benchmarks [--quick]
 
 Each benchmark also runs alone: ``python -m benchmarks.tracking_latency``, ``python -m benchmarks.render_frame``,
-``python -m benchmarks.raster_floor``, ``python -m benchmarks.barrier``. Numbers move when other work shares the
+``python -m benchmarks.raster_floor``, ``python -m benchmarks.barrier``, ``python -m benchmarks.frame_latency``. Numbers move when other work shares the
 cores: run on a quiet machine.
 """
 
@@ -19,6 +19,7 @@ BENCHMARKS = {
     "render_frame": (["--runs", "100"], ["--runs", "20", "--latency-seconds", "2"]),
     "raster_floor": (["--runs", "200"], ["--runs", "50"]),
     "barrier": (["--frames", "600"], ["--frames", "150"]),
+    "frame_latency": (["--seconds", "10"], ["--seconds", "3"]),
 }
 
 
