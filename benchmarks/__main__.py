@@ -3,8 +3,8 @@
     python -m benchmarks [--quick]
 
 Each benchmark also runs alone: ``python -m benchmarks.tracking_latency``, ``python -m benchmarks.render_frame``,
-``python -m benchmarks.raster_floor``, ``python -m benchmarks.barrier``, ``python -m benchmarks.frame_latency``. Numbers move when other work shares the
-cores: run on a quiet machine.
+``python -m benchmarks.raster_floor``, ``python -m benchmarks.barrier``, ``python -m benchmarks.frame_latency``.
+Numbers move when other work shares the cores: run on a quiet machine.
 """
 
 from __future__ import annotations

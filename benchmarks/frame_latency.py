@@ -96,7 +96,8 @@ def run(nodes: int, seconds: float, render_ms: float) -> dict:
                       "daemon": t_pub - t_recv, "to_latch": x["t_latch"] - t_pub,
                       "to_render": x["t_render_start"] - x["t_latch"],
                       "render": x["t_render_end"] - x["t_render_start"],
-                      "barrier": x["t_release_recv"] - x["t_render_end"], "present": x["t_present"] - x["t_release_recv"]}
+                      "barrier": x["t_release_recv"] - x["t_render_end"],
+                      "present": x["t_present"] - x["t_release_recv"]}
             for key, seconds_ in values.items():
                 spans[key].append(seconds_ * 1000.0)
     out: dict = {"nodes": nodes, "frames": len(lines), "render_ms": render_ms}
