@@ -25,6 +25,7 @@ from stage.cluster.records import ReleasedFrame
 from stage.cluster.schedule import LatchLead, due_ns, next_frame
 from stage.cluster.telemetry import ClusterTelemetry
 from stage.config.frame_rate import format_frame_rate
+from stage.config.stage import StageConfig
 from stage.live import LiveState
 from stage.pose_latch import PoseLatch, RejectCounter
 from stage.sockets import drain
@@ -61,6 +62,15 @@ class LeaderSettings:
     hold_until_due: bool = True
     """Release no earlier than the frame is due (steady cadence); ``False`` releases as soon as the last member is
     ready, which the barrier benchmark uses to measure the barrier alone."""
+
+    @classmethod
+    def from_config(cls, config: StageConfig) -> LeaderSettings:
+        """The frame clock of ``config``: its ``cluster`` section, and the pose and state streams it latches from."""
+        cluster = config.cluster
+        return cls(rate=cluster.frame_rate, frames_endpoint=cluster.frames, ready_endpoint=cluster.ready,
+                   barrier_timeout_s=cluster.barrier_timeout_ms / 1000.0,
+                   latch_margin_s=cluster.latch_margin_ms / 1000.0, pose_endpoint=config.endpoints.pose,
+                   state_endpoint=config.endpoints.state)
 
 
 class Inputs:

@@ -52,10 +52,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
 
     config = load_stage_config(args.config)
     cluster = config.cluster
-    settings = LeaderSettings(rate=cluster.frame_rate, frames_endpoint=cluster.frames, ready_endpoint=cluster.ready,
-                              barrier_timeout_s=cluster.barrier_timeout_ms / 1000.0,
-                              latch_margin_s=cluster.latch_margin_ms / 1000.0, pose_endpoint=config.endpoints.pose,
-                              state_endpoint=config.endpoints.state)
+    settings = LeaderSettings.from_config(config)
     frame_log = FrameLog(args.frame_log, CLOCK_LOG_NAME) if args.frame_log else None
     if args.verbose == 0:
         logging.getLogger().setLevel(logging.INFO)
