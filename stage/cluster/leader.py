@@ -210,7 +210,7 @@ class FrameLeader:
         t_latch = time.time_ns()
         message = FrameMessage(v=WIRE_MAJOR, leader=self.id, frame=number, rate=self.rate_text,
                                t_frame=t_due / 1e9, t_latch=t_latch / 1e9, state_rev=state_rev, poses=poses,
-                               members=members)
+                               members=members, barrier_timeout_ms=self.settings.barrier_timeout_s * 1000.0)
         self.pub.send_multipart(encode_frame(message))
         barrier = FrameBarrier(number, members)
         self._ready = {}

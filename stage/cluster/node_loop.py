@@ -38,6 +38,13 @@ def rendered_as_sent(frame: FrameMessage) -> Rendered:
     return Rendered(frame.state_rev, {camera: pose.seq for camera, pose in frame.poses.items()})
 
 
+def release_wait_s(frame: FrameMessage, silent_s: float) -> float:
+    """How long a node that reported ``frame`` ready waits for its release before it takes the leader for gone: the
+    leader may wait up to its barrier timeout after the frame is due for a missing member, and the frame came
+    ``t_frame − t_latch`` before it was due (durations of the leader's clock, so machines' clocks need not agree)."""
+    return max(0.0, frame.t_frame - frame.t_latch) + frame.barrier_timeout_ms / 1000.0 + silent_s
+
+
 class LockedLoop:
     """Runs frames from a :class:`FrameFollower` through ``render`` and ``present``."""
 
@@ -75,7 +82,7 @@ class LockedLoop:
         rendered = self.render(frame)
         t_end = time.time()
         self.follower.ready(frame, rendered.state_rev, rendered.poses, t_recv, t_start, t_end, self.previous)
-        release = self.follower.wait_release(frame, self.leader_silent_s)
+        release = self.follower.wait_release(frame, release_wait_s(frame, self.leader_silent_s))
         if release is None:
             if self.follower.pending is None:
                 return self._silent("release")

@@ -53,6 +53,9 @@ class FrameMessage(VersionedMessage):
     ``seq``, ``t_sample``, ``t_recv`` and ``t_pub`` trace the frame to the tracker."""
     members: list[str]
     """Nodes the barrier of this frame waits for."""
+    barrier_timeout_ms: Annotated[Finite, Field(ge=0.0)]
+    """How long after ``t_frame`` the leader waits for the members before it releases without the missing ones: a
+    node waiting for the release knows the leader is gone only when it is silent beyond that."""
 
 
 class ReleaseMessage(VersionedMessage):

@@ -161,7 +161,8 @@ def test_three_nodes_present_every_frame_from_identical_inputs(tmp_path: Path, i
 
 
 def test_a_stalled_node_is_dropped_and_rejoins(tmp_path: Path, inputs: Inputs) -> None:
-    leader = LeaderThread(_settings(inputs, timeout_s=0.15))
+    # a barrier timeout longer than the nodes' leader-silence time (0.3 s): the ready nodes wait for the release
+    leader = LeaderThread(_settings(inputs, timeout_s=1.0))
     nodes = {n: NodeThread(n, leader.leader.frames_endpoint, leader.leader.ready_endpoint, tmp_path) for n in NODES}
     try:
         wait_until(lambda: len(leader.with_members(NODES)) >= 10, "all three nodes in the barrier")
@@ -178,6 +179,10 @@ def test_a_stalled_node_is_dropped_and_rejoins(tmp_path: Path, inputs: Inputs) -
         for node in nodes.values():
             node.close()
     logs = {n: _by_frame(tmp_path / f"{n}.frames.jsonl") for n in NODES}
+    drop = next(r for r in leader.released if r.frame.frame == dropped_at)
+    assert sorted(drop.ready) == ["a", "b"]
+    for name in ("a", "b"):  # the frame c missed was presented by the others, released together
+        assert logs[name][dropped_at]["in_barrier"] is True
     without_c = [r for r in leader.with_members(["a", "b"]) if r.frame.frame > dropped_at]
     for released in without_c:  # the others kept presenting while c was stalled
         for name in ("a", "b"):

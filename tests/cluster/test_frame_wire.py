@@ -25,7 +25,8 @@ from tests.cluster.helpers import pose_body
 def _frame() -> FrameMessage:
     return FrameMessage(v=WIRE_MAJOR, leader="abc", frame=107_669_892_796, rate="24000/1001",
                         t_frame=1796292711.48, t_latch=1796292711.47, state_rev=12,
-                        poses={"cam1": PoseMessage.model_validate(pose_body("cam1", 41))}, members=["n1", "n2"])
+                        poses={"cam1": PoseMessage.model_validate(pose_body("cam1", 41))}, members=["n1", "n2"],
+                        barrier_timeout_ms=100.0)
 
 
 def _ready() -> ReadyMessage:

@@ -93,7 +93,8 @@ def test_locked_renderer_draws_the_frames_inputs_at_the_frames_time() -> None:
 
     def frame(rev: int) -> FrameMessage:
         return FrameMessage(v=1, leader="L", frame=7, rate="60", t_frame=123.5, t_latch=123.49, state_rev=rev,
-                            poses={"cam1": PoseMessage.model_validate(pose_body("cam1", 17))}, members=["a"])
+                            poses={"cam1": PoseMessage.model_validate(pose_body("cam1", 17))}, members=["a"],
+                            barrier_timeout_ms=100.0)
 
     assert render(frame(4)).state_rev == 4  # the stream is already at 5: the frame's 4 is drawn
     assert [s.exposure_ev for s in applied] == [4.0]

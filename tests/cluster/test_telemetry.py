@@ -25,7 +25,7 @@ def _pose(seq: int, t_sample: float) -> PoseMessage:
 def _frame(n: int, t: float) -> FrameMessage:
     # pose sampled 10 ms before the latch; latched at t
     return FrameMessage(v=1, leader="L", frame=n, rate="60", t_frame=t + 0.004, t_latch=t, state_rev=n,
-                        poses={"cam1": _pose(n, t - 0.010)}, members=["a"])
+                        poses={"cam1": _pose(n, t - 0.010)}, members=["a"], barrier_timeout_ms=100.0)
 
 
 def _ready(n: int, t: float, previous: PresentReport | None) -> ReadyMessage:
