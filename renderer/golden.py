@@ -9,6 +9,11 @@ channel (renders are RGBA, stored PNGs are RGB), only RGB is compared.
 
 ``write_evidence`` writes ``<name>.actual.png``, ``<name>.expected.png`` and ``<name>.diff.png`` (absolute
 difference amplified, pixels over the threshold in red) so a failure can be looked at, not just read.
+
+A golden only proves what its pixels can show: a wall image of smooth sky cannot tell a 1-pixel shift or a mirror
+from a match. :func:`registration_blind_spots` names the misregistrations (:func:`misregistered`: 1-pixel shifts
+each way, mirrors) that a golden image would let pass at a tolerance, so a golden set can be checked for content
+that makes every wall's placement visible.
 """
 
 from __future__ import annotations
@@ -135,6 +140,29 @@ def compare_images(
     return GoldenResult(**{**result.__dict__, "message": message})
 
 
+def misregistered(image: np.ndarray) -> dict[str, np.ndarray]:
+    """The image as a wall placed wrongly would show it, by name: shifted one pixel each way (the edge row or column
+    repeated) and mirrored left-right and top-bottom."""
+    image = _check_image(image, "golden")
+    padded = np.pad(image, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    h, w = image.shape[:2]
+    return {
+        "shifted 1 px right": padded[1:h + 1, 0:w],
+        "shifted 1 px left": padded[1:h + 1, 2:w + 2],
+        "shifted 1 px down": padded[0:h, 1:w + 1],
+        "shifted 1 px up": padded[2:h + 2, 1:w + 1],
+        "mirrored left-right": image[:, ::-1],
+        "mirrored top-bottom": image[::-1, :],
+    }
+
+
+def registration_blind_spots(image: np.ndarray, **tolerance: float) -> list[str]:
+    """The :func:`misregistered` versions of ``image`` that :func:`compare_images` (with ``tolerance``) would
+    accept as a match: empty when the image can show every 1-pixel shift and mirror."""
+    return [name for name, moved in misregistered(image).items()
+            if compare_images(moved, image, **tolerance).passed]
+
+
 def diff_image(actual: np.ndarray, expected: np.ndarray, channel_threshold: int = DEFAULT_CHANNEL_THRESHOLD,
                gain: int = DIFF_GAIN) -> np.ndarray:
     """RGB uint8 picture of the difference: ``|actual − expected| × gain``, pixels over the threshold in
@@ -193,26 +221,31 @@ def write_evidence(directory: Path, name: str, actual: np.ndarray, expected: np.
     return paths
 
 
+def compare_with_golden(image: np.ndarray, golden_dir: Path, rel: str, evidence_dir: Path,
+                        **tolerance: float) -> str | None:
+    """Compare one image with ``golden_dir / rel``: ``None`` when it matches, else one line (missing golden, or how
+    it differs, with evidence written under ``evidence_dir``). ``tolerance``: :func:`compare_images` keywords."""
+    path = Path(golden_dir) / rel
+    if not path.is_file():
+        return f"{rel}: golden {path} missing (run pytest --update-golden)"
+    expected = load_png(path)
+    result = compare_images(image, expected, **tolerance)
+    if result.passed:
+        return None
+    write_evidence(evidence_dir, rel.removesuffix(".png"), image, expected, result)
+    return f"{rel}: {result.message}"
+
+
 def compare_folder(images: dict[str, np.ndarray], golden_dir: Path, evidence_dir: Path,
                    **tolerance: float) -> list[str]:
-    """Compare ``{relative path: image}`` with the PNGs under ``golden_dir``; one line per image that is missing or
-    differs (empty when everything matches). Evidence of each difference goes under ``evidence_dir``, which is
-    cleared first. ``tolerance``: :func:`compare_images` keywords."""
+    """Compare ``{relative path: image}`` with the PNGs under ``golden_dir``, each image on its own; one line per
+    image that is missing or differs (empty when everything matches). Evidence of each difference goes under
+    ``evidence_dir``, which is cleared first. ``tolerance``: :func:`compare_images` keywords."""
     import shutil
 
     shutil.rmtree(evidence_dir, ignore_errors=True)
-    problems = []
-    for rel, image in images.items():
-        path = Path(golden_dir) / rel
-        if not path.is_file():
-            problems.append(f"{rel}: golden {path} missing (run pytest --update-golden)")
-            continue
-        expected = load_png(path)
-        result = compare_images(image, expected, **tolerance)
-        if not result.passed:
-            write_evidence(evidence_dir, rel.removesuffix(".png"), image, expected, result)
-            problems.append(f"{rel}: {result.message}")
-    return problems
+    problems = [compare_with_golden(image, golden_dir, rel, evidence_dir, **tolerance) for rel, image in images.items()]
+    return [p for p in problems if p is not None]
 
 
 def frame_images(result) -> dict[str, np.ndarray]:

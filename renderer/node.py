@@ -32,7 +32,7 @@ from stage.wire.state import StateFollower
 
 log = logging.getLogger("renderer.node")
 
-EXIT_OK, EXIT_CONFIG, EXIT_GL = 0, 2, 3
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG, EXIT_GL = 0, 1, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,9 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--headless", dest="display", action="store_const", const="headless")
     mode.add_argument("--windowed", dest="display", action="store_const", const="windowed")
     p.add_argument("--duration", type=argtypes.seconds, metavar="S", help="stop after S seconds")
-    p.add_argument("--pose", metavar="ENDPOINT", help="pose stream (default: endpoints.pose)")
-    p.add_argument("--state", metavar="ENDPOINT", help="live-state stream (default: endpoints.state)")
-    p.add_argument("--stats", metavar="ENDPOINT", help="stats PUB connects here (default: endpoints.render_stats)")
+    p.add_argument("--pose", type=argtypes.endpoint, metavar="ENDPOINT",
+                   help="pose stream (default: endpoints.pose)")
+    p.add_argument("--state", type=argtypes.endpoint, metavar="ENDPOINT",
+                   help="live-state stream (default: endpoints.state)")
+    p.add_argument("--stats", type=argtypes.endpoint, metavar="ENDPOINT",
+                   help="stats PUB connects here (default: endpoints.render_stats)")
     p.add_argument("--snapshot-dir", type=Path, metavar="DIR", help="write output PNGs here on SIGUSR1 and at exit")
     p.add_argument("--gl-checks", action="store_true",
                    help="keep PyOpenGL's glGetError check after every GL call (slower; for debugging)")
@@ -84,6 +87,9 @@ class Node:
 
         self.args, self.config_path = args, Path(args.config)
         self.config = config = load_stage_config(self.config_path)
+        if args.node not in {n.name for n in config.nodes}:
+            known = ", ".join(n.name for n in config.nodes) or "none"
+            raise ConfigError("--node", [Problem("", f"unknown render node {args.node!r} (nodes: {known})")])
         scene_path = scene_file(self.config_path, config.scene, args.scene)
         if scene_path is None:
             raise ConfigError(str(self.config_path), [Problem("scene", "no scene: give --scene or set it")])
@@ -97,6 +103,8 @@ class Node:
         self.used: dict[str, tuple[int, float]] = {}
         self.signals = signals
         self.snapshots = 0
+        self.drawn: tuple | None = None
+        """The last frame drawn and its cameras (recorded next to a snapshot)."""
         display = args.display
         if display == "auto":
             from renderer.gl.window import display_available
@@ -179,7 +187,7 @@ class Node:
             poses = self.latched_cameras()
             t_start = time.time()
             ages = {cam: (t_start - p.message.t_sample) * 1000.0 for cam, p in poses.items()}
-            self.gl.draw([camera_state(p, self.priority.get(cam, 0)) for cam, p in poses.items()])
+            self.draw(poses, t_start)
             if self.signals.snapshot:
                 self.signals.snapshot = False
                 self.snapshot()
@@ -199,11 +207,18 @@ class Node:
             if end is not None and finished >= end:
                 break
         if self.args.snapshot_dir:
-            self.gl.draw([camera_state(p, self.priority.get(c, 0)) for c, p in self.latched_cameras().items()])
+            self.draw(self.latched_cameras(), time.time())
             self.snapshot()
         log.info("render node %s: stopped after %d frames (%d missed)", self.args.node, stats.frame,
                  stats.missed_frames)
         return EXIT_OK
+
+    def draw(self, poses: dict[str, LatchedPose], time_s: float) -> None:
+        """Draw the frame of ``poses`` at scene time ``time_s``: the frame start on the Unix clock, so every node of
+        a stage shows an animated scene in the same phase (``stage render --time`` takes the same seconds)."""
+        cameras = [camera_state(p, self.priority.get(cam, 0)) for cam, p in poses.items()]
+        frame = self.gl.draw(cameras, time_s)
+        self.drawn = (frame, cameras)
 
     def snapshot(self) -> None:
         if self.args.snapshot_dir is None:
@@ -211,9 +226,10 @@ class Node:
             return
         try:
             self.snapshots += 1
-            from renderer.node_outputs import write_snapshots
+            from renderer.node_outputs import frame_record, write_snapshots
 
-            write_snapshots(self.args.snapshot_dir, self.args.node, self.gl.images(), self.snapshots)
+            record = frame_record(*self.drawn, self.follower.rev) if self.drawn else None
+            write_snapshots(self.args.snapshot_dir, self.args.node, self.gl.images(), self.snapshots, record)
         except OSError as exc:
             log.error("snapshot not written: %s", exc)
 
@@ -282,6 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     except GLError as exc:
         log.error("GL: %s", exc)
         return EXIT_GL
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback (-v logs it)
+        log.error("render node %s cannot start: %s: %s", args.node, type(exc).__name__, " ".join(str(exc).split()),
+                  exc_info=args.verbose)
+        return EXIT_FAILURE
     try:
         return node.run()
     except GLError as exc:

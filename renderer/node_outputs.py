@@ -10,6 +10,7 @@ offline render of the same pose.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -17,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
+from renderer.frame import Frame, FrameBuilder
 from renderer.gl import GLContext, create_context
 from renderer.gl.scene_geometry import PreparedScene
-from renderer.gl.stage_renderer import StageRenderer, exposure_gain, outer_face_size
-from renderer.gl.wall_pass import MAX_CAMERAS, WallFrame
-from renderer.lightcards import PlacedCard, place_cards
-from renderer.views import CameraState, CameraView, camera_view
+from renderer.gl.stage_renderer import StageRenderer, outer_face_size
+from renderer.gl.wall_pass import MAX_CAMERAS
+from renderer.views import CameraState
 from stage.config.scene import SceneConfig
 from stage.config.stage import NodeOutput, StageConfig
 from stage.config.walls import Wall
@@ -137,9 +138,8 @@ class NodeRenderer:
             self.close()
             raise
         self.walls = [w for walls in by_output.values() for w, _ in walls]
-        self.cards: list[PlacedCard] = []
+        self.builder = FrameBuilder(config)
         self.live = live
-        self.apply_state(live)
 
     def _headless(self, specs: list[NodeOutput], by_output: dict, scene: SceneConfig) -> None:
         from renderer.gl.resources import Framebuffer
@@ -175,57 +175,32 @@ class NodeRenderer:
         return [o for g in self.groups for o in g.outputs]
 
     def apply_state(self, live: LiveState, scene: SceneConfig | PreparedScene | None = None) -> None:
-        """Take a new live state (and scene, when it changed: a :class:`PreparedScene` only uploads): placement,
-        time of day, light cards, per-wall settings."""
+        """Take a new live state, and a new scene when it changed (a :class:`PreparedScene` only uploads); both
+        are used from the next :meth:`draw` on."""
         self.live = live
         if scene is not None:
             self.scene = scene.config if isinstance(scene, PreparedScene) else scene
             for group in self.groups:
                 group.context.make_current()
                 group.renderer.set_scene(scene)
-        placement = self.scene.placement
-        offset = tuple(a + b for a, b in zip(placement.offset_m, live.offset_m, strict=True))
-        for group in self.groups:
-            group.context.make_current()
-            group.renderer.scene_pass.set_time_of_day(live.time_of_day_h)  # set_placement re-renders the outer
-            group.renderer.set_placement(offset, placement.yaw_deg + live.yaw_deg, placement.scale * live.scale)
-        self.cards = place_cards(list(live.light_cards.values()), list(self.config.walls),
-                                 self.config.render.outer.viewpoint_m)
 
-    def views(self, cameras: list[CameraState]) -> list[CameraView]:
-        """Inner-frustum views, lowest priority first, at most as many as the inner target has layers (the
-        highest priorities win)."""
-        layers = self.groups[0].renderer.inner.layers
-        ordered = sorted(cameras, key=lambda c: c.priority)[-layers:]
-        return [camera_view(c, self.live.overscan_pct) for c in ordered]
+    def frame(self, cameras: list[CameraState], time_s: float) -> Frame:
+        """This node's frame of ``cameras`` at scene time ``time_s`` (as many inner frusta as the inner target has
+        layers; the highest priorities win)."""
+        return self.builder.build(self.scene, self.live, cameras, time_s, self.groups[0].renderer.inner.layers)
 
-    def draw(self, cameras: list[CameraState]) -> None:
-        """Draw one frame into every output (not yet presented: see :meth:`present`)."""
-        live, render = self.live, self.config.render
-        views = self.views(cameras)
-        frame = WallFrame(
-            inner_clip=[v.clip_from_world for v in views],
-            soft_edge_pct=live.soft_edge_pct,
-            chroma_key=live.chroma_key,
-            key_color=render.chroma_key.color,
-            marker_grid=render.chroma_key.marker_grid,
-            marker_spacing_m=render.chroma_key.marker_spacing_m,
-            outer_eye_m=render.outer.viewpoint_m,
-            exposure_gain=exposure_gain(live.exposure_ev),
-            white_balance_k=live.white_balance_k,
-            tint=live.tint,
-        )
+    def draw(self, cameras: list[CameraState], time_s: float = 0.0) -> Frame:
+        """Draw one frame into every output (not yet presented: see :meth:`present`); returns what was drawn."""
+        frame = self.frame(cameras, time_s)
         for group in self.groups:
             if len(self.groups) > 1:
                 group.context.make_current()
-            group.renderer.render_inner(views)
-            group.renderer.render_outer(render.outer.viewpoint_m)
+            group.renderer.prepare(frame)
             for out in group.outputs:
                 out.bind()
                 for wall, offset in out.walls:
-                    state = live.walls.get(wall.name)
-                    group.renderer.draw_wall(wall.name, out.origin_gl(wall, offset), frame, self.cards,
-                                             state.brightness if state else 1.0, state.enabled if state else True)
+                    group.renderer.draw_frame_wall(wall.name, out.origin_gl(wall, offset), frame)
+        return frame
 
     def present(self) -> None:
         """Swap every window (the vsync'd one last), or ``glFinish`` headless."""
@@ -260,15 +235,36 @@ class NodeRenderer:
         self.groups = []
 
 
-def write_snapshots(directory: Path, node: str, images: dict[str, np.ndarray], count: int) -> None:
-    """Every output as ``<node>-<output>.png`` (RGB), each written to a temporary file and renamed; ``count``
-    numbers the snapshot in the log line (so a watcher can wait for the N-th)."""
+def frame_record(frame: Frame, cameras: list[CameraState], state_rev: int) -> dict:
+    """The inputs of a drawn frame as JSON: enough to render it again with ``stage render`` (scene time, every
+    camera's pose and lens, the live-state revision)."""
+    return {
+        "time_s": frame.time_s,
+        "state_rev": state_rev,
+        "cameras": [{"camera": c.camera, "position_m": list(c.position_m), "rotation_deg": list(c.rotation_deg),
+                     "focal_length_mm": c.focal_length_mm, "sensor_mm": list(c.sensor_mm),
+                     "entrance_pupil_m": c.entrance_pupil_m, "priority": c.priority} for c in cameras],
+    }
+
+
+def _replace_atomically(final: Path, write) -> None:
+    tmp = final.with_name(f".{final.name}.tmp")
+    write(tmp)
+    os.replace(tmp, final)
+
+
+def write_snapshots(directory: Path, node: str, images: dict[str, np.ndarray], count: int,
+                    record: dict | None = None) -> None:
+    """Every output as ``<node>-<output>.png`` (RGB) and, when given, the frame's inputs as ``<node>-frame.json``
+    (:func:`frame_record`), each written to a temporary file and renamed; ``count`` numbers the snapshot in the log
+    line (so a watcher can wait for the N-th)."""
     from PIL import Image
 
     directory.mkdir(parents=True, exist_ok=True)
     for name, image in images.items():
-        final = directory / f"{node}-{name}.png"
-        tmp = directory / f".{node}-{name}.png.tmp"
-        Image.fromarray(np.ascontiguousarray(image[:, :, :3]), "RGB").save(tmp, "PNG")
-        os.replace(tmp, final)
+        rgb = Image.fromarray(np.ascontiguousarray(image[:, :, :3]), "RGB")
+        _replace_atomically(directory / f"{node}-{name}.png", lambda tmp, rgb=rgb: rgb.save(tmp, "PNG"))
+    if record is not None:
+        text = json.dumps(record, indent=2) + "\n"
+        _replace_atomically(directory / f"{node}-frame.json", lambda tmp: tmp.write_text(text))
     log.info("snapshot #%d: %d output(s) written to %s", count, len(images), directory)

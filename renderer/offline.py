@@ -13,10 +13,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from renderer.lightcards import place_cards
+from renderer.frame import build_frame
 from renderer.views import CameraState, CameraView, camera_resolution_px, camera_view
 from stage.color.png16 import save_png16, to_uint8, to_uint16
-from stage.color.white_balance import white_balance_matrix
 from stage.config.scene import SceneConfig
 from stage.config.stage import StageConfig
 from stage.geometry.sections import wall_resolution_px, wall_sections
@@ -45,50 +44,26 @@ def render_frame(
     camera_width_px: int = 960,
     context=None,
 ) -> FrameResult:
-    """Render one frame headless. ``cameras[0]`` is the camera whose view and preview are produced; all cameras get
-    an inner frustum. Creates (and closes) a headless GL context unless one is given and current."""
+    """Render one frame headless, built by :func:`renderer.frame.build_frame` exactly as the render node builds
+    its frames. ``cameras[0]`` is the camera whose view and preview are produced; the highest-priority cameras (at
+    most four) get an inner frustum. Creates (and closes) a headless GL context unless one is given and current."""
     from renderer.gl import create_context
-    from renderer.gl.stage_renderer import StageRenderer, exposure_gain, outer_face_size
-    from renderer.gl.wall_pass import WallFrame
+    from renderer.gl.stage_renderer import StageRenderer, outer_face_size
 
     live = live or LiveState.from_config(config)
+    frame = build_frame(config, scene, live, cameras, time_s)
+    main_view = camera_view(cameras[0], live.overscan_pct)
     own = context is None
     ctx = create_context("headless") if own else context
     try:
-        ordered = sorted(cameras, key=lambda c: c.priority)
-        views = [camera_view(c, live.overscan_pct) for c in ordered]
-        main_view = camera_view(cameras[0], live.overscan_pct)
-        renderer = StageRenderer(scene, list(config.walls), config.render.inner.resolution_px, len(views),
+        renderer = StageRenderer(scene, list(config.walls), config.render.inner.resolution_px, len(frame.views),
                                  outer_face_size(list(config.walls), config.render.outer.resolution_scale))
         try:
-            placement = scene.placement
-            renderer.set_time_of_day(live.time_of_day_h)
-            renderer.set_placement(
-                tuple(a + b for a, b in zip(placement.offset_m, live.offset_m, strict=True)),
-                placement.yaw_deg + live.yaw_deg, placement.scale * live.scale)
-            renderer.render_inner(views, time_s)
-            renderer.render_outer(config.render.outer.viewpoint_m, time_s)
-            key = config.render.chroma_key
-            frame = WallFrame(
-                inner_clip=[v.clip_from_world for v in views],
-                soft_edge_pct=live.soft_edge_pct,
-                chroma_key=live.chroma_key,
-                key_color=key.color,
-                marker_grid=key.marker_grid,
-                marker_spacing_m=key.marker_spacing_m,
-                outer_eye_m=config.render.outer.viewpoint_m,
-                exposure_gain=exposure_gain(live.exposure_ev),
-                white_balance_k=live.white_balance_k,
-                tint=live.tint,
-            )
-            cards = place_cards(list(live.light_cards.values()), list(config.walls), config.render.outer.viewpoint_m)
+            renderer.prepare(frame)
             fbs = {}
             try:
                 for wall in config.walls:
-                    state = live.walls.get(wall.name)
-                    fbs[wall.name] = renderer.wall_image(wall.name, frame, cards,
-                                                         state.brightness if state else 1.0,
-                                                         state.enabled if state else True)
+                    fbs[wall.name] = renderer.wall_image(wall.name, frame)
                 walls, walls_16bit = {}, {}
                 for name, fb in fbs.items():
                     image = fb.read()
@@ -96,8 +71,8 @@ def render_frame(
                         walls_16bit[name], image = to_uint16(image), to_uint8(image)
                     walls[name] = image
                 size = camera_resolution_px(cameras[0].sensor_mm, camera_width_px)
-                camera = renderer.camera_image(main_view, size, exposure_gain(live.exposure_ev), time_s=time_s,
-                                               white_balance=white_balance_matrix(live.white_balance_k, live.tint))
+                camera = renderer.camera_image(main_view, size, frame.exposure_gain, time_s=frame.time_s,
+                                               white_balance=frame.white_balance)
                 preview = renderer.preview_image(main_view, size, list(config.walls), fbs)
             finally:
                 for fb in fbs.values():

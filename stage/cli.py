@@ -58,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ConfigError as exc:
+        prefix = f"stage {args.command}: error: " if exc.file.startswith("-") else ""  # an option, not a file
         for line in exc.lines():
-            print(line, file=sys.stderr)
+            print(prefix + line, file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -69,6 +70,34 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback
+        return last_resort(f"stage {args.command}", exc)
+
+
+def last_resort(prog: str, exc: BaseException) -> int:
+    """Report an exception no command handled as one line: bad input files (takes, assets, presets) exit 2,
+    operating-system errors and anything else exit 1. The traceback goes to the debug log (``-vv``)."""
+    from stage.orchestrator.presets import PresetError
+    from stage.scene.assets import AssetError
+    from stage.take import TakeError
+
+    log.debug("%s failed", prog, exc_info=exc)
+    if isinstance(exc, TakeError | AssetError | PresetError):
+        print(f"{prog}: error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{prog}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"{prog}: error: internal error: {type(exc).__name__}: {one_line(str(exc))} (-vv shows the traceback)",
+          file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """``text`` on one line, at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import math
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -29,6 +29,7 @@ from typing import IO, Any
 import orjson
 from pydantic import ValidationError
 
+from stage.files import InputFileError, open_regular
 from stage.wire.base import WireError, check_major
 from stage.wire.pose import PoseMessage
 
@@ -156,11 +157,33 @@ def parse_take(lines: Iterable[bytes], source: str) -> Take:
     return Take(header=header, samples=tuple(samples), warnings=tuple(warnings))
 
 
-def read_take(path: str | os.PathLike[str]) -> Take:
-    """Read and validate a take file; raises :class:`TakeError` (also for a missing or unreadable file)."""
+MAX_LINE_BYTES = 64 * 1024
+"""Longest line of a take file (a pose message is well under 2 KiB)."""
+
+
+def bounded_lines(f: IO[bytes], source: str, max_bytes: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """The lines of ``f``; a line longer than ``max_bytes`` raises :class:`TakeError` before it is held whole."""
+    number = 0
+    while True:
+        line = f.readline(max_bytes + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > max_bytes:
+            raise TakeError(f"{source}:{number}: line longer than {max_bytes} bytes")
+        yield line
+
+
+def read_take(path: str | os.PathLike[str],
+              wrap: Callable[[Iterator[bytes], int], Iterator[bytes]] | None = None) -> Take:
+    """Read and validate a take file (a regular file); raises :class:`TakeError` (also for a missing or unreadable
+    file, a device or a folder). ``wrap(lines, size_bytes)`` may watch the lines go by (a progress bar)."""
     try:
-        with open(path, "rb") as f:
-            return parse_take(f, str(path))
+        with open_regular(path) as f:
+            lines = bounded_lines(f, str(path))
+            return parse_take(wrap(lines, os.fstat(f.fileno()).st_size) if wrap else lines, str(path))
+    except InputFileError as exc:
+        raise TakeError(str(exc)) from None
     except OSError as exc:
         raise TakeError(f"{path}: {exc.strerror or exc}") from None
 

@@ -6,7 +6,6 @@ import pytest
 
 from renderer.node import build_parser as node_parser
 from stage.cli import build_parser as stage_parser
-from stage.commands.up import parse_value
 
 
 @pytest.mark.parametrize("pose", ["-0.6,-2,1.4,12,15,6", "-.5,2,1,0,0,0", "-1e-3,0,1.5,-10,-2,0", "-3, -2, 1, 0, 0, 0"])
@@ -17,12 +16,12 @@ def test_render_pose_with_a_negative_first_value(pose: str) -> None:
 
 def test_set_takes_a_negative_list_as_its_value() -> None:
     args = stage_parser().parse_args(["set", "light_cards.key.position_m", "-1,2.5,-0.5"])
-    assert parse_value(args.value) == [-1.0, 2.5, -0.5]
+    assert args.value == [-1.0, 2.5, -0.5]
 
 
 def test_plain_negative_numbers_and_real_options_still_parse() -> None:
     args = stage_parser().parse_args(["set", "exposure_ev", "-1.5"])
-    assert args.value == "-1.5"
+    assert args.value == -1.5
     with pytest.raises(SystemExit):
         stage_parser().parse_args(["render", "configs/demo.yaml", "--pose", "-x,1"])
 

@@ -96,14 +96,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", nargs="?", help="stage config YAML (or give --source)")
     p.add_argument("--source", action="append", default=[], metavar="URL",
                    help="a tracking source URL instead of a config (repeatable)")
-    p.add_argument("--publish", metavar="ENDPOINT",
+    p.add_argument("--publish", type=argtypes.endpoint, metavar="ENDPOINT",
                    help=f"ZeroMQ PUB endpoint (default: the config's, or {DEFAULT_PUBLISH}); port * picks a free one")
-    p.add_argument("--duration", type=float, metavar="SEC", help="stop after this many seconds")
+    p.add_argument("--duration", type=argtypes.seconds, metavar="SEC", help="stop after this many seconds")
 
 
 def run(args: argparse.Namespace) -> int:
     if bool(args.config) == bool(args.source):
-        print("stage track: give a CONFIG or one or more --source URLs (not both)", file=sys.stderr)
+        print("stage track: error: give a CONFIG or one or more --source URLs (not both)", file=sys.stderr)
         return 2
     if args.config:
         setup = setup_from_config(args.config, args.publish)
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         daemon = TrackingDaemon(setup)
     except TakeError as exc:
-        print(f"stage track: {exc}", file=sys.stderr)
+        print(f"stage track: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"stage track: cannot open a socket: {exc}", file=sys.stderr)
@@ -153,3 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.lines():
             print(line, file=sys.stderr)
         return 2
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback
+        log.debug("tracking daemon failed", exc_info=exc)
+        print(f"{parser.prog}: error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}", file=sys.stderr)
+        return 1

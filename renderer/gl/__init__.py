@@ -12,9 +12,9 @@ from renderer.gl.context import (
     GLError,
     GLInfo,
     PyOpenGLPlatformError,
-    create_context,
     ensure_pyopengl_egl,
 )
+from renderer.gl.providers import create_context
 
 __all__ = [
     "ContextKind",

@@ -158,39 +158,3 @@ class GLContext(ABC):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.release()
-
-
-def create_context(
-    kind: ContextKind = "auto",
-    *,
-    size: tuple[int, int] = (1280, 720),
-    title: str = "vpstage",
-    monitor: int | None = None,
-    vsync: bool = True,
-    visible: bool = True,
-    gl_version: tuple[int, int] = (3, 3),
-) -> GLContext:
-    """Create a GL context of the given ``kind``.
-
-    ``"headless"``: an EGL context without any surface (render into FBOs). ``"windowed"``: a glfw window
-    of ``size`` titled ``title``, fullscreen on monitor index ``monitor`` when given, with ``vsync`` and
-    ``visible`` as asked. ``"auto"``: windowed when a display exists (``DISPLAY`` or ``WAYLAND_DISPLAY``
-    is set and glfw initialises), else headless. The window options are ignored for headless contexts.
-    The choice is made only by ``kind``; no environment variable overrides it.
-    """
-    if kind not in ("auto", "headless", "windowed"):
-        raise GLContextError(f"unknown context kind {kind!r}; expected 'auto', 'headless' or 'windowed'")
-    if kind == "auto":
-        from renderer.gl.window import display_available
-
-        kind = "windowed" if display_available() else "headless"
-        logger.info("auto context kind resolved to %s", kind)
-    if kind == "headless":
-        from renderer.gl.egl import EGLHeadlessContext
-
-        return EGLHeadlessContext(gl_version=gl_version)
-    from renderer.gl.window import GLFWWindowContext
-
-    return GLFWWindowContext(
-        size=size, title=title, monitor=monitor, vsync=vsync, visible=visible, gl_version=gl_version
-    )

@@ -69,6 +69,11 @@ class PreparedScene:
     spinning: list[tuple[str, int, int]] = field(default_factory=list)
     """``(kind, row, object index)`` of animated instanced objects."""
 
+    @property
+    def animated(self) -> bool:
+        """True when something moves with the scene time (``spin_deg_per_s``), instanced or not."""
+        return bool(self.spinning) or any(c.spin is not None for c in self.custom)
+
 
 def instance_row(m: np.ndarray, color: Sequence[float], emissive: float) -> np.ndarray:
     """One row of per-instance attributes for ``scene_from_object`` = ``m``."""

@@ -179,13 +179,20 @@ class ScenePass:
         GL.glBufferSubData(GL.GL_UNIFORM_BUFFER, _FRAME_BYTES, block.nbytes, block)
 
     def _animate(self, time_s: float) -> None:
-        """Re-upload the instance rows of spinning primitives for ``time_s``."""
+        """Re-upload the instance rows of spinning objects for ``time_s``: primitives, and meshes with their own
+        buffers (glTF models, terrain, textured planes), whose rows keep their colour."""
         GL, stride = self._gl, INSTANCE_FLOATS * 4
         GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._instance_vbo)
         for kind, row, index in self.prepared.spinning:
             obj = self.scene.objects[index]
             data = instance_row(object_matrix(obj, time_s), obj.color, obj.emissive)
             GL.glBufferSubData(GL.GL_ARRAY_BUFFER, (self._first[kind] + row) * stride, data.nbytes, data)
+        GL.glBindBuffer(GL.GL_ARRAY_BUFFER, self._custom_vbo)
+        for i, custom in enumerate(self.prepared.custom):
+            if custom.spin is not None:
+                obj = self.scene.objects[custom.spin[0]]
+                data = instance_row(object_matrix(obj, time_s), custom.row[-4:-1], float(custom.row[-1]))
+                GL.glBufferSubData(GL.GL_ARRAY_BUFFER, i * stride, data.nbytes, data)
 
     def draw(self, view: np.ndarray, projection: np.ndarray, time_s: float = 0.0) -> None:
         """Draw the scene seen through ``projection @ view`` into the bound framebuffer and viewport.
@@ -202,7 +209,7 @@ class ScenePass:
         frame[32:35] = np.linalg.inv(view)[:3, 3]
         frame[35] = self.time_s
         GL = self._gl
-        if self.prepared.spinning:
+        if self.prepared.animated:
             self._animate(self.time_s)
         GL.glBindBufferBase(GL.GL_UNIFORM_BUFFER, SCENE_UBO_BINDING, self._ubo)
         GL.glBufferSubData(GL.GL_UNIFORM_BUFFER, 0, _FRAME_BYTES, frame)

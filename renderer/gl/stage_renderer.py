@@ -1,17 +1,18 @@
 """Everything a frame needs on one GL context: scene pass, inner-frustum layers, outer cube map, wall compositor.
 
 :class:`StageRenderer` is shared by ``stage render`` (one deterministic frame into offscreen targets) and the render
-node (continuous frames into windows or offscreen outputs). It owns GL objects; create it with a current context.
+node (continuous frames into windows or offscreen outputs): both build a :class:`renderer.frame.Frame` and call
+:meth:`StageRenderer.prepare` with it, then draw walls. It owns GL objects; create it with a current context.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 
 import numpy as np
 
 from renderer.cubemap import cube_face_projection, cube_face_views
+from renderer.frame import Frame
 from renderer.gl.program import Program
 from renderer.gl.resources import FULLSCREEN_VERTEX_SHADER, Framebuffer, FullscreenTriangle
 from renderer.gl.scene_pass import ScenePass, load_shader
@@ -51,21 +52,42 @@ class StageRenderer:
                                 "preview")
         self._triangle = FullscreenTriangle()
         self._outer_key: tuple | None = None
+        self._look: tuple | None = None
+        """Placement and time of day last given to the scene pass (``prepare`` uploads only changes)."""
 
     # -- passes ---------------------------------------------------------------------------------------------
 
     def set_scene(self, scene: SceneConfig) -> None:
         self.scene_pass.set_scene(scene)
         self._outer_key = None
+        self._look = None  # the scene pass went back to the scene's own placement
+
+    def prepare(self, frame: Frame) -> None:
+        """Everything of ``frame`` the walls sample: scene placement and time of day (uploaded when they changed),
+        the inner frusta and the outer cube map (re-rendered only when it changed)."""
+        look = (frame.placement, frame.time_of_day_h)
+        if look != self._look:
+            self.set_time_of_day(frame.time_of_day_h)
+            self.set_placement(frame.placement.offset_m, frame.placement.yaw_deg, frame.placement.scale)
+            self._look = look
+        self.render_inner(frame.views, frame.time_s)
+        self.render_outer(frame.wall.outer_eye_m, frame.time_s)
+
+    def draw_frame_wall(self, wall: str, origin_gl: tuple[int, int], frame: Frame) -> None:
+        """Draw one wall of a prepared ``frame`` with its live brightness and enable."""
+        state = frame.wall_live(wall)
+        self.draw_wall(wall, origin_gl, frame.wall, frame.cards, state.brightness, state.enabled)
 
     def set_placement(self, offset_m, yaw_deg: float, scale: float) -> None:
         self.scene_pass.set_placement(offset_m, yaw_deg, scale)
         self._outer_key = None
+        self._look = None
 
     def set_time_of_day(self, hours: float | None) -> None:
         """Live time of day (None: the scene's own); the outer cube map is re-rendered on the next frame."""
         self.scene_pass.set_time_of_day(hours)
         self._outer_key = None
+        self._look = None
 
     def render_inner(self, views: list[CameraView], time_s: float = 0.0) -> None:
         """One scene render per camera (entrance pupil, lens FOV + overscan) into its layer."""
@@ -75,8 +97,9 @@ class StageRenderer:
 
     def render_outer(self, viewpoint_m: tuple[float, float, float], time_s: float = 0.0) -> bool:
         """The outer frustum as a cube map at ``viewpoint_m``; skipped when nothing it depends on changed (the
-        viewpoint is static, so a live stage re-renders it only on scene, placement or time changes)."""
-        key = (tuple(viewpoint_m), time_s)
+        viewpoint is static, so a live stage re-renders it only on scene, placement or time-of-day changes, and
+        every frame only while the scene is animated)."""
+        key = (tuple(viewpoint_m), float(time_s) if self.scene_pass.prepared.animated else None)
         if key == self._outer_key:
             return False
         projection = cube_face_projection(NEAR_M, FAR_M)
@@ -93,15 +116,15 @@ class StageRenderer:
 
     # -- whole images (stage render, previews) ------------------------------------------------------------------
 
-    def wall_image(self, wall: str, frame: WallFrame, cards: list[PlacedCard], brightness: float = 1.0,
-                   enabled: bool = True) -> Framebuffer:
-        """Render one wall into its own framebuffer (caller deletes it): RGBA8, or RGBA32F when its output
-        transform needs more than 8 bits (PQ; 32-bit float because half floats keep only 11 significant bits)."""
+    def wall_image(self, wall: str, frame: Frame) -> Framebuffer:
+        """Render one wall of a prepared ``frame`` into its own framebuffer (caller deletes it): RGBA8, or RGBA32F
+        when its output transform needs more than 8 bits (PQ; 32-bit float because half floats keep only 11
+        significant bits)."""
         surface = self.surfaces[wall]
-        high = self.compositor.output_transform(surface, frame)[0].high_bit_depth
+        high = self.compositor.output_transform(surface, frame.wall)[0].high_bit_depth
         fb = Framebuffer(surface.width_px, surface.height_px, "rgba32f" if high else "rgba8", depth=False)
         fb.bind()
-        self.draw_wall(wall, (0, 0), frame, cards, brightness, enabled)
+        self.draw_frame_wall(wall, (0, 0), frame)
         return fb
 
     def camera_image(self, view: CameraView, size_px: tuple[int, int], gain: float, transfer: str = "srgb",
@@ -193,7 +216,3 @@ def section_quads(wall: Wall, width_px: int, height_px: int) -> np.ndarray:
                    (ul, u0, v_top)]
         rows += [[*p, u, v] for p, u, v in corners]
     return np.asarray(rows, dtype=np.float32).ravel()
-
-
-def exposure_gain(exposure_ev: float) -> float:
-    return math.pow(2.0, exposure_ev)

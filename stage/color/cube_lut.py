@@ -1,6 +1,6 @@
 """3D LUTs in the Resolve/Adobe ``.cube`` format: a pure parser and numpy reference interpolation.
 
-Accepted: ``TITLE "…"``, ``LUT_3D_SIZE N`` (2–256), ``DOMAIN_MIN r g b`` / ``DOMAIN_MAX r g b`` (default 0 / 1),
+Accepted: ``TITLE "…"``, ``LUT_3D_SIZE N`` (2–129), ``DOMAIN_MIN r g b`` / ``DOMAIN_MAX r g b`` (default 0 / 1),
 Resolve's ``LUT_3D_INPUT_RANGE lo hi``, ``#`` comment lines, blank lines, then N³ rows ``R G B`` with **red
 changing fastest**, then green, then blue. Other upper-case keywords before the data are ignored (tools add their
 own). 1D LUTs (``LUT_1D_SIZE``) are rejected. Every problem raises :class:`LUTError` whose message is one line,
@@ -20,8 +20,13 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike
 
-MIN_SIZE, MAX_SIZE = 2, 256
-MAX_FILE_BYTES = 256 * 1024 * 1024
+from stage.files import InputFileError, read_limited
+
+MIN_SIZE, MAX_SIZE = 2, 129
+"""Lattice sizes accepted; 129 is OpenColorIO's largest 3D LUT (``Lut3DOpData::maxSupportedLength`` in
+OpenColorIO ``src/OpenColorIO/ops/lut3d/Lut3DOpData.cpp``)."""
+MAX_FILE_BYTES = 128 * 1024 * 1024
+"""Largest ``.cube`` file read (129³ rows at 6 decimals are about 60 MB)."""
 INTERPOLATIONS = ("trilinear", "tetrahedral")
 
 
@@ -130,15 +135,11 @@ def parse_cube(data: bytes | str, source: str = "<string>") -> CubeLUT:
 
 def load_cube(path: str | Path) -> CubeLUT:
     """Read and parse a ``.cube`` file; a missing or unreadable file is a :class:`LUTError` too."""
-    path = Path(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise LUTError(str(path), None, f"file too large (over {MAX_FILE_BYTES} bytes)")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise LUTError(str(path), None, "LUT file not found") from None
-    except OSError as exc:
-        raise LUTError(str(path), None, f"cannot read: {exc.strerror}") from None
+        data = read_limited(path, MAX_FILE_BYTES)
+    except InputFileError as exc:
+        reason = "LUT file not found" if exc.reason == "file not found" else exc.reason
+        raise LUTError(str(path), None, reason) from None
     return parse_cube(data, str(path))
 
 

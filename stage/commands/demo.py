@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from stage.argtypes import seconds
+from stage.argtypes import output_folder, seconds
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = REPO / "configs" / "demo.yaml"
@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="render offscreen (default: a window when a display exists)")
     mode.add_argument("--windowed", dest="display", action="store_const", const="windowed")
     p.set_defaults(display="auto")
-    p.add_argument("--out", type=Path, default=Path("out/demo"), metavar="DIR", help="output folder (out/demo)")
+    p.add_argument("--out", type=output_folder, default=Path("out/demo"), metavar="DIR",
+                   help="output folder (out/demo)")
     p.set_defaults(func=cmd_demo)
 
 

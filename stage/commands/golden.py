@@ -26,7 +26,7 @@ from stage.golden_poses import GoldenPose, load_poses
 MANIFEST = "manifest.json"
 DIFF_DIR = "_diff"
 DEFAULT_CAMERA_WIDTH_PX = 480
-_width = argtypes.number(16, 8192, "camera width in px", integer=True)
+_width = argtypes.camera_width_px
 _threshold = argtypes.number(0, 255, "threshold in 8-bit levels", integer=True)
 _fraction = argtypes.number(0.0, 1.0, "fraction")
 
@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         a = actions.add_parser(name, help=help_text)
         a.add_argument("config", help="stage config YAML")
         a.add_argument("--poses", required=True, help="poses YAML (see configs/poses/demo-golden.yaml)")
-        a.add_argument("--dir", required=True, help="golden folder")
+        a.add_argument("--dir", type=argtypes.output_folder, required=True, help="golden folder")
         a.add_argument("--scene", help="scene YAML (default: the config's scene; a pose's own scene wins)")
         a.add_argument("--camera-width", type=_width, metavar="PX",
                        help="width of camera.png/preview.png (default: the manifest's, else "
@@ -129,17 +129,21 @@ def _settings(args: argparse.Namespace, directory: Path) -> tuple[int, int, floa
 
     manifest = _read_manifest(directory)
 
-    def pick(value: Any, key: str, default: Any, kind: type) -> Any:
+    def pick(value: Any, key: str, default: Any, check: Callable[[str], Any]) -> Any:
+        """The flag's value, else the manifest's checked like the flag (a manifest is input too)."""
         if value is not None:
             return value
+        raw = manifest.get(key, default)
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise _BadInput(f"{directory / MANIFEST}: {key}: not a number: {raw!r}")
         try:
-            return kind(manifest.get(key, default))
-        except (TypeError, ValueError):
-            raise _BadInput(f"{directory / MANIFEST}: {key}: not a number: {manifest[key]!r}") from None
+            return check(str(raw))
+        except argparse.ArgumentTypeError as exc:
+            raise _BadInput(f"{directory / MANIFEST}: {key}: {exc}") from None
 
-    return (pick(args.camera_width, "camera_width_px", DEFAULT_CAMERA_WIDTH_PX, int),
-            pick(args.threshold, "channel_threshold", DEFAULT_CHANNEL_THRESHOLD, int),
-            pick(args.max_fraction, "max_fraction_over", DEFAULT_MAX_FRACTION_OVER, float))
+    return (pick(args.camera_width, "camera_width_px", DEFAULT_CAMERA_WIDTH_PX, _width),
+            pick(args.threshold, "channel_threshold", DEFAULT_CHANNEL_THRESHOLD, _threshold),
+            pick(args.max_fraction, "max_fraction_over", DEFAULT_MAX_FRACTION_OVER, _fraction))
 
 
 def _run(args: argparse.Namespace, width_px: int, action: Callable[[str, dict[str, Any]], int]) -> int:
@@ -167,7 +171,7 @@ def cmd_update(args: argparse.Namespace) -> int:
     try:
         width, threshold, fraction = _settings(args, directory)
     except _BadInput as exc:
-        print(f"stage golden update: {exc}", file=sys.stderr)
+        print(f"stage golden update: error: {exc}", file=sys.stderr)
         return 2
     written: dict[str, list[str]] = {}
 
@@ -198,13 +202,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     directory = Path(args.dir)
     if not (directory / MANIFEST).is_file():
-        print(f"stage golden check: {directory / MANIFEST}: not found (not a golden folder; run "
+        print(f"stage golden check: error: {directory / MANIFEST}: not found (not a golden folder; run "
               f"`stage golden update` first)", file=sys.stderr)
         return 2
     try:
         width, threshold, fraction = _settings(args, directory)
     except _BadInput as exc:
-        print(f"stage golden check: {exc}", file=sys.stderr)
+        print(f"stage golden check: error: {exc}", file=sys.stderr)
         return 2
     diff_root = directory / DIFF_DIR
     shutil.rmtree(diff_root, ignore_errors=True)

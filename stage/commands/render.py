@@ -24,6 +24,43 @@ def _pose(text: str) -> tuple[float, ...]:
     return values
 
 
+def _assignment(text: str) -> tuple[str, str]:
+    """``PATH=VALUE`` of ``--set`` (the value is parsed later, like ``stage set``)."""
+    path, sep, value = text.partition("=")
+    if not sep or not path.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"--set {text!r}: expected PARAM=VALUE, e.g. exposure_ev=1.5")
+    return path.strip(), value.strip()
+
+
+class LiveSetError(ValueError):
+    """A ``--set`` that the live state does not take; the message is one line."""
+
+
+def live_state(config, assignments: list[tuple[str, str]], overscan_pct: float | None = None):
+    """The config's initial live state with every ``--set PARAM=VALUE`` applied in order, validated by the
+    :class:`~stage.live.LiveState` model exactly as a ``stage set`` or a state delta is (values parse like
+    ``stage set``'s: JSON, or comma-separated numbers, else a string). Raises :class:`LiveSetError`."""
+    from stage.commands.up import parse_value
+    from stage.live import LiveState
+    from stage.wire.state import apply_changes
+
+    live = LiveState.from_config(config)
+    if overscan_pct is not None:
+        assignments = [("overscan_pct", repr(overscan_pct)), *assignments]
+    walls = [w.name for w in config.walls]
+    for path, text in assignments:
+        head, _, rest = path.partition(".")
+        if head == "scene":
+            raise LiveSetError(f"--set {path}: the scene is chosen with --scene")
+        if head == "walls" and rest.split(".")[0] not in walls:
+            raise LiveSetError(f"--set {path}: no wall {rest.split('.')[0]!r} (walls: {', '.join(walls)})")
+        try:
+            live = apply_changes(live, {path: parse_value(text)})
+        except ValueError as exc:
+            raise LiveSetError(f"--set {path}={text}: {exc}") from None
+    return live
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("render", help="render one frame (walls, camera view, preview, render.json) headless")
     p.add_argument("config", help="stage config YAML")
@@ -32,10 +69,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--take", help="render every sample of a recorded take to numbered frames instead of --pose")
     p.add_argument("--camera", help="camera id (default: the config's first camera)")
     p.add_argument("--focal-length", type=argtypes.positive, metavar="MM", help="override the lens's focal length")
-    p.add_argument("--time", type=float, default=0.0, metavar="T", help="scene time in seconds (default 0)")
-    p.add_argument("--overscan", type=float, metavar="PCT", help="override the inner-frustum overscan")
-    p.add_argument("--camera-width", type=int, default=960, metavar="PX", help="width of camera.png/preview.png")
-    p.add_argument("--out", default="out/render", help="output folder (default out/render)")
+    p.add_argument("--time", type=argtypes.scene_time_s, default=0.0, metavar="T",
+                   help="scene time in seconds (default 0; a node snapshot's frame.json gives the live one)")
+    p.add_argument("--overscan", type=argtypes.percent, metavar="PCT", help="override the inner-frustum overscan (same "
+                   "as --set overscan_pct=PCT)")
+    p.add_argument("--set", dest="live", type=_assignment, action="append", default=[], metavar="PARAM=VALUE",
+                   help="a live parameter, as `stage set` takes it (repeatable): exposure_ev=1.5, "
+                        "walls.main.brightness=0.8, chroma_key=true, time_of_day_h=9, light_cards.key={...}")
+    p.add_argument("--camera-width", type=argtypes.camera_width_px, default=960, metavar="PX",
+                   help="width of camera.png/preview.png (16-8192)")
+    p.add_argument("--out", type=argtypes.output_folder, default=Path("out/render"),
+                   help="output folder (default out/render)")
     p.set_defaults(func=cmd_render)
 
 
@@ -58,22 +102,23 @@ def cmd_render(args: argparse.Namespace) -> int:
     from stage.config.loader import load_scene_config, load_stage_config
     from stage.config.paths import scene_file
     from stage.lens import LensSolver
-    from stage.live import LiveState
 
     if (args.pose is None) == (args.take is None):
-        print("stage render: give --pose X,Y,Z,PAN,TILT,ROLL or --take TAKE", file=sys.stderr)
+        print("stage render: error: give --pose X,Y,Z,PAN,TILT,ROLL or --take TAKE", file=sys.stderr)
         return 2
     config = load_stage_config(args.config)
     scene_path = scene_file(args.config, config.scene, args.scene)
     if scene_path is None:
-        print("stage render: no scene: give --scene or set `scene:` in the config", file=sys.stderr)
+        print("stage render: error: no scene: give --scene or set `scene:` in the config", file=sys.stderr)
+        return 2
+    try:
+        live = live_state(config, args.live, args.overscan)
+    except LiveSetError as exc:
+        print(f"stage render: error: {exc}", file=sys.stderr)
         return 2
     scene = load_scene_config(scene_path)
     camera = camera_for(config, args.camera)
     lens = LensSolver(camera.lens)()
-    live = LiveState.from_config(config)
-    if args.overscan is not None:
-        live.overscan_pct = args.overscan
 
     def state(x, y, z, pan, tilt, roll, focal=None) -> CameraState:
         return CameraState(camera=camera.id, position_m=(x, y, z), rotation_deg=(pan, tilt, roll),
@@ -96,12 +141,16 @@ def _render_take(args, config, scene, camera, state, live, out: Path) -> int:
 
     from renderer.gl import create_context
     from renderer.offline import render_frame, write_frame
-    from stage.take import read_take
+    from stage.take import TakeError, read_take
 
-    take = read_take(args.take)
+    try:
+        take = read_take(args.take)
+    except TakeError as exc:
+        print(f"stage render: error: --take: {exc}", file=sys.stderr)
+        return 2
     samples = [s for s in take.samples if s.camera == camera.id and not s.stale]
     if not samples:
-        print(f"stage render: take {args.take} has no samples of camera {camera.id!r} "
+        print(f"stage render: error: take {args.take} has no samples of camera {camera.id!r} "
               f"(cameras: {', '.join(take.cameras) or 'none'})", file=sys.stderr)
         return 2
     ctx = create_context("headless")

@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import IO
 
 import zmq
 
@@ -27,7 +26,7 @@ from stage import argtypes
 from stage.cli import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from stage.config.loader import load_stage_config
 from stage.config.stage import Endpoints
-from stage.take import Deduper, Take, TakeError, TakeHeader, TakeWriter, parse_take, take_path
+from stage.take import Deduper, Take, TakeError, TakeHeader, TakeWriter, read_take, take_path
 from stage.wire.pose import POSE_TOPIC_PREFIX, WireError, decode_any, decode_pose
 
 log = logging.getLogger(__name__)
@@ -49,7 +48,8 @@ def _count(text: str) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("tap", help="print the pose stream as JSON lines")
-    p.add_argument("endpoint", nargs="?", help=f"daemon PUB endpoint (default: the config's, else {DEFAULT_ENDPOINT})")
+    p.add_argument("endpoint", nargs="?", type=argtypes.endpoint,
+                   help=f"daemon PUB endpoint (default: the config's, else {DEFAULT_ENDPOINT})")
     p.add_argument("--topic", default="", metavar="PREFIX", help="only topics starting with PREFIX (pose/cam1, stats)")
     p.add_argument("--count", type=_count, metavar="N", help="exit after N decodable messages")
     p.add_argument("--timeout", type=argtypes.seconds, metavar="S", help="exit 1 when no message arrives for S seconds")
@@ -62,7 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dir", default="takes", help="directory for takes (default: takes/)")
     p.add_argument("--duration", type=argtypes.seconds, metavar="S",
                    help="stop after S seconds (default: SIGINT/SIGTERM)")
-    p.add_argument("--endpoint", help="daemon PUB endpoint (default: the config's endpoints.pose)")
+    p.add_argument("--endpoint", type=argtypes.endpoint,
+                   help="daemon PUB endpoint (default: the config's endpoints.pose)")
     p.add_argument("--force", action="store_true", help="overwrite an existing take")
     p.add_argument("--wait", type=argtypes.seconds, default=5.0, metavar="S",
                    help="give up (exit 2, nothing written) when no pose arrives within S seconds (default 5)")
@@ -247,22 +248,18 @@ def cmd_record(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _lines_with_progress(f: IO[bytes], total: int, enabled: bool) -> Iterator[bytes]:
+def _lines_with_progress(lines: Iterator[bytes], total: int, enabled: bool) -> Iterator[bytes]:
     from tqdm import tqdm
 
     with tqdm(total=total, unit="B", unit_scale=True, desc="reading take", disable=not enabled,
               file=sys.stderr, leave=False) as bar:
-        for line in f:
+        for line in lines:
             bar.update(len(line))
             yield line
 
 
 def _read(path: str, progress: bool) -> Take:
-    try:
-        with open(path, "rb") as f:
-            return parse_take(_lines_with_progress(f, os.fstat(f.fileno()).st_size, progress), path)
-    except OSError as exc:
-        raise TakeError(f"{path}: {exc.strerror or exc}") from None
+    return read_take(path, lambda lines, total: _lines_with_progress(lines, total, progress))
 
 
 def _start_frame(text: str) -> int | None:

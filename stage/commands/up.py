@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,15 +24,9 @@ DEFAULT_CONTROL = Control().endpoint
 EXIT_OK, EXIT_FAILURE, EXIT_REFUSED = 0, 1, 2
 
 
-def _endpoint(text: str) -> str:
-    if not text.startswith(("tcp://", "ipc://", "inproc://")):
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a ZeroMQ endpoint like tcp://127.0.0.1:5560")
-    return text
-
-
 def _client_args(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--control", type=_endpoint, metavar="ENDPOINT",
+    where.add_argument("--control", type=argtypes.endpoint, metavar="ENDPOINT",
                        help=f"orchestrator control endpoint (default {DEFAULT_CONTROL})")
     where.add_argument("--config", metavar="CONFIG", help="take the control endpoint from this stage config")
     p.add_argument("--timeout", type=argtypes.seconds, default=3.0, metavar="S", help="wait this long for an answer")
@@ -48,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(display="auto")
     p.add_argument("--duration", type=argtypes.seconds, metavar="SEC", help="stop after SEC seconds")
     p.add_argument("--osc-port", type=argtypes.port, metavar="PORT", help="OSC UDP port (overrides control.osc_port)")
-    p.add_argument("--control", type=_endpoint, metavar="ENDPOINT", help="control endpoint (overrides the config)")
+    p.add_argument("--control", type=argtypes.endpoint, metavar="ENDPOINT",
+                   help="control endpoint (overrides the config)")
     p.add_argument("--log-dir", type=Path, default=Path("logs"), metavar="DIR", help="process logs (default logs/)")
     p.add_argument("--presets", type=Path, metavar="DIR", help="preset folder (default presets/<config name>/)")
     p.add_argument("--snapshot-dir", type=Path, metavar="DIR", help="render nodes write PNGs here on SIGUSR1")
@@ -64,9 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=lambda a: _client(a, "scene", name=a.name))
     p = sub.add_parser("set", help="set a live parameter (e.g. exposure_ev 1.5, walls.main.brightness 0.8)")
     p.add_argument("param", help="dotted parameter path (stage status lists them)")
-    p.add_argument("value", help="JSON value, or comma-separated numbers for vectors")
+    p.add_argument("value", type=parse_value, help="JSON value, or comma-separated numbers for vectors")
     _client_args(p)
-    p.set_defaults(func=lambda a: _client(a, "set", param=a.param, value=parse_value(a.value)))
+    p.set_defaults(func=lambda a: _client(a, "set", param=a.param, value=a.value))
     p = sub.add_parser("preset", help="save or recall the whole live state under a name, or list presets")
     p.add_argument("action", choices=("save", "recall", "list"))
     p.add_argument("name", nargs="?", help="preset name")
@@ -79,19 +75,41 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(func=lambda a, cmd=name: _client(a, cmd))
 
 
+MAX_VALUE_CHARS = 4096
+"""Longest ``stage set`` value (the control protocol caps whole requests too)."""
+
+
 def parse_value(text: str) -> Any:
-    """``1.5`` → 1.5, ``true`` → True, ``[1,2,3]`` or ``1,2,3`` → a list, anything else → the string."""
+    """``1.5`` → 1.5, ``true`` → True, ``[1,2,3]`` or ``1,2,3`` → a list, anything else → the string.
+
+    A number the control protocol cannot carry (NaN, infinity, an integer beyond 64 bits) or an over-long value
+    raises ``argparse.ArgumentTypeError``."""
+    if len(text) > MAX_VALUE_CHARS:
+        raise argparse.ArgumentTypeError(f"value longer than {MAX_VALUE_CHARS} characters")
+    value: Any = text
     try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    parts = text.split(",")
-    if len(parts) > 1:
-        try:
-            return [float(p) for p in parts]
-        except ValueError:
-            pass
-    return text
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        parts = text.split(",")
+        if len(parts) > 1:
+            try:
+                value = [float(p) for p in parts]
+            except ValueError:
+                pass
+    _check_numbers(value, text)
+    return value
+
+
+def _check_numbers(value: Any, text: str, depth: int = 0) -> None:
+    if depth > 8:
+        raise argparse.ArgumentTypeError(f"{text!r}: nested too deeply")
+    if isinstance(value, list | dict):
+        for item in value.values() if isinstance(value, dict) else value:
+            _check_numbers(item, text, depth + 1)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r}: numbers must be finite")
+    elif isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r}: number too large")
 
 
 def control_endpoint(args: argparse.Namespace) -> str:
@@ -108,7 +126,7 @@ def cmd_preset(args: argparse.Namespace) -> int:
     if args.action == "list":
         return _client(args, "presets")
     if not args.name:
-        print(f"stage preset {args.action}: give a preset NAME", file=sys.stderr)
+        print(f"stage preset {args.action}: error: give a preset NAME", file=sys.stderr)
         return EXIT_REFUSED
     return _client(args, f"preset_{args.action}", name=args.name)
 

@@ -15,9 +15,11 @@ from typing import Any
 import numpy as np
 
 from stage.config.cluster_checks import cluster_checks
-from stage.config.endpoints import ENDPOINT, endpoint_host_port
+from stage.config.endpoint import endpoint_port, endpoint_problem
+from stage.config.errors import format_loc
 from stage.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource
 from stage.config.stage import StageConfig
+from stage.config.types import MAX_SIDE_PX
 from stage.config.walls import CurvedWall
 
 Found = tuple[tuple[Any, ...], str]
@@ -28,9 +30,11 @@ MIN_EDGE_M = 0.01
 """Shorter edges than this make a wall degenerate."""
 
 
-
 def check_stage(config: StageConfig, base_dir: Path) -> list[Found]:
     """Every cross-field problem of ``config``; paths in it are resolved against ``base_dir``."""
+    sizes = list(_image_sizes(config))
+    if sizes:  # the geometry checks need every wall's image size
+        return [*sizes, *_unique_names(config), *_references(config)]
     checks = (
         _unique_names(config),
         _references(config),
@@ -85,6 +89,26 @@ def _references(config: StageConfig) -> Iterator[Found]:
             yield ("walls", i, "output", "node"), f"unknown render node {wall.output.node!r}"
         elif wall.output.output is not None and wall.output.output not in {o.name for o in node.outputs}:
             yield ("walls", i, "output", "output"), f"node {node.name!r} has no output {wall.output.output!r}"
+
+
+def _image_sizes(config: StageConfig) -> Iterator[Found]:
+    """Every wall image must come out at most :data:`MAX_SIDE_PX` pixels a side, also when derived from
+    ``pixel_pitch_mm`` (a tiny pitch would ask for an endless image) or from ``cabinets``."""
+    from stage.geometry.sections import wall_size_m
+
+    for i, wall in enumerate(config.walls):
+        if wall.pixel_pitch_mm is not None:
+            width_m, height_m = wall_size_m(wall)
+            longest_px = max(width_m, height_m) / (wall.pixel_pitch_mm / 1000.0)
+            if not longest_px <= MAX_SIDE_PX:  # also catches inf and nan
+                yield (("walls", i, "pixel_pitch_mm"),
+                       f"{wall.pixel_pitch_mm:g} mm on a {width_m:g} × {height_m:g} m wall needs more than "
+                       f"{MAX_SIDE_PX} pixels a side")
+        elif wall.cabinets is not None:
+            width_px, height_px = wall.cabinets.resolution_px
+            if max(width_px, height_px) > MAX_SIDE_PX:
+                yield (("walls", i, "cabinets"),
+                       f"{width_px} × {height_px} px: more than {MAX_SIDE_PX} pixels a side")
 
 
 def _wall_geometry(config: StageConfig) -> Iterator[Found]:
@@ -163,16 +187,15 @@ def _endpoints(config: StageConfig) -> Iterator[Found]:
     named += [(("cluster", k), getattr(config.cluster, k)) for k in ("frames", "ready")]
     seen: dict[int, tuple[Any, ...]] = {}
     for loc, endpoint in named:
-        if not ENDPOINT.match(endpoint):
-            yield loc, f"not a ZeroMQ endpoint: {endpoint!r} (expected tcp://host:port, ipc://path or inproc://name)"
+        problem = endpoint_problem(endpoint)
+        if problem:
+            yield loc, problem
             continue
-        hp = endpoint_host_port(endpoint)
+        hp = endpoint_port(endpoint)
         if hp is None:
             continue
         port = hp[1]
-        if not 1 <= port <= 65535:
-            yield loc, f"port {port} out of range"
-        elif port in seen:
+        if port in seen:
             yield loc, f"TCP port {port} is also used by {'.'.join(seen[port])}"
         else:
             seen[port] = loc
@@ -196,8 +219,6 @@ def _ports(config: StageConfig) -> Iterator[Found]:
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
-    from stage.config.loader import format_loc
-
     return format_loc(loc)
 
 

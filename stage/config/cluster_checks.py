@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from stage.config.endpoints import endpoint_host
+from stage.config.endpoint import endpoint_host
 from stage.config.stage import StageConfig, is_loopback_host
 
 Found = tuple[tuple[Any, ...], str]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -18,8 +19,10 @@ class Problem:
     line: int | None = None
 
     def format(self, file: str) -> str:
+        """``file:line: key.path: reason`` on one line (line breaks in the reason become spaces)."""
         where = f"{file}:{self.line}" if self.line is not None else file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        message = " ".join(self.message.split())
+        return f"{where}: {self.path}: {message}" if self.path else f"{where}: {message}"
 
 
 class ConfigError(Exception):
@@ -32,3 +35,14 @@ class ConfigError(Exception):
 
     def lines(self) -> list[str]:
         return [p.format(self.file) for p in self.problems]
+
+
+def format_loc(loc: tuple[Any, ...]) -> str:
+    """``('walls', 2, 'corners', 'upper_left')`` → ``walls[2].corners.upper_left``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out

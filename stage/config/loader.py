@@ -8,22 +8,84 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from stage.config.errors import ConfigError, Problem
+from stage.config.advice import stage_advice
+from stage.config.checks import check_stage
+from stage.config.errors import ConfigError, Problem, format_loc
+from stage.config.scene import SceneConfig, check_scene
+from stage.config.stage import StageConfig
+from stage.files import InputFileError, read_limited
 
 M = TypeVar("M", bound=BaseModel)
 
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
+"""Largest config, scene or preset file read."""
+MAX_YAML_DEPTH = 64
+"""Deepest nesting of mappings and lists in a YAML document (a stage config needs about 8)."""
+MAX_YAML_NODES = 1_000_000
+"""Most nodes a YAML document may expand to, counting every alias use (a "billion laughs" document is refused)."""
 
 
-def format_loc(loc: tuple[Any, ...]) -> str:
-    """``('walls', 2, 'corners', 'upper_left')`` → ``walls[2].corners.upper_left``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
+class LimitedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with a nesting limit (PyYAML composes recursively: 3000 levels raise RecursionError)
+    and a cap on the expanded size of anchors and aliases. Breaking a limit raises ``yaml.YAMLError``."""
+
+    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
+        depth = getattr(self, "_depth", 0)
+        if depth >= MAX_YAML_DEPTH:
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_YAML_DEPTH} levels", mark)
+        self._depth = depth + 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth = depth
+
+    def get_single_node(self):  # noqa: ANN201
+        node = super().get_single_node()
+        if node is not None:
+            problem = expansion_problem(node)
+            if problem:
+                raise yaml.composer.ComposerError(None, None, problem, node.start_mark)
+        return node
+
+
+def expansion_problem(node: yaml.Node) -> str | None:
+    """Why ``node`` is too big once every alias is expanded (more than :data:`MAX_YAML_NODES` values, deeper than
+    :data:`MAX_YAML_DEPTH`, or an alias inside its own anchor), else None. Shared nodes are measured once."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, children_done = stack.pop()
+        key = id(current)
+        kids: list[yaml.Node] = []
+        if isinstance(current, yaml.SequenceNode):
+            kids = list(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            kids = [n for pair in current.value for n in pair]
+        if children_done:
+            visiting.discard(key)
+            size[key] = min(1 + sum(size[id(k)] for k in kids), MAX_YAML_NODES + 1)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            continue
+        if key in size:
+            continue
+        if key in visiting:
+            return "an alias refers to its own anchor (a cycle)"
+        visiting.add(key)
+        stack.append((current, True))
+        stack.extend((k, False) for k in kids if id(k) not in size)
+    if size[id(node)] > MAX_YAML_NODES:
+        return f"expands to more than {MAX_YAML_NODES} values (anchors and aliases used too often)"
+    if depth[id(node)] > MAX_YAML_DEPTH:
+        return f"nested deeper than {MAX_YAML_DEPTH} levels once aliases are expanded"
+    return None
+
+
+def safe_load(text: str | bytes) -> Any:
+    """``yaml.safe_load`` with :class:`LimitedLoader`'s depth and size limits."""
+    return yaml.load(text, Loader=LimitedLoader)  # noqa: S506 - LimitedLoader is a SafeLoader
 
 
 def _strip_union_tags(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
@@ -52,7 +114,7 @@ class _LineIndex:
 
     def __init__(self, text: str):
         try:
-            self._root = yaml.compose(text, Loader=yaml.SafeLoader)
+            self._root = yaml.compose(text, Loader=LimitedLoader)
         except yaml.YAMLError:
             self._root = None
 
@@ -105,19 +167,15 @@ def read_yaml(path: Path) -> tuple[Any, str]:
     """Parse a YAML file; problems raise :class:`ConfigError` with the line number."""
     file = str(path)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(file, [Problem("", "file not found")]) from None
-    except OSError as exc:
-        raise ConfigError(file, [Problem("", f"cannot read: {exc.strerror}")]) from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(file, [Problem("", f"file too large ({len(raw)} bytes)")])
+        raw = read_limited(path, MAX_CONFIG_BYTES)
+    except InputFileError as exc:
+        raise ConfigError(file, [Problem("", exc.reason)]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(file, [Problem("", f"not UTF-8 text (byte {exc.start})")]) from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -158,8 +216,6 @@ def load_stage_config(path: str | Path):
 
     Raises :class:`ConfigError` listing every problem.
     """
-    from stage.config.checks import check_stage
-    from stage.config.stage import StageConfig
 
     path = Path(path)
     data, text = read_yaml(path)
@@ -170,7 +226,6 @@ def load_stage_config(path: str | Path):
 
 def load_scene_config(path: str | Path):
     """Load and check a scene file. Raises :class:`ConfigError` listing every problem."""
-    from stage.config.scene import SceneConfig, check_scene
 
     path = Path(path)
     data, text = read_yaml(path)
@@ -188,8 +243,6 @@ def raise_found(found: list[tuple[tuple[Any, ...], str]], text: str, file: str) 
 
 def stage_warnings(path: str | Path, config: Any) -> list[str]:
     """The warnings for a loaded stage config (:mod:`stage.config.advice`), as ``file:line: key: warning: reason``."""
-    from stage.config.advice import stage_advice
-
     found = stage_advice(config)
     if not found:
         return []

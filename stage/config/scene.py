@@ -174,6 +174,9 @@ class SceneConfig(StrictModel):
     """Sun and sky follow the time of day (none: the sun stays where ``sun`` puts it)."""
     placement: Placement = Placement()
     """Scene-to-stage transform."""
+    asset_folders: Annotated[list[Annotated[str, Field(min_length=1)]], Field(max_length=16)] = []
+    """Extra folders (relative to the scene file, or absolute) that asset paths may point into. By default every
+    asset (image, panorama, glTF) must lie inside the scene file's folder, after ``..`` and links are resolved."""
 
     _base_dir: Path | None = PrivateAttr(default=None)
 
@@ -185,9 +188,16 @@ def set_base_dir(scene: SceneConfig, base_dir: Path | None) -> SceneConfig:
 
 
 def asset_path(scene: SceneConfig, path: str) -> Path:
-    """``path`` resolved against the scene file's folder (the working directory when unknown)."""
+    """``path`` resolved against the scene file's folder (the working directory when unknown). For a scene loaded
+    from a file, a path outside its folder and its ``asset_folders`` raises ``AssetError``."""
+    from stage.scene.assets import confine
+
     p = Path(path)
-    return p if p.is_absolute() or scene._base_dir is None else scene._base_dir / p
+    if scene._base_dir is None:
+        return p
+    full = p if p.is_absolute() else scene._base_dir / p
+    roots = [scene._base_dir, *(scene._base_dir / folder for folder in scene.asset_folders)]
+    return confine(full, roots, "list other folders in the scene's asset_folders")
 
 
 def asset_refs(scene: SceneConfig) -> list[tuple[tuple[Any, ...], str, str]]:
@@ -205,7 +215,8 @@ def asset_refs(scene: SceneConfig) -> list[tuple[tuple[Any, ...], str, str]]:
 
 def check_scene(scene: SceneConfig, base_dir: Path) -> list[tuple[tuple[Any, ...], str]]:
     """Cross-field problems: duplicate names, array sizes, and assets that are missing or do not parse."""
-    from stage.scene.assets import AssetError, probe_asset
+    from stage.scene.assets import AssetError
+    from stage.scene.probe import probe_asset
 
     set_base_dir(scene, base_dir)
     found: list[tuple[tuple[Any, ...], str]] = []

@@ -42,7 +42,9 @@ Vec3 = tuple[Finite, Finite, Finite]
 ColorRGB = tuple[UnitFloat, UnitFloat, UnitFloat]
 """Scene-linear RGB, each channel in [0, 1]."""
 
-PixelSize = tuple[Annotated[int, Field(ge=1, le=32768)], Annotated[int, Field(ge=1, le=32768)]]
+MAX_SIDE_PX = 32768
+"""Largest image side in pixels anywhere in a config (walls, outputs)."""
+PixelSize = tuple[Annotated[int, Field(ge=1, le=MAX_SIDE_PX)], Annotated[int, Field(ge=1, le=MAX_SIDE_PX)]]
 """``[width, height]`` in pixels."""
 
 Port = Annotated[int, Field(ge=1, le=65535)]

@@ -132,6 +132,8 @@ class ControlServer:
         self.endpoint = self.socket.getsockopt_string(zmq.LAST_ENDPOINT)
         self.requests = 0
         self.malformed = 0
+        self.failed = 0
+        """Requests whose handler raised an unexpected error (answered ``failed``; the show kept running)."""
         if not is_loopback(self.endpoint):
             log.warning("control endpoint %s is reachable from the network: anyone there can run the show",
                         self.endpoint)

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from stage.config.loader import load_scene_config
 from stage.orchestrator.contact_sheet import contact_sheet, percentiles, save_array
+from stage.orchestrator.demo_record import Moment, PoseRecorder
 from stage.wire.render_stats import RenderStats
 
 if TYPE_CHECKING:
-    from stage.orchestrator.demo_run import Moment, PoseRecorder
     from stage.orchestrator.stage_up import Orchestrator
 
 log = logging.getLogger(__name__)

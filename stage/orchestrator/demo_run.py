@@ -18,18 +18,15 @@ import signal
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-import zmq
 
 from stage.config.loader import read_yaml
 from stage.config.paths import scene_file
-from stage.live import LiveState
+from stage.orchestrator.demo_record import Moment, PoseRecorder
 from stage.orchestrator.demo_report import summary_text, write_report
 from stage.orchestrator.stage_up import Orchestrator, UpOptions
-from stage.wire.pose import PoseMessage, WireError, decode_pose
 from stage.wire.render_stats import RenderStats
 
 log = logging.getLogger(__name__)
@@ -42,17 +39,6 @@ EXPOSURE_STEP_EV = 0.7
 
 class DemoError(RuntimeError):
     """The demo could not run (a node that never started); the message says where the logs are."""
-
-
-@dataclass
-class Moment:
-    index: int
-    t_s: float
-    poses: dict[str, PoseMessage]
-    live: LiveState
-    mtimes: dict[Path, int]
-    asked_s: float
-    files: list[Path] = field(default_factory=list)
 
 
 def _free_tcp_port() -> int:
@@ -80,47 +66,6 @@ def demo_config(source: Path, workdir: Path) -> Path:
     path = workdir / f"{source.stem}-demo.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
-
-
-class PoseRecorder:
-    """Listens to the pose stream: newest pose per camera, arrival ages (ms), rate."""
-
-    def __init__(self, endpoint: str):
-        self.context = zmq.Context()
-        self.socket = self.context.socket(zmq.SUB)
-        self.socket.setsockopt(zmq.LINGER, 0)
-        self.socket.setsockopt(zmq.SUBSCRIBE, b"pose/")
-        self.socket.connect(endpoint)
-        self.last: dict[str, PoseMessage] = {}
-        self.ages_ms: list[float] = []
-        self.times: list[float] = []
-
-    def drain(self) -> None:
-        while True:
-            try:
-                frames = self.socket.recv_multipart(zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            try:
-                pose = decode_pose(frames)
-            except WireError:
-                continue
-            old = self.last.get(pose.camera)
-            if old is not None and old.seq == pose.seq:
-                continue  # a late-joiner re-send
-            now = time.time()
-            self.last[pose.camera] = pose
-            self.ages_ms.append((now - pose.t_sample) * 1000.0)
-            self.times.append(now)
-
-    def rate_hz(self) -> float:
-        if len(self.times) < 2 or self.times[-1] <= self.times[0]:
-            return 0.0
-        return (len(self.times) - 1) / (self.times[-1] - self.times[0])
-
-    def close(self) -> None:
-        self.socket.close(linger=0)
-        self.context.term()
 
 
 def _snapshot_files(orch: Orchestrator, snap_dir: Path) -> list[Path]:

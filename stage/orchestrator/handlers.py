@@ -52,7 +52,8 @@ def status_document(orch: Orchestrator) -> dict[str, Any]:
         "stale_cameras": orch.health.stale_cameras(now),
         "counters": {
             "osc": dict(orch.osc.counters),
-            "control": {"requests": orch.control.requests, "malformed": orch.control.malformed},
+            "control": {"requests": orch.control.requests, "malformed": orch.control.malformed,
+                        "failed": orch.control.failed},
             "state": dict(orch.state_pub.counters),
             "stats_rejects": orch.health.rejects,
         },
@@ -138,6 +139,8 @@ def handle(orch: Orchestrator, request: Request) -> dict[str, Any] | None:
         return HANDLERS[request.cmd](orch, request)
     except ChangeError as exc:
         return refused(str(exc))
-    except Exception as exc:  # a bug must not take the show down: answer, log, keep running
-        log.exception("control request %s failed", request.cmd)
-        return refused(f"{request.cmd}: internal error: {type(exc).__name__}: {exc}", "failed")
+    except Exception as exc:  # last resort: a bug must not take the show down: answer, log, count, keep running
+        orch.control.failed += 1
+        reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+        log.error("control request %s failed: %s", request.cmd, reason, exc_info=log.isEnabledFor(logging.DEBUG))
+        return refused(f"{request.cmd}: internal error: {reason}", "failed")

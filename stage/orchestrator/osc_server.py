@@ -216,6 +216,13 @@ class OscServer:
             text = str(exc) if str(exc).startswith(address) else f"{address}: {exc}"
             self._send(addr, "/stage/error", [text[:500]])
             return
+        except Exception as exc:  # last resort: one message never stops the show (logged, counted, answered)
+            self.counters["rejected_internal"] = self.counters.get("rejected_internal", 0) + 1
+            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+            log.error("OSC %s from %s:%s failed: %s", address, addr[0], addr[1], reason, exc_info=log.isEnabledFor(
+                logging.DEBUG))
+            self._send(addr, "/stage/error", [f"{address}: internal error ({reason})"[:500]])
+            return
         self.counters["applied"] += 1
 
     def _remember(self, addr: Address, now: float) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from stage.config.loader import safe_load
 from stage.live import LiveState
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,13 @@ def list_presets(presets_dir: Path) -> list[str]:
 def write_preset(presets_dir: Path, name: str, state: LiveState) -> Path:
     """Atomically write ``state`` as preset ``name`` (tmp + fsync + rename); returns the file."""
     target = preset_path(presets_dir, name)
-    presets_dir.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump({"v": PRESET_VERSION, "name": name, "state": state.model_dump(mode="json")},
                           sort_keys=False)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=presets_dir)
+    try:
+        presets_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=presets_dir)
+    except OSError as exc:  # e.g. a file where the folder should be (NotADirectoryError)
+        raise PresetError(f"preset {name}: cannot make {presets_dir}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
@@ -95,7 +99,7 @@ def read_preset(presets_dir: Path, name: str) -> LiveState:
         raw = path.read_bytes()
         if len(raw) > MAX_PRESET_BYTES:
             raise PresetError(f"preset {name}: {path}: file too large ({len(raw)} bytes)")
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = safe_load(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise PresetError(f"preset {name}: {path}: unreadable ({reason})") from None

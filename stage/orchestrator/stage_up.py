@@ -21,7 +21,6 @@ from pathlib import Path
 
 import zmq
 
-from stage.config.errors import ConfigError
 from stage.config.loader import load_scene_config, load_stage_config
 from stage.config.paths import scene_file
 from stage.config.stage import StageConfig
@@ -34,6 +33,7 @@ from stage.orchestrator.osc_server import OscServer
 from stage.orchestrator.state_pub import StatePublisher
 from stage.orchestrator.store import StateStore
 from stage.orchestrator.supervisor import ChildSpec, Supervisor
+from stage.scene.catalog import SceneChecks, scene_candidates
 from stage.wire.pose import STATS_TOPIC
 from stage.wire.render_stats import RENDER_TOPIC_PREFIX
 
@@ -66,22 +66,15 @@ class UpOptions:
 
 def scene_list(config_file: Path, config: StageConfig, chosen: str | None) -> tuple[str | None, list[str]]:
     """The starting scene (absolute path: ``chosen`` as given or beside the config, else the config's) and every
-    loadable scene in its folder (the ``stage scene`` choices). Raises ``ConfigError`` for a broken start scene."""
+    scene file in its folder (the ``stage scene`` choices, not loaded yet). Raises ``ConfigError`` for a broken start
+    scene."""
     path = scene_file(config_file, config.scene, chosen)
     if path is None:
         return None, []
     first = Path(os.path.abspath(path))
-    load_scene_config(first)
-    scenes = [str(first)]
-    for other in sorted(first.parent.glob("*.yaml")):
-        if other != first:
-            try:
-                load_scene_config(other)
-            except ConfigError as exc:
-                log.warning("scene %s skipped: %s", other, exc.lines()[0])
-                continue
-            scenes.append(str(other))
-    return str(first), scenes
+    load_scene_config(first)  # only the start scene; the others are checked when selected (stage.scene.catalog)
+    scenes = scene_candidates(first)
+    return scenes[0], scenes
 
 
 class Orchestrator:
@@ -92,11 +85,12 @@ class Orchestrator:
         self.options = options
         self.on_status = on_status
         self.config_file = Path(options.config)
-        self.config_text = self.config_file.read_text(encoding="utf-8") if self.config_file.is_file() else ""
-        self.config: StageConfig = load_stage_config(self.config_file)
+        self.config: StageConfig = load_stage_config(self.config_file)  # first: it checks the file is UTF-8 text
+        self.config_text = self.config_file.read_text(encoding="utf-8")
         scene, scenes = scene_list(self.config_file, self.config, options.scene)
         presets = options.presets_dir or Path("presets") / self.config_file.stem
         self.store = StateStore(self.config, scenes, LiveState.from_config(self.config, scene=scene), presets)
+        self.store.check_scene = SceneChecks().problem
         self.health = Health([n.name for n in self.config.nodes])
         self.errors: list[str] = []
         self.stop_requested = False

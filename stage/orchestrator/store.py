@@ -65,6 +65,9 @@ class StateStore:
         self._pending: dict[str, Any] = {}
         self._pending_base = 0
         self._listeners: list[Listener] = []
+        self.check_scene: Callable[[str], str | None] | None = None
+        """Why a scene file cannot be shown (one line) or None; asked when a scene is selected (scenes load
+        lazily: a broken one is refused, the show goes on)."""
 
     # ---- changes ------------------------------------------------------------------------------------------
 
@@ -102,7 +105,13 @@ class StateStore:
             raise ChangeError("scene: no scenes configured", "invalid")
         current = _norm(self.state.scene) if self.state.scene else None
         index = next((i for i, s in enumerate(self.scenes) if _norm(s) == current), -1)
-        return self.set_scene(self.scenes[(index + 1) % len(self.scenes)], source)
+        refused: ChangeError | None = None
+        for step in range(1, len(self.scenes) + 1):  # skip broken scenes
+            try:
+                return self.set_scene(self.scenes[(index + step) % len(self.scenes)], source)
+            except ChangeError as exc:
+                refused = refused or exc
+        raise refused or ChangeError("scene: no scenes configured", "invalid")
 
     def undo(self) -> dict[str, Any]:
         """Revert the last applied change set (a preset recall is one); returns the restored values."""
@@ -179,6 +188,9 @@ class StateStore:
             raise ChangeError("scene: expected a scene name or path", "arg_type")
         for scene in self.scenes:
             if name_or_path == scene or Path(scene).stem == name_or_path or _norm(scene) == _norm(name_or_path):
+                problem = self.check_scene(scene) if self.check_scene is not None else None
+                if problem:
+                    raise ChangeError(f"scene {Path(scene).stem!r} refused: {problem}", "invalid")
                 return scene
         known = ", ".join(Path(s).stem for s in self.scenes) or "none"
         raise ChangeError(f"scene {name_or_path!r}: unknown (known: {known})", "unknown_name")

@@ -9,9 +9,13 @@ base-colour textures and panoramas this project uses). High-dynamic-range panora
 from __future__ import annotations
 
 import io
+import os
+import warnings
 from pathlib import Path
 
 import numpy as np
+
+from stage.files import InputFileError, read_limited
 
 MAX_IMAGE_PIXELS = 4096 * 4096
 """Largest image accepted (width × height)."""
@@ -23,19 +27,26 @@ class AssetError(ValueError):
     """An asset file is missing or does not parse; the message is one line naming the file and the problem."""
 
 
-def read_asset(path: Path) -> bytes:
-    """The bytes of ``path``; a missing, unreadable or oversized file raises :class:`AssetError`."""
+def read_asset(path: Path, max_bytes: int = MAX_ASSET_BYTES) -> bytes:
+    """The bytes of ``path``, a regular file of at most ``max_bytes``; a missing, unreadable, oversized or special
+    file (a device such as ``/dev/zero``, a pipe) raises :class:`AssetError` before anything large is read."""
     try:
-        size = path.stat().st_size
-        if size > MAX_ASSET_BYTES:
-            raise AssetError(f"{path}: file too large ({size} bytes)")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise AssetError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise AssetError(f"{path}: is a folder, not a file") from None
-    except OSError as exc:
-        raise AssetError(f"{path}: cannot read: {exc.strerror}") from None
+        return read_limited(path, max_bytes)
+    except InputFileError as exc:
+        if exc.reason == "file not found":
+            raise AssetError(f"file not found: {path}") from None
+        raise AssetError(str(exc)) from None
+
+
+def confine(path: Path, roots: list[Path], hint: str) -> Path:
+    """``path`` if it lies inside one of ``roots`` once ``..`` and symbolic links are resolved, else
+    :class:`AssetError` naming the first root; ``hint`` says how to allow more."""
+    real = os.path.realpath(path)
+    for root in roots:
+        top = os.path.realpath(root)
+        if os.path.commonpath([real, top]) == top:
+            return path
+    raise AssetError(f"{path}: outside {roots[0]} ({hint})")
 
 
 def decode_image(data: bytes, what: str) -> np.ndarray:
@@ -43,7 +54,10 @@ def decode_image(data: bytes, what: str) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with warnings.catch_warnings():  # Pillow warns between 89 and 179 megapixels; the size check below refuses
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+        with im:
             if im.format not in ("PNG", "JPEG"):
                 raise AssetError(f"{what}: unsupported image format {im.format} (use PNG or JPEG)")
             if im.width * im.height > MAX_IMAGE_PIXELS:
@@ -51,6 +65,8 @@ def decode_image(data: bytes, what: str) -> np.ndarray:
             return np.asarray(im.convert("RGBA"), dtype=np.uint8).copy()
     except UnidentifiedImageError:
         raise AssetError(f"{what}: not a PNG or JPEG image") from None
+    except Image.DecompressionBombError:  # the header claims more than twice Pillow's limit
+        raise AssetError(f"{what}: image too large (more than {MAX_IMAGE_PIXELS} pixels)") from None
     except (OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, AssetError):
             raise
@@ -73,6 +89,12 @@ def load_exr(path: Path) -> np.ndarray:
     try:
         import OpenEXR
 
+        with OpenEXR.File(str(path), header_only=True) as head:
+            box = head.header().get("dataWindow")
+        if box is not None:
+            (x0, y0), (x1, y1) = (tuple(int(v) for v in corner) for corner in box)
+            if (x1 - x0 + 1) * (y1 - y0 + 1) > MAX_IMAGE_PIXELS:
+                raise AssetError(f"{path}: OpenEXR image too large ({x1 - x0 + 1}x{y1 - y0 + 1})")
         with OpenEXR.File(str(path), separate_channels=True) as exr:
             channels = exr.channels()
             missing = [c for c in "RGB" if c not in channels]
@@ -97,22 +119,3 @@ def load_panorama(path: Path) -> np.ndarray:
     """A panorama: ``.exr`` as float32 scene-linear (:func:`load_exr`), anything else as uint8 sRGB
     (:func:`load_image`)."""
     return load_exr(path) if path.suffix.lower() in HDR_SUFFIXES else load_image(path)
-
-
-def probe_asset(path: Path, kind: str) -> None:
-    """Check that ``path`` exists and parses as ``kind`` (``"image"``, ``"panorama"`` or ``"gltf"``); raises
-    :class:`AssetError`.
-
-    Images are decoded fully (they are small); glTF files are parsed fully, including their buffers and
-    textures, so a scene that validates also loads.
-    """
-    if kind == "image":
-        load_image(path)
-    elif kind == "panorama":
-        load_panorama(path)
-    elif kind == "gltf":
-        from stage.scene.gltf import load_gltf
-
-        load_gltf(path, warn=False)
-    else:
-        raise ValueError(f"unknown asset kind {kind!r}")

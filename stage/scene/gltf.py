@@ -20,10 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import numpy as np
 
-from stage.scene.assets import AssetError, decode_image, read_asset
+from stage.scene.assets import AssetError, confine, decode_image, read_asset
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,12 @@ WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MA
 TRIVIAL_EXTENSIONS = frozenset({"KHR_materials_unlit", "KHR_materials_emissive_strength", "KHR_materials_ior",
                                 "KHR_materials_specular"})
 """Extensions whose absence changes nothing in this renderer's simple shading."""
+MAX_NODES = 65536
+"""Most nodes a document may have; each is visited once (glTF node hierarchies are disjoint trees)."""
+MAX_DEPTH = 64
+"""Deepest node hierarchy."""
+MAX_ELEMENTS = 16 * 1024 * 1024
+"""Most elements one accessor may have, and most vertices a model may have in all."""
 
 
 class GltfError(AssetError):
@@ -91,8 +98,27 @@ def parse_glb(data: bytes) -> tuple[dict[str, Any], bytes | None]:
     return doc, binary
 
 
+def item(doc: dict[str, Any], key: str, index: Any) -> Any:
+    """``doc[key][index]`` for a whole, in-range, non-negative ``index`` (Python's ``list[-1]`` would quietly pick
+    the last one); else ``ValueError`` naming it."""
+    items = doc.get(key)
+    if not isinstance(items, list):
+        raise ValueError(f"{key}: missing or not a list")
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(items):
+        raise ValueError(f"{key}[{index!r}]: no such entry ({len(items)} {key})")
+    return items[index]
+
+
 def node_matrix(node: dict[str, Any]) -> np.ndarray:
-    """4×4 ``parent_from_node`` of a glTF node: ``matrix`` (column-major) or ``T · R · S``."""
+    """4×4 ``parent_from_node`` of a glTF node: ``matrix`` (column-major) or ``T · R · S``; ``ValueError`` when it
+    is not made of finite numbers."""
+    m = _node_matrix(node)
+    if not np.isfinite(m).all():
+        raise ValueError("node transform has NaN or infinite values")
+    return m
+
+
+def _node_matrix(node: dict[str, Any]) -> np.ndarray:
     if "matrix" in node:
         return np.asarray(node["matrix"], dtype=float).reshape(4, 4).T
     x, y, z, w = (float(v) for v in node.get("rotation", (0.0, 0.0, 0.0, 1.0)))
@@ -120,13 +146,16 @@ def triangles(mode: int, indices: np.ndarray) -> np.ndarray | None:
     """Indices of triangle list/strip/fan ``mode`` as M × 3; None for points and lines."""
     if mode == 4:
         return indices[: len(indices) // 3 * 3].reshape(-1, 3)
-    if mode == 5:
-        tris = [(indices[i], indices[i + 1], indices[i + 2]) if i % 2 == 0 else (indices[i + 1], indices[i],
-                indices[i + 2]) for i in range(len(indices) - 2)]
-        return np.asarray(tris, dtype=np.uint32).reshape(-1, 3)
-    if mode == 6:
-        return np.asarray([(indices[0], indices[i], indices[i + 1]) for i in range(1, len(indices) - 1)],
-                          dtype=np.uint32).reshape(-1, 3)
+    n = len(indices)
+    if mode == 5:  # strip: every other triangle swaps its first two corners to keep the winding
+        i = np.arange(max(n - 2, 0))
+        odd = i % 2 == 1
+        first, second = np.where(odd, i + 1, i), np.where(odd, i, i + 1)
+        return np.stack([indices[first], indices[second], indices[i + 2]], axis=1).astype(np.uint32).reshape(-1, 3)
+    if mode == 6:  # fan around the first index
+        i = np.arange(1, max(n - 1, 1))
+        hub = np.full(len(i), indices[0] if n else 0)
+        return np.stack([hub, indices[i], indices[i + 1]], axis=1).astype(np.uint32).reshape(-1, 3)
     return None
 
 
@@ -137,16 +166,23 @@ class _Reader:
         self.doc, self.buffers, self.warn = doc, buffers, warn
 
     def view_bytes(self, index: int) -> tuple[bytes, int | None]:
-        view = self.doc["bufferViews"][index]
+        view = item(self.doc, "bufferViews", index)
         start = int(view.get("byteOffset", 0))
+        item(self.doc, "buffers", view["buffer"])
+        if start < 0 or int(view["byteLength"]) < 0:
+            raise ValueError(f"bufferViews[{index}]: negative offset or length")
         data = self.buffers[view["buffer"]][start: start + int(view["byteLength"])]
         if len(data) != int(view["byteLength"]):
             raise ValueError(f"bufferViews[{index}] runs past the end of its buffer")
         return data, view.get("byteStride")
 
     def accessor(self, index: int) -> np.ndarray:
-        acc = self.doc["accessors"][index]
+        acc = item(self.doc, "accessors", index)
+        if acc.get("componentType") not in COMPONENTS or acc.get("type") not in WIDTH:
+            raise ValueError(f"accessors[{index}]: unknown componentType or type")
         dtype, width, count = np.dtype(COMPONENTS[acc["componentType"]]), WIDTH[acc["type"]], int(acc["count"])
+        if not 0 <= count <= MAX_ELEMENTS:
+            raise ValueError(f"accessors[{index}]: count {count} (0 to {MAX_ELEMENTS})")
         if "sparse" in acc:
             self.warn(f"accessors[{index}]: sparse accessors are not supported (base values used)")
         if "bufferView" not in acc:
@@ -154,6 +190,8 @@ class _Reader:
         data, stride = self.view_bytes(acc["bufferView"])
         offset, elem = int(acc.get("byteOffset", 0)), dtype.itemsize * width
         stride = int(stride or elem)
+        if offset < 0 or stride < elem:
+            raise ValueError(f"accessors[{index}]: negative byteOffset or byteStride below the element size")
         if count and offset + stride * (count - 1) + elem > len(data):
             raise ValueError(f"accessors[{index}] runs past the end of its buffer view")
         rows = np.ndarray((count, width), dtype, data, offset, (stride, dtype.itemsize)) if count else np.zeros(
@@ -166,7 +204,7 @@ class _Reader:
     def material(self, index: int | None) -> tuple[tuple[float, ...], np.ndarray | None, bool]:
         if index is None:
             return (1.0, 1.0, 1.0, 1.0), None, False
-        mat = self.doc["materials"][index]
+        mat = item(self.doc, "materials", index)
         pbr = mat.get("pbrMetallicRoughness", {})
         factor = tuple(float(v) for v in pbr.get("baseColorFactor", (1.0, 1.0, 1.0, 1.0)))
         if mat.get("alphaMode") == "BLEND":
@@ -176,14 +214,14 @@ class _Reader:
         if ref is not None:
             if ref.get("texCoord", 0) != 0 or "KHR_texture_transform" in ref.get("extensions", {}):
                 self.warn(f"materials[{index}]: only TEXCOORD_0 without a texture transform is supported")
-            texture = self.image(self.doc["textures"][ref["index"]].get("source"))
+            texture = self.image(item(self.doc, "textures", ref["index"]).get("source"))
         return factor, texture, bool(mat.get("doubleSided", False))
 
     def image(self, index: int | None) -> np.ndarray | None:
         if index is None:
             self.warn("texture without a PNG/JPEG source ignored")
             return None
-        img = self.doc["images"][index]
+        img = item(self.doc, "images", index)
         if "bufferView" in img:
             data = self.view_bytes(img["bufferView"])[0]
         else:
@@ -211,11 +249,15 @@ def parse_gltf(data: bytes, folder: Path | None = None, warn: Callable[[str], No
             warn(msg)
 
     def external(uri: str) -> bytes:
+        if not isinstance(uri, str):
+            raise ValueError("uri must be a string")
         if uri.startswith("data:"):
             return _data_uri(uri)
         if folder is None:
             raise ValueError(f"external file {uri!r} cannot be resolved here")
-        return read_asset(folder / uri)
+        if ":" in uri.split("/")[0] or uri.startswith(("/", "\\")):
+            raise ValueError(f"uri {uri!r}: only relative file paths (or data: URIs) are read")
+        return read_asset(confine(folder / unquote(uri), [folder], "a glTF reads files beside it only"))
 
     if data[:4] == GLB_MAGIC:
         doc, binary = parse_glb(data)
@@ -231,27 +273,66 @@ def parse_gltf(data: bytes, folder: Path | None = None, warn: Callable[[str], No
     for what in ("skins", "animations", "cameras"):
         if doc.get(what):
             note(f"{what} are not supported (ignored)")
-    scenes = doc.get("scenes", [])
-    if scenes:
-        roots = scenes[int(doc.get("scene", 0))].get("nodes", [])
-    else:
-        children = {c for n in doc.get("nodes", []) for c in n.get("children", [])}
-        roots = [i for i in range(len(doc.get("nodes", []))) if i not in children]
-    stack = [(int(i), np.eye(4), 0) for i in roots]
-    while stack:
-        index, parent, depth = stack.pop()
-        if depth > 64:
-            raise ValueError("node hierarchy deeper than 64 (a cycle?)")
+    for index, m in _walk_nodes(doc):
         node = doc["nodes"][index]
-        m = parent @ node_matrix(node)
         if "mesh" in node:
-            _add_mesh(reader, model, int(node["mesh"]), m, note)
-        stack.extend((int(c), m, depth + 1) for c in node.get("children", []))
+            _add_mesh(reader, model, node["mesh"], m, note)
+            if sum(len(p.positions) for p in model.primitives) > MAX_ELEMENTS:
+                raise ValueError(f"more than {MAX_ELEMENTS} vertices in all")
     return model
 
 
-def _add_mesh(reader: _Reader, model: GltfModel, index: int, m: np.ndarray, note: Callable[[str], None]) -> None:
-    for p, prim in enumerate(reader.doc["meshes"][index]["primitives"]):
+def _walk_nodes(doc: dict[str, Any]) -> list[tuple[int, np.ndarray]]:
+    """``(node index, model_from_node)`` of every node under the default scene's roots, each node once.
+
+    glTF requires disjoint strict trees (glTF 2.0 spec, "Nodes and Hierarchy"): a node shared by two parents or a
+    cycle is refused here, so a document of nodes sharing children 40 levels deep cannot mean 2⁴⁰ visits.
+    """
+    nodes = doc.get("nodes", [])
+    if not isinstance(nodes, list) or len(nodes) > MAX_NODES:
+        raise ValueError(f"nodes: not a list of at most {MAX_NODES}")
+    parent_of: dict[int, int] = {}
+    for i, node in enumerate(nodes):
+        if not isinstance(node, dict):
+            raise ValueError(f"nodes[{i}]: not an object")
+        children = node.get("children", [])
+        if not isinstance(children, list):
+            raise ValueError(f"nodes[{i}].children: not a list")
+        for c in children:
+            item(doc, "nodes", c)
+            if c in parent_of or c == i:
+                raise ValueError(f"nodes[{c}] has more than one parent or is its own child (glTF node hierarchies "
+                                 "are disjoint trees)")
+            parent_of[c] = i
+    if doc.get("scenes"):
+        roots = item(doc, "scenes", doc.get("scene", 0)).get("nodes", [])
+        for r in roots:
+            item(doc, "nodes", r)
+            if r in parent_of:
+                raise ValueError(f"scene root nodes[{r}] is a child of nodes[{parent_of[r]}]")
+    else:
+        roots = [i for i in range(len(nodes)) if i not in parent_of]
+    out: list[tuple[int, np.ndarray]] = []
+    seen: set[int] = set()
+    stack = [(r, np.eye(4), 0) for r in roots]
+    while stack:
+        index, parent, depth = stack.pop()
+        if index in seen:
+            raise ValueError(f"nodes[{index}] is reached twice (listed twice as a root?)")
+        if depth > MAX_DEPTH:
+            raise ValueError(f"node hierarchy deeper than {MAX_DEPTH}")
+        seen.add(index)
+        try:
+            m = parent @ node_matrix(nodes[index])
+        except ValueError as exc:
+            raise ValueError(f"nodes[{index}]: {exc}") from None
+        out.append((index, m))
+        stack.extend((c, m, depth + 1) for c in nodes[index].get("children", []))
+    return out
+
+
+def _add_mesh(reader: _Reader, model: GltfModel, index: Any, m: np.ndarray, note: Callable[[str], None]) -> None:
+    for p, prim in enumerate(item(reader.doc, "meshes", index)["primitives"]):
         where = f"meshes[{index}].primitives[{p}]"
         if prim.get("targets"):
             note(f"{where}: morph targets are not supported (base shape drawn)")
@@ -260,8 +341,15 @@ def _add_mesh(reader: _Reader, model: GltfModel, index: int, m: np.ndarray, note
             continue
         attrs = prim["attributes"]
         pos = reader.accessor(attrs["POSITION"])[:, :3]
-        raw = reader.accessor(prim["indices"]).ravel().astype(np.uint32) if "indices" in prim else np.arange(
-            len(pos), dtype=np.uint32)
+        if not np.isfinite(pos).all():
+            raise ValueError(f"{where}: POSITION has NaN or infinite values")
+        if "indices" in prim:
+            values = reader.accessor(prim["indices"]).ravel()
+            if values.size and values.min() < 0:
+                raise ValueError(f"{where}: negative index {int(values.min())}")
+            raw = values.astype(np.uint32)
+        else:
+            raw = np.arange(len(pos), dtype=np.uint32)
         tris = triangles(int(prim.get("mode", 4)), raw)
         if tris is None:
             note(f"{where}: mode {prim.get('mode')} (points/lines) is not supported (skipped)")
@@ -297,6 +385,7 @@ def load_gltf(path: Path, warn: bool = True) -> GltfModel:
         return parse_gltf(data, path.parent, log if warn else None)
     except AssetError as exc:
         raise GltfError(f"{path}: {exc}") from None
-    except (KeyError, IndexError, TypeError, ValueError, struct.error, UnicodeDecodeError, OverflowError) as exc:
+    except (KeyError, IndexError, TypeError, ValueError, struct.error, UnicodeDecodeError, OverflowError,
+            AttributeError, RecursionError, MemoryError) as exc:
         detail = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc) or type(exc).__name__
         raise GltfError(f"{path}: bad glTF: {detail}".replace("\n", " ")) from None

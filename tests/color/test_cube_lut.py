@@ -76,7 +76,7 @@ ROWS = "0 0 0\n" * 8
     (GOOD_HEAD + "0 0 0\n0 abc 0\n" + "0 0 0\n" * 6, 3, "non-numeric value 'abc'"),
     (GOOD_HEAD + "0 0 0\n0 nan 0\n" + "0 0 0\n" * 6, 3, "value 'nan' in data row is not a finite number"),
     (GOOD_HEAD + "0 0 0\n0 0\n" + "0 0 0\n" * 6, 3, "data row needs 3 values (R G B), got 2"),
-    ("TITLE \"x\"\nLUT_3D_SIZE 1\n0 0 0\n", 2, "LUT_3D_SIZE 1 out of range 2–256"),
+    ("TITLE \"x\"\nLUT_3D_SIZE 1\n0 0 0\n", 2, "LUT_3D_SIZE 1 out of range 2–129"),
     ("LUT_3D_SIZE 300\n", 1, "LUT_3D_SIZE 300 out of range"),
     ("LUT_3D_SIZE two\n", 1, "LUT_3D_SIZE 'two' is not an integer"),
     ("# no size\n" + ROWS, 2, "data row before LUT_3D_SIZE"),

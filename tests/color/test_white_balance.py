@@ -45,9 +45,13 @@ def test_direction_and_monotonic() -> None:
     magenta, green = white_balance_matrix(6500, 1.0) @ np.ones(3), white_balance_matrix(6500, -1.0) @ np.ones(3)
     assert magenta[1] < 1.0 < magenta[0] and magenta[2] > 1.0
     assert green[1] > 1.0 > green[0] and green[2] < 1.0
-    # tint moves the white about 0.02 in uv, perpendicular to the locus
+    # tint moves the white about 0.02 in uv off the locus: magenta (+) below it, green (−) above (CIE 1960 Duv sign)
+    def uv(xy: tuple[float, float]) -> tuple[float, float]:
+        x, y = xy
+        return 4 * x / (-2 * x + 12 * y + 3), 6 * y / (-2 * x + 12 * y + 3)
+
     u0, v0 = planckian_uv(6500.0)
-    x, y = white_xy(6500.0, 1.0)
-    u, v = 4 * x / (-2 * x + 12 * y + 3), 6 * y / (-2 * x + 12 * y + 3)
-    assert np.hypot(u - u0, v - v0) == pytest.approx(0.02, rel=1e-6)
-    assert xy_to_xyz(white_xy(6500.0))[1] == 1.0
+    (um, vm), (ug, vg) = uv(white_xy(6500.0, 1.0)), uv(white_xy(6500.0, -1.0))
+    assert np.hypot(um - u0, vm - v0) == pytest.approx(0.02, rel=1e-6)
+    assert np.hypot(ug - u0, vg - v0) == pytest.approx(0.02, rel=1e-6)
+    assert vm < v0 < vg

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import select
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +93,16 @@ class Tablet:
 
     def close(self) -> None:
         self.sock.close()
+
+
+@contextmanager
+def served_store(presets_dir: Path) -> Iterator[tuple[StateStore, OscServer, Tablet]]:
+    """The demo store (:func:`make_store`) behind a real loopback OSC server, and a tablet talking to it."""
+    store = make_store(presets_dir)
+    server = OscServer(store, "127.0.0.1", 0, ["127.0.0.0/8"])
+    tablet = Tablet(server)
+    try:
+        yield store, server, tablet
+    finally:
+        tablet.close()
+        server.close()

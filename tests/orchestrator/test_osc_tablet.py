@@ -17,9 +17,8 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 from stage.orchestrator import osc_tablet
 from stage.orchestrator.osc_map import ChangeError, coerce, route
-from stage.orchestrator.osc_server import OscServer
 from stage.orchestrator.store import StateStore
-from tests.orchestrator import REPO, SCENES, WALLS, Tablet, make_store
+from tests.orchestrator import REPO, SCENES, WALLS, Tablet, make_store, served_store
 from tests.orchestrator.open_stage_control import (
     APP_VERSION,
     CAPTION,
@@ -45,12 +44,8 @@ def session() -> dict[str, Any]:
 @pytest.fixture
 def stage(tmp_path: Path):
     """The demo store (a card ``key`` on the main wall) behind a real OSC server, and a loopback tablet."""
-    store = make_store(tmp_path)
-    server = OscServer(store, "127.0.0.1", 0, ["127.0.0.0/8"])
-    tablet = Tablet(server)
-    yield store, server, tablet
-    tablet.close()
-    server.close()
+    with served_store(tmp_path) as served:
+        yield served
 
 
 def datagram(addr: str, typed: Typed) -> bytes:

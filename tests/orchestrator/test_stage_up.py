@@ -73,10 +73,10 @@ def wait_until(what: str, fn: Callable[[], object], timeout_s: float = 15.0, eve
 class Stage:
     """A ``stage up`` process on a temporary config with free ports, and helpers to talk to it."""
 
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, scene: Path = REPO / "scenes" / "demo.yaml"):
         self.tmp = tmp
         self.config = tmp / "stage.yaml"
-        self.config.write_text(STAGE_CONFIG.format(scene=REPO / "scenes" / "demo.yaml", pose=free_tcp_port(),
+        self.config.write_text(STAGE_CONFIG.format(scene=scene, pose=free_tcp_port(),
                                                    state=free_tcp_port(), stats=free_tcp_port()))
         self.control = f"tcp://127.0.0.1:{free_tcp_port()}"
         self.osc_port = free_udp_port()
@@ -108,6 +108,20 @@ class Stage:
         return [p["pid"] for p in self.status()["processes"].values() if p["pid"]]
 
 
+def stop_stage(st: Stage, pids: list[int]) -> None:
+    """SIGTERM ``stage up`` (SIGKILL if it lingers) and SIGKILL any of ``pids`` still alive."""
+    if st.proc.popen.poll() is None:
+        st.proc.signal(signal.SIGTERM)
+        try:
+            st.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            pass
+    st.proc.kill()
+    for pid in pids:  # never leave a process behind, whatever the test did
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
 @pytest.fixture
 def stage(tmp_path: Path) -> Iterator[Stage]:
     st = Stage(tmp_path)
@@ -117,16 +131,7 @@ def stage(tmp_path: Path) -> Iterator[Stage]:
         pids = st.pids()
         yield st
     finally:
-        if st.proc.popen.poll() is None:
-            st.proc.signal(signal.SIGTERM)
-            try:
-                st.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                pass
-        st.proc.kill()
-        for pid in pids:  # never leave a process behind, whatever the test did
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        stop_stage(st, pids)
 
 
 def test_status_without_orchestrator_is_one_line_and_exit_1() -> None:

@@ -8,10 +8,12 @@ the module selects PyOpenGL's EGL platform (see below). The headless context is 
 from __future__ import annotations
 
 import os
+import random
 import select
 import shutil
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +24,9 @@ from renderer.gl import GLContext, create_context, ensure_pyopengl_egl
 ensure_pyopengl_egl()
 
 XVFB_START_TIMEOUT_S = 10.0
+XVFB_DISPLAYS = (200, 30000)
+"""Display numbers our test servers are drawn from (start inclusive, end exclusive)."""
+XVFB_ATTEMPTS = 8
 XVFB_STOP_TIMEOUT_S = 5.0
 
 
@@ -42,19 +47,43 @@ def gl_context(gl_session_context: GLContext) -> GLContext:
     return gl_session_context
 
 
-def start_xvfb(timeout_s: float = XVFB_START_TIMEOUT_S) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``Xvfb`` on a free display number (it picks one and reports it through ``-displayfd``).
+def _display_taken(number: int) -> bool:
+    return Path(f"/tmp/.X{number}-lock").exists() or Path(f"/tmp/.X11-unix/X{number}").exists()
 
-    Returns the process and the display name (``":N"``). Raises ``RuntimeError`` if it does not report
-    within ``timeout_s``; the process is killed in that case.
+
+def start_xvfb(timeout_s: float = XVFB_START_TIMEOUT_S) -> tuple[subprocess.Popen[bytes], str]:
+    """Start an ``Xvfb`` of our own on a free display number and wait until it accepts clients.
+
+    The number is drawn at random from :data:`XVFB_DISPLAYS` (never ``:0`` or another low number, which a desktop,
+    CI service or a parallel test session may hold or free at any moment), skipping numbers with a lock file or
+    socket; Xvfb reports through ``-displayfd`` when it is ready, or exits when the number was taken after all, and
+    then the next number is tried. ``-noreset``: by default an X server resets when its last client disconnects and
+    refuses connections meanwhile — a test whose window closed just before made the next one fail with
+    ``X11: Failed to open display``. Returns the process and the display name (``":N"``). Raises ``RuntimeError``
+    after :data:`XVFB_ATTEMPTS` failures.
     """
     executable = shutil.which("Xvfb")
     if executable is None:
         raise RuntimeError("Xvfb not found (apt-get install xvfb xauth)")
+    rng = random.Random()
+    problems = []
+    for _ in range(XVFB_ATTEMPTS):
+        number = rng.randrange(*XVFB_DISPLAYS)
+        if _display_taken(number):
+            continue
+        try:
+            return _start_xvfb_on(executable, number, timeout_s)
+        except RuntimeError as exc:
+            problems.append(str(exc))
+    raise RuntimeError(f"no Xvfb display after {XVFB_ATTEMPTS} attempts: {'; '.join(problems) or 'all taken'}")
+
+
+def _start_xvfb_on(executable: str, number: int, timeout_s: float) -> tuple[subprocess.Popen[bytes], str]:
     read_fd, write_fd = os.pipe()
     try:
         process = subprocess.Popen(
-            [executable, "-displayfd", str(write_fd), "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+            [executable, f":{number}", "-displayfd", str(write_fd), "-screen", "0", "1280x720x24", "-nolisten",
+             "tcp", "-noreset"],
             pass_fds=(write_fd,),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -66,9 +95,9 @@ def start_xvfb(timeout_s: float = XVFB_START_TIMEOUT_S) -> tuple[subprocess.Pope
         with os.fdopen(read_fd, "rb") as pipe:
             ready, _, _ = select.select([pipe], [], [], timeout_s)
             line = pipe.readline() if ready else b""
-        number = line.strip().decode("ascii")
-        if not number.isdigit():
-            raise RuntimeError(f"Xvfb did not report a display within {timeout_s} s (exit code {process.poll()})")
+        reported = line.strip().decode("ascii")
+        if reported != str(number):
+            raise RuntimeError(f"Xvfb :{number} did not come up within {timeout_s} s (exit code {process.poll()})")
     except BaseException:
         stop_xvfb(process)
         raise

@@ -63,6 +63,8 @@ def test_textured_fullscreen_triangle_is_exact_and_row_zero_is_top(gl_context: G
     image[0] = (255, 0, 255, 255)  # a distinct top row
     texture = Texture.from_array(image)
     target = Framebuffer(width, height)
+    GL.glDisable(GL.GL_DEPTH_TEST)  # the session context may come from a test that left it on
+    GL.glDisable(GL.GL_BLEND)
     out = blit(texture, target)
     assert np.array_equal(texture.read(), image)
     texture.delete()
@@ -125,6 +127,7 @@ def test_framebuffer_has_depth_and_depth_test_works(gl_context: GLContext) -> No
     GL.glClearDepth(0.0)  # everything at z = 0.5 (the triangle) fails GL_LESS against a 0.0 depth buffer
     GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
     GL.glEnable(GL.GL_DEPTH_TEST)
+    GL.glDepthFunc(GL.GL_LESS)  # the session context may come from a test that changed it
     try:
         white = Texture.from_array(np.full((1, 1, 4), 255, np.uint8))
         out = blit(white, target)

@@ -1,11 +1,15 @@
 """Golden frames of fixed stages, scenes and poses: every wall image, camera.png and preview.png per case.
 
 Goldens live in ``tests/golden/<case>/`` (RGB PNGs, small: camera width 200 px, walls at their config
-resolution). Each case is rendered once per module on the session's headless GL context and compared with
-:func:`renderer.golden.compare_images` at its default tolerance (a pixel differs when a channel is off by more than
-8 levels; at most 0.2 % of pixels may differ), so other Mesa builds and GPUs pass while a moved wall, a wrong colour
-or a 1-pixel misregistration fails. A failure writes ``<image>.actual.png``, ``.expected.png`` and ``.diff.png``
-under ``tests/_failures/golden/<case>/`` (git-ignored).
+resolution). Each case is rendered once per module on the session's headless GL context; **each image is its own
+test** (``test_golden_image[<case>/walls/<wall>.png]``), compared with :func:`renderer.golden.compare_images` at
+its default tolerance (a pixel differs when a channel is off by more than 8 levels; at most 0.2 % of the image's
+pixels may differ), so other Mesa builds and GPUs pass while a moved wall or a wrong colour fails. Every case also
+carries :func:`registration_cards` (two hard-edged light cards per wall), and
+``test_every_golden_wall_shows_its_misregistration`` proves on the stored goldens that a 1-pixel shift (each way) or
+a mirror of any single wall image fails that comparison — a ceiling of smooth sky alone could not show it. A failure
+writes ``<image>.actual.png``, ``.expected.png`` and ``.diff.png`` under ``tests/_failures/golden/<case>/``
+(git-ignored).
 
 Regenerate after an intended change of the rendering with::
 
@@ -25,11 +29,20 @@ import numpy as np
 import pytest
 
 from renderer.gl import GLContext
-from renderer.golden import compare_folder, compare_images, frame_images, load_png, save_rgb_png
+from renderer.golden import (
+    compare_images,
+    compare_with_golden,
+    frame_images,
+    load_png,
+    registration_blind_spots,
+    save_rgb_png,
+)
 from renderer.offline import render_frame
 from renderer.views import CameraState
 from stage.config.lightcards import LightCard
 from stage.config.loader import load_scene_config, load_stage_config
+from stage.config.walls import Wall
+from stage.geometry.sections import wall_size_m
 from stage.lens import LensSolver
 from stage.live import LiveState
 
@@ -53,6 +66,28 @@ class Case:
     chroma_key: bool = False
     light_cards: list[dict] = field(default_factory=list)
     scene: str = "scenes/demo.yaml"
+    registration: bool = True
+    """Add :func:`registration_cards`, so that every wall image shows where its pixels are."""
+
+
+REGISTRATION_CARDS = (  # (center u, v), (width, height) as fractions of the wall, colour: no symmetry to hide a mirror
+    ((0.22, 0.30), (0.30, 0.70), (1.0, 0.15, 0.55)),
+    ((0.68, 0.62), (0.16, 0.34), (0.15, 1.0, 0.35)),
+)
+
+
+def registration_cards(walls: list[Wall]) -> dict[str, LightCard]:
+    """Two hard-edged light cards on every wall, off-centre and of different sizes and colours: their edges make a
+    1-pixel shift or a mirror of any wall image visible at the golden tolerance, also where the scene shows only
+    smooth sky (test_every_golden_wall_shows_its_misregistration)."""
+    cards = {}
+    for wall in walls:
+        width_m, height_m = wall_size_m(wall)
+        for i, (uv, (fw, fh), color) in enumerate(REGISTRATION_CARDS):
+            name = f"registration-{wall.name}-{i}"
+            cards[name] = LightCard(name=name, wall=wall.name, center_uv=uv, size_m=(fw * width_m, fh * height_m),
+                                    softness=0.0, color=color)
+    return cards
 
 
 CASES = {
@@ -81,6 +116,8 @@ def render_case(case: Case, context: GLContext) -> dict[str, np.ndarray]:
     live = LiveState.from_config(config)
     live.chroma_key = case.chroma_key
     live.light_cards = {c["name"]: LightCard.model_validate(c) for c in case.light_cards}
+    if case.registration:
+        live.light_cards |= registration_cards(list(config.walls))
     context.make_current()
     result = render_frame(config, scene, [state], live, 0.0, CAMERA_WIDTH_PX, context=context)
     return frame_images(result)
@@ -117,16 +154,45 @@ def _update(name: str, images: dict[str, np.ndarray]) -> None:
         warnings.warn(GoldenUpdated(f"updated golden {path.relative_to(REPO)}"), stacklevel=2)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_golden_frame(name: str, frames: dict[str, dict[str, np.ndarray]], updating: bool) -> None:
-    images = frames[name]
+def image_names(case: Case) -> list[str]:
+    """The images a case renders (without rendering it): one per wall of its config, camera.png, preview.png."""
+    walls = load_stage_config(REPO / case.config).walls
+    return [f"walls/{w.name}.png" for w in walls] + ["camera.png", "preview.png"]
+
+
+def image_params(cases: dict[str, Case], prefix: str = "") -> list:
+    """``(case, image)`` pairs for ``parametrize``, with ids ``<prefix><case>/<image>``."""
+    return [pytest.param(name, rel, id=f"{prefix}{name}/{rel}") for name in sorted(cases)
+            for rel in image_names(cases[name])]
+
+
+def check_image(images: dict[str, np.ndarray], rel: str, case_dir: Path, evidence: Path) -> None:
+    """Assert that the rendered ``rel`` matches its golden in ``case_dir`` (evidence under ``evidence``)."""
+    assert rel in images, f"{rel} was not rendered (rendered: {sorted(images)})"
+    problem = compare_with_golden(images[rel], case_dir, rel, evidence)
+    assert problem is None, (f"{case_dir.relative_to(REPO)}/{problem}; evidence in "
+                             f"{evidence.relative_to(REPO)}/")
+
+
+@pytest.mark.parametrize(("name", "rel"), image_params(CASES))
+def test_golden_image(name: str, rel: str, frames: dict[str, dict[str, np.ndarray]], updating: bool) -> None:
     if updating:
-        _update(name, images)
+        _update(name, frames[name])
         return
-    evidence = FAILURES / name
-    problems = compare_folder(images, GOLDEN / name, evidence)
-    assert not problems, (f"{name}: {len(problems)} image(s) differ from tests/golden/{name}/; evidence in "
-                          f"{evidence.relative_to(REPO)}/\n" + "\n".join(problems))
+    check_image(frames[name], rel, GOLDEN / name, FAILURES / name)
+
+
+def test_every_golden_wall_shows_its_misregistration(updating: bool) -> None:
+    """Each stored wall image (tests/golden/*/walls/, scene goldens too) fails the golden comparison when shifted by
+    one pixel in any direction or mirrored: each wall is checked on its own, so no wall can slip by."""
+    if updating:
+        pytest.skip("goldens are being rewritten: run again without --update-golden")
+    walls = sorted(GOLDEN.glob("*/walls/*.png"))
+    assert len(walls) >= 20
+    blind = {p.relative_to(GOLDEN).as_posix(): spots for p in walls
+             if (spots := registration_blind_spots(load_png(p)))}
+    assert not blind, "golden walls that would accept a misplaced image:\n" + "\n".join(
+        f"{rel}: {', '.join(spots)}" for rel, spots in blind.items())
 
 
 def test_cases_render_what_they_claim(frames: dict[str, dict[str, np.ndarray]]) -> None:

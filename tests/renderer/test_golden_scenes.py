@@ -1,7 +1,7 @@
 """Golden frames of every shipped scene (``scenes/*.yaml`` except demo, which test_golden_frames covers) on the
 demo stage: ``tests/golden/scene-<name>/`` holds every wall image, camera.png and preview.png (camera width
-200 px), compared like :mod:`tests.renderer.test_golden_frames` (same tolerance, evidence under
-``tests/_failures/golden/``). Regenerate after an intended change with::
+200 px), compared like :mod:`tests.renderer.test_golden_frames` (each image its own test, same tolerance and
+registration cards, evidence under ``tests/_failures/golden/``). Regenerate after an intended change with::
 
     .venv/bin/python -m pytest tests/renderer/test_golden_scenes.py --update-golden
 """
@@ -14,8 +14,17 @@ import numpy as np
 import pytest
 
 from renderer.gl import GLContext
-from renderer.golden import compare_folder, compare_images, load_png, save_rgb_png
-from tests.renderer.test_golden_frames import FAILURES, GOLDEN, REPO, Case, GoldenUpdated, render_case
+from renderer.golden import compare_images, load_png, save_rgb_png
+from tests.renderer.test_golden_frames import (
+    FAILURES,
+    GOLDEN,
+    REPO,
+    Case,
+    GoldenUpdated,
+    check_image,
+    image_params,
+    render_case,
+)
 
 pytestmark = pytest.mark.gl
 
@@ -49,19 +58,22 @@ def _write(name: str, images: dict[str, np.ndarray]) -> None:
     warnings.warn(GoldenUpdated(f"updated goldens {case_dir.relative_to(REPO)}"), stacklevel=2)
 
 
+_WRITTEN: set[str] = set()
+
+
 def test_every_shipped_scene_has_a_pose() -> None:
     assert set(SHIPPED) == set(POSES)
 
 
-@pytest.mark.parametrize("name", SHIPPED)
-def test_scene_golden(name: str, frames: dict[str, dict[str, np.ndarray]], request: pytest.FixtureRequest) -> None:
-    images = frames[name]
+@pytest.mark.parametrize(("name", "rel"), image_params({n: case_for(n) for n in SHIPPED}, prefix="scene-"))
+def test_scene_golden_image(name: str, rel: str, frames: dict[str, dict[str, np.ndarray]],
+                            request: pytest.FixtureRequest) -> None:
     if request.config.getoption("--update-golden"):
-        _write(name, images)
+        if name not in _WRITTEN:
+            _WRITTEN.add(name)
+            _write(name, frames[name])
         return
-    evidence = FAILURES / f"scene-{name}"
-    problems = compare_folder(images, GOLDEN / f"scene-{name}", evidence)
-    assert not problems, f"scene-{name}: evidence in {evidence.relative_to(REPO)}/\n" + "\n".join(problems)
+    check_image(frames[name], rel, GOLDEN / f"scene-{name}", FAILURES / f"scene-{name}")
 
 
 def test_scene_goldens_are_small_and_have_no_strays(frames: dict[str, dict[str, np.ndarray]],

@@ -19,6 +19,8 @@ from renderer.views import CameraState
 from stage.config import load_scene_config, load_stage_config
 from stage.lens import LensSolver
 
+pytestmark = pytest.mark.gl
+
 REPO = Path(__file__).resolve().parents[2]
 FAILURES = REPO / "tests" / "_failures" / "incamera"
 

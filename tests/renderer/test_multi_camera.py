@@ -12,6 +12,8 @@ from renderer.offline import render_frame
 from renderer.views import CameraState
 from stage.config import load_scene_config, load_stage_config
 
+pytestmark = pytest.mark.gl
+
 REPO = Path(__file__).resolve().parents[2]
 
 

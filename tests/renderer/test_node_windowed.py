@@ -1,12 +1,21 @@
-"""The render node in a window on Xvfb: starts windowed, draws, reports stats, exits 0 on SIGTERM."""
+"""The render node in a window on an Xvfb of its own: starts windowed, draws exactly what the headless node draws,
+reports stats, exits 0 on SIGTERM."""
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pytest
 import zmq
 
+from renderer.node_outputs import NodeRenderer
+from stage.config.loader import load_scene_config, load_stage_config
+from stage.live import LiveState
 from tests.renderer.node_helpers import (
     MAIN_RECT,
+    NODE,
+    SIDE_RECT,
     bound,
     region,
     snapshot,
@@ -19,7 +28,7 @@ from tests.renderer.node_helpers import (
 pytestmark = [pytest.mark.gl, pytest.mark.windowed]
 
 
-def test_windowed_node_draws_and_stops_cleanly(tmp_path, xvfb_display) -> None:
+def test_windowed_node_draws_what_the_headless_node_draws(tmp_path, xvfb_display, gl_context) -> None:
     config_path = write_tiny_config(tmp_path)
     ctx = zmq.Context()
     try:
@@ -32,9 +41,24 @@ def test_windowed_node_draws_and_stops_cleanly(tmp_path, xvfb_display) -> None:
             assert any("(windowed)" in line for line in proc.lines)
             stats = wait_stats(stats_sub, lambda s: s.frame > 0 and s.fps > 0)
             assert stats.display == "windowed"
-            assert region(snapshot(proc, snap_dir, 1), MAIN_RECT).any(), "the window shows the wall"
+            window = snapshot(proc, snap_dir, 1)
+            record = json.loads((snap_dir / f"{NODE}-frame.json").read_text())
             assert stop(proc) == 0
         finally:
             proc.kill()
     finally:
         ctx.destroy(linger=0)
+
+    config = load_stage_config(config_path)
+    headless = NodeRenderer(config, load_scene_config(config.scene), NODE, "headless", LiveState.from_config(config))
+    try:
+        headless.draw([], record["time_s"])
+        expected = headless.images()["o1"][:, :, :3]
+    finally:
+        headless.close()
+        gl_context.make_current()
+    assert record["cameras"] == [] and window.shape == expected.shape
+    for name, rect in (("main", MAIN_RECT), ("side", SIDE_RECT)):
+        assert region(window, rect).std() > 5.0, f"wall {name} shows the scene, not a flat colour"
+    diff = np.abs(window.astype(int) - expected.astype(int)).max(axis=2)
+    assert (diff == 0).all(), f"the window differs from the headless node: {(diff > 0).sum()} px (max {diff.max()})"

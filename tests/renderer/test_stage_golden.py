@@ -129,8 +129,8 @@ def test_missing_golden_folder_exits_2_naming_the_manifest(tmp_path: Path, poses
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     assert main(golden_args("check", poses, tmp_path / "none")) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"stage golden check: {tmp_path / 'none' / 'manifest.json'}: not found (not a golden folder; "
-                   "run `stage golden update` first)"]
+    assert err == [f"stage golden check: error: {tmp_path / 'none' / 'manifest.json'}: not found (not a golden "
+                   "folder; run `stage golden update` first)"]
 
 
 def test_missing_and_extra_images_fail_with_exit_1(golden_copy: Path, poses: Path,

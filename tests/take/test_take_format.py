@@ -122,7 +122,7 @@ def test_bad_headers(first: bytes, message: str) -> None:
 
 
 def test_missing_file_is_a_take_error(tmp_path: Path) -> None:
-    with pytest.raises(TakeError, match="No such file"):
+    with pytest.raises(TakeError, match="nope.take.jsonl: file not found"):
         read_take(tmp_path / "nope.take.jsonl")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from hypothesis import given
@@ -233,6 +234,18 @@ def test_generic_position_and_pan_sign():
 def test_encoder_range_rejects_empty_range():
     with pytest.raises(ValueError):
         EncoderRange(5, 5)
+
+
+@given(st.binary(min_size=28, max_size=28), st.sampled_from(sorted(PRESETS)))
+def test_any_checksummed_packet_maps_to_a_sample_or_a_typed_error(body: bytes, preset: str) -> None:
+    """Random bodies with a valid checksum (what any sender on the network can make) through every vendor preset:
+    a finite sample or ``TrackingParseError``, nothing else (the daemon counts the reject by reason)."""
+    data = bytes([0xD1]) + body[1:] + bytes([d1_checksum(bytes([0xD1]) + body[1:])])
+    try:
+        sample = to_sample(parse_d1(data), PRESETS[preset])
+    except TrackingParseError:
+        return
+    assert all(math.isfinite(v) for v in (*sample.position_m, *sample.rotation_deg))
 
 
 def test_the_ptz_example_in_the_docs_validates_and_reads_its_raw_range():

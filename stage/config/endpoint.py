@@ -1,4 +1,5 @@
-"""ZeroMQ endpoint strings in configs: the syntax we accept and the host and port in them."""
+"""ZeroMQ endpoint syntax, checked once for configs and command lines (a port ZeroMQ would wrap silently, such as
+``tcp://127.0.0.1:99999`` binding 34463, is refused)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ ENDPOINT = re.compile(r"^(tcp)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+|\*):(\d{1,5
 """A ZeroMQ endpoint; a ``*`` port lets the system choose (the process logs the port it got)."""
 
 
-def endpoint_host_port(endpoint: str) -> tuple[str, int] | None:
-    """``(host, port)`` of a ``tcp://host:port`` endpoint with a fixed port; ``None`` otherwise."""
+def endpoint_port(endpoint: str) -> tuple[str, int] | None:
+    """``(host, port)`` of a ``tcp://`` endpoint with a numeric port, else None."""
     m = ENDPOINT.match(endpoint)
     if m is None or m.group(1) is None or m.group(3) == "*":
         return None
@@ -23,3 +24,13 @@ def endpoint_host(endpoint: str) -> str | None:
     if m is None or m.group(1) is None:
         return None
     return m.group(2).strip("[]")
+
+
+def endpoint_problem(endpoint: str) -> str | None:
+    """Why ``endpoint`` is not a usable ZeroMQ endpoint, or None."""
+    if not ENDPOINT.match(endpoint):
+        return f"not a ZeroMQ endpoint: {endpoint!r} (expected tcp://host:port, ipc://path or inproc://name)"
+    hp = endpoint_port(endpoint)
+    if hp is not None and not 1 <= hp[1] <= 65535:
+        return f"port {hp[1]} out of range (1-65535)"
+    return None
