@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "stage.commands.up",
     "stage.commands.tablet",
     "stage.commands.clock",
+    "stage.commands.node",
 ]
 """Each module has ``register(subparsers)``; it adds its sub-commands with ``set_defaults(func=...)``."""
 
