@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -136,3 +138,11 @@ def test_frame_lock_ports_in_the_ephemeral_range_warn_only_with_frame_lock_on() 
     config.cluster.frame_lock = True
     found = dict(stage_advice(config, port_range=(5000, 6000)))
     assert "5561" in found[("cluster", "frames")] and "5562" in found[("cluster", "ready")]
+
+
+def test_stage_node_with_an_unknown_node_is_one_line_and_exit_2() -> None:
+    proc = subprocess.run([sys.executable, "-m", "stage.cli", "node", "configs/demo.yaml", "--node", "nope",
+                           "--headless"], capture_output=True, text=True, timeout=60, cwd=REPO)
+    err = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(err) == 1, proc.stderr
+    assert "unknown render node 'nope' (nodes: node1)" in err[0]
