@@ -31,7 +31,7 @@ from renderer.gl import GLError
 from renderer.views import CameraState
 from stage.config.loader import load_scene_config, load_stage_config
 from stage.config.stage import StageConfig
-from stage.geometry.sections import wall_resolution_px
+from stage.config.wall_geometry import wall_resolution_px
 from stage.live import LiveState
 
 log = logging.getLogger(__name__)

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from renderer.gl.wall_pass import MAX_CAMERAS, WallFrame
+from renderer.gl.wall_pass import MAX_CAMERAS, WallFrame, camera_looks
 from renderer.lightcards import PlacedCard, place_cards
 from renderer.views import CameraState, CameraView, camera_view
 from stage.color.white_balance import white_balance_matrix
 from stage.config.scene import SceneConfig
 from stage.config.stage import StageConfig
-from stage.live import LiveState, WallLive
+from stage.live import LiveState, WallLive, display_views
 
 DEFAULT_WALL = WallLive()
 """Live settings of a wall the live state does not name."""
@@ -123,6 +123,9 @@ class FrameBuilder:
             exposure_gain=gain,
             white_balance_k=live.white_balance_k,
             tint=live.tint,
+            color_management=self.config.color,
+            display_views=display_views(live),
+            inner_looks=camera_looks(self.config.cameras, [v.camera for v in views]),
         )
         walls = {w.name: live.walls.get(w.name, DEFAULT_WALL) for w in self.config.walls}
         return Frame(time_s=float(time_s), views=views, wall=wall, cards=self.cards(live),

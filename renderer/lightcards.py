@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from stage.config.lightcards import LightCard
+from stage.config.wall_geometry import section_set, wall_resolution_px, wall_sections
 from stage.config.walls import Wall
 from stage.geometry.pixelmap import point_of_pixel
-from stage.geometry.raycast import SectionSet, cast_rays
-from stage.geometry.sections import wall_resolution_px, wall_sections
+from stage.geometry.raycast import cast_rays
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,11 @@ class PlacedCard:
     softness: float
     color: tuple[float, float, float]
     """Colour × intensity, scene-linear."""
+    color_space: str | None = None
+    """OCIO colour space of the card's own colour (``source_color``); the wall pass converts it to the working
+    space and multiplies by ``intensity`` (``color`` is then ignored)."""
+    source_color: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    intensity: float = 1.0
 
 
 def _section_at_column(wall: Wall, column: float):
@@ -42,7 +47,7 @@ def place_cards(cards: list[LightCard], walls: list[Wall], viewpoint_m: tuple[fl
     """Resolve the enabled cards; a card by direction that meets no wall is skipped."""
     placed: list[PlacedCard] = []
     by_name = {w.name: w for w in walls}
-    section_set = SectionSet.from_walls(walls) if walls else None
+    sections_all = section_set(walls) if walls else None
     for card in cards:
         if not card.enabled:
             continue
@@ -57,7 +62,7 @@ def place_cards(cards: list[LightCard], walls: list[Wall], viewpoint_m: tuple[fl
         else:
             az, el = math.radians(card.azimuth_deg), math.radians(card.elevation_deg)
             direction = np.array([math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el)])
-            hits = cast_rays(np.asarray(viewpoint_m, dtype=float), direction, section_set)
+            hits = cast_rays(np.asarray(viewpoint_m, dtype=float), direction, sections_all)
             hit = hits.at(0)
             if hit is None:
                 continue
@@ -75,6 +80,9 @@ def place_cards(cards: list[LightCard], walls: list[Wall], viewpoint_m: tuple[fl
                 ellipse=card.shape == "ellipse",
                 softness=card.softness,
                 color=tuple(c * card.intensity for c in card.color),
+                color_space=card.color_space,
+                source_color=tuple(card.color),
+                intensity=card.intensity,
             )
         )
     return placed

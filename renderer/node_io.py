@@ -14,6 +14,7 @@ import time
 import zmq
 
 from renderer.views import CameraState
+from stage.keys import secure
 from stage.pose_latch import LatchedPose, PoseLatch
 from stage.sockets import drain
 from stage.wire.pose import POSE_TOPIC_PREFIX
@@ -37,12 +38,14 @@ class NodeSockets:
             self.stats = self.context.socket(zmq.PUB)
             self.stats.setsockopt(zmq.LINGER, 0)
             self.stats.setsockopt(zmq.SNDHWM, 16)
+            secure(self.stats, stats_endpoint, server=False)
             self.stats.connect(stats_endpoint)
 
     def _sub(self, endpoint: str, topic: bytes) -> zmq.Socket:
         sock = self.context.socket(zmq.SUB)
         sock.setsockopt(zmq.LINGER, 0)
         sock.setsockopt(zmq.SUBSCRIBE, topic)
+        secure(sock, endpoint, server=False)
         sock.connect(endpoint)
         return sock
 

@@ -26,8 +26,8 @@ from renderer.gl.wall_pass import MAX_CAMERAS
 from renderer.views import CameraState
 from stage.config.scene import SceneConfig
 from stage.config.stage import NodeOutput, StageConfig
+from stage.config.wall_geometry import wall_resolution_px
 from stage.config.walls import Wall
-from stage.geometry.sections import wall_resolution_px
 from stage.live import LiveState
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from renderer.views import CameraState, CameraView, camera_resolution_px, camera
 from stage.color.png16 import save_png16, to_uint8, to_uint16
 from stage.config.scene import SceneConfig
 from stage.config.stage import StageConfig
-from stage.geometry.sections import wall_resolution_px, wall_sections
+from stage.config.wall_geometry import wall_resolution_px, wall_sections
 from stage.live import LiveState
 
 

@@ -31,6 +31,8 @@ COMMAND_MODULES = [
     "stage.commands.tablet",
     "stage.commands.clock",
     "stage.commands.node",
+    "stage.commands.keys",
+    "stage.commands.bench",
 ]
 """Each module has ``register(subparsers)``; it adds its sub-commands with ``set_defaults(func=...)``."""
 

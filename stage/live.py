@@ -13,6 +13,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, Field
 from pydantic.fields import FieldInfo
 
+from stage.color.ocio import DisplayView, OcioError, check_names, load_config
+from stage.config.color import OcioName
 from stage.config.lightcards import LightCard
 from stage.config.stage import StageConfig
 from stage.config.types import Finite, Percent, StrictModel
@@ -32,6 +34,13 @@ class WallLive(StrictModel):
     """Output multiplier (linear light)."""
     enabled: bool = True
     """A disabled wall shows black."""
+    display: OcioName | None = None
+    """OCIO display (stages with ``color.ocio_config``); ``null``: the config's default display."""
+    view: OcioName | None = None
+    """OCIO view of the display; ``null``: the display's default view. Follows a display change: a view the new
+    display does not have becomes ``null``."""
+    look: OcioName | None = None
+    """OCIO look(s) before the view; ``null``: none."""
 
 
 class LiveState(StrictModel):
@@ -76,7 +85,8 @@ class LiveState(StrictModel):
             overscan_pct=config.render.inner.overscan_pct,
             soft_edge_pct=config.render.soft_edge_pct,
             chroma_key=config.render.chroma_key.enabled,
-            walls={w.name: WallLive(brightness=w.brightness, enabled=w.enabled) for w in config.walls},
+            walls={w.name: WallLive(brightness=w.brightness, enabled=w.enabled, display=w.color.display,
+                                    view=w.color.view, look=w.color.look) for w in config.walls},
             light_cards={c.name: c for c in config.render.light_cards},
         )
 
@@ -127,3 +137,41 @@ def _metadata(annotation: Any) -> list[Any]:
     if origin is tuple:
         return _metadata(get_args(annotation)[0])
     return []
+
+
+OCIO_WALL_FIELDS = ("display", "view", "look")
+
+
+def display_views(state: LiveState) -> dict[str, DisplayView]:
+    """Each wall's live OCIO display/view/look, for :class:`renderer.gl.wall_pass.WallFrame`."""
+    return {name: DisplayView(w.display, w.view, w.look or None) for name, w in state.walls.items()}
+
+
+def _wall_field(state: LiveState, path: str) -> str | None:
+    _, name, field = path.split(".")
+    wall = state.walls.get(name)
+    return None if wall is None else getattr(wall, field)
+
+
+def check_color_change(config: StageConfig, old: LiveState, new: LiveState, changed: set[str]) -> LiveState:
+    """``new`` with each wall's view following its display (a view the new display lacks becomes ``null``,
+    unless the view was set in the same change), or :class:`OcioError` naming the first missing name and the
+    valid choices (``walls.<wall>.<field>: ...``). ``changed`` holds the dotted paths set by this change."""
+    touched = {p for p in changed if p.startswith("walls.") and p.rsplit(".", 1)[-1] in OCIO_WALL_FIELDS}
+    if not touched:
+        return new
+    if config.color.ocio_config is None:
+        named = sorted(p for p in touched if _wall_field(new, p) is not None)
+        if named:
+            raise OcioError(f"{named[0]}: needs color.ocio_config (the built-in chain has no displays)")
+        return new
+    ocio = load_config(config.color.ocio_config)
+    walls = dict(new.walls)
+    for name, wall in new.walls.items():
+        before = old.walls.get(name)
+        if before is not None and wall.display != before.display and f"walls.{name}.view" not in changed \
+                and wall.view is not None and "view" in check_names(ocio, DisplayView(wall.display, wall.view)):
+            wall = walls[name] = wall.model_copy(update={"view": None})
+        for field, problem in check_names(ocio, DisplayView(wall.display, wall.view, wall.look or None)).items():
+            raise OcioError(f"walls.{name}.{field}: {problem}")
+    return new.model_copy(update={"walls": walls})

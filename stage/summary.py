@@ -11,7 +11,7 @@ from stage.config.frame_rate import describe_frame_rate
 from stage.config.scene import SceneConfig
 from stage.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource, SimulatedSource
 from stage.config.stage import StageConfig
-from stage.geometry.sections import wall_resolution_px, wall_sections, wall_size_m
+from stage.config.wall_geometry import wall_resolution_px, wall_sections, wall_size_m
 
 
 def _source_text(source: Any) -> str:
@@ -24,6 +24,23 @@ def _source_text(source: Any) -> str:
     if isinstance(source, ReplaySource):
         return f"replay {source.take} ({source.speed})"
     return source.kind
+
+
+def wall_color_text(config: StageConfig, wall: Any) -> str:
+    """What a wall shows: its OCIO display / view (+ look), defaults resolved, or its built-in encoding."""
+    color = wall.color
+    if config.color.ocio_config is None:
+        return color_text(color)
+    lut = f", LUT {os.path.basename(color.lut)}" if color.lut else ""
+    from stage.color.ocio import DisplayView, OcioError, load_config, resolve_display_view
+
+    try:
+        dv = resolve_display_view(load_config(config.color.ocio_config),
+                                  DisplayView(color.display, color.view, color.look))
+    except OcioError as exc:
+        return f"OCIO config not loaded ({exc})"
+    look = f" + look {dv.look}" if dv.look else ""
+    return f"{dv.display} / {dv.view}{look}{lut}"
 
 
 def color_text(color: WallColor) -> str:
@@ -65,7 +82,10 @@ def summary_lines(config: StageConfig, scene: SceneConfig | None = None) -> list
             f"  {wall.name:<14} {wall.kind:<8} {w_m:6.2f} × {h_m:5.2f} m  {w_px:>5} × {h_px:<5} px"
             f"  → {wall.output.node}{extra}"
         )
-        lines.append(f"  {'':<14} colour: {color_text(wall.color)}")
+        lines.append(f"  {'':<14} colour: {wall_color_text(config, wall)}")
+    if config.color.ocio_config is not None:
+        space = config.color.working_space or "scene_linear role"
+        lines.append(f"colour management: OCIO {config.color.ocio_config}, working space {space}")
     lines.append(f"pixels: {total_px:,}")
     lines.append(f"cameras ({len(config.cameras)}):")
     for cam in config.cameras:

@@ -37,3 +37,15 @@ def repo() -> Path:
 def reference_data() -> Path:
     """Public reference data inside the repository (tests/data/reference/README.md gives each file's origin)."""
     return REFERENCE_DATA
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_keys(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """CURVE keys of ``stage up`` and its clients in a temporary folder, never the user's ~/.config; child
+    processes inherit the variable."""
+    import os
+
+    from stage.keys import ENV, ensure_keys
+
+    os.environ[ENV] = str(tmp_path_factory.mktemp("keys") / "keys")
+    ensure_keys()

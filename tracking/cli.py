@@ -23,6 +23,7 @@ from stage import argtypes
 from stage.config.cameras import Camera
 from stage.config.errors import ConfigError, Problem
 from stage.config.sources import Source
+from stage.keys import KeysError
 from stage.take import TakeError
 from tracking.daemon import TrackingDaemon, TrackingSetup
 
@@ -116,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     except OSError as exc:
         print(f"stage track: cannot open a socket: {exc}", file=sys.stderr)
+        return 1
+    except KeysError as exc:  # a publish endpoint off loopback needs the CURVE keys
+        print(f"stage track: error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # zmq.ZMQError for a busy endpoint
         if type(exc).__module__.startswith("zmq"):

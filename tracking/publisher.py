@@ -12,6 +12,8 @@ import logging
 
 import zmq
 
+from stage.keys import secure
+
 log = logging.getLogger(__name__)
 
 SNDHWM = 10_000
@@ -26,6 +28,7 @@ class PosePublisher:
         self.socket.setsockopt(zmq.LINGER, 0)
         self.socket.setsockopt(zmq.SNDHWM, SNDHWM)
         self.socket.setsockopt(zmq.XPUB_VERBOSE, 1)
+        secure(self.socket, endpoint, server=True)  # CURVE when the stream leaves loopback
         self.socket.bind(endpoint)
         self.endpoint = self.socket.getsockopt_string(zmq.LAST_ENDPOINT)
         self.cache: dict[bytes, list[bytes]] = {}

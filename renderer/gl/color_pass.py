@@ -23,11 +23,25 @@ import numpy as np
 
 from stage.color.cube_lut import CubeLUT, load_cube
 from stage.color.gamut import SCENE_GAMUT, conversion_matrix
+from stage.color.ocio import (
+    DisplayView,
+    builtin_preview_processor,
+    display_processor,
+    is_high_bit_depth,
+    look_processor,
+    ocio_preview_processor,
+    working_from_rec709,
+)
+from stage.color.ocio_gpu import LutTable, OcioShader, extract_shader
 from stage.color.transfer import PQ_MAX_NITS, REFERENCE_WHITE_NITS, TRANSFERS
 from stage.color.white_balance import NEUTRAL_K, white_balance_matrix
-from stage.config.color import WallColor
+from stage.config.color import ColorManagement, WallColor
 
 LUT_TEXTURE_UNIT = 3
+PREVIEW_FUNCTION = "ocio_preview"
+PREVIEW_PREFIX = "ocio_preview_"
+OCIO_FIRST_TEXTURE_UNIT = 4
+"""OCIO's tables are bound to consecutive units from here (the wall pass uses 0–3)."""
 LUT_MODES = {None: 0, "trilinear": 1, "tetrahedral": 2}
 HIGH_BIT_DEPTH_TRANSFERS = frozenset({"pq"})
 """Transfers whose output needs more than 8 bits (rendered to a float target and written as 16-bit PNG)."""
@@ -109,10 +123,14 @@ vec3 apply_lut(vec3 v) {
 }
 #endif
 
-// Scene-linear Rec.709 (exposure and brightness applied) → the signal written to the wall.
+// Scene-linear (exposure and brightness applied) → the signal written to the wall. With OCIO (OCIO_FUNCTION defined:
+// the GLSL of OCIO's GPU processor is inserted before this text) the working space's white balance, then OCIO.
 vec3 output_transform(vec3 linear) {
 #if COLOR_MATRIX
     linear = color_matrix * linear;
+#endif
+#ifdef OCIO_FUNCTION
+    return clamp(OCIO_FUNCTION(vec4(linear, 1.0)).rgb, 0.0, 1.0);
 #endif
     vec3 encoded = encode_transfer(linear);
 #if LUT_MODE > 0
@@ -136,17 +154,42 @@ class OutputTransform:
     lut: CubeLUT | None = None
     lut_path: str | None = None
     lut_interpolation: str = "tetrahedral"
+    ocio: OcioShader | None = None
+    """With an OCIO config: its GPU processor's GLSL and tables (the LUT is then inside it, ``lut`` is ``None``);
+    ``matrix`` is the white balance in the working space."""
+    ocio_hdr: bool = False
+    """OCIO only: the display's signal needs more than 8 bits (PQ, HLG)."""
+    preview: OcioShader | None = None
+    """How previews show this wall's signal on an sRGB monitor (``None``: as it is, e.g. an sRGB wall)."""
+    inner_looks: tuple[OcioShader | None, ...] = ()
+    """OCIO only: per inner-frustum layer (camera, lowest priority first) the look applied to it, or ``None``."""
 
     @property
     def high_bit_depth(self) -> bool:
-        """True when 8 bits would band (PQ): render into a float target, write a 16-bit PNG."""
+        """True when 8 bits would band (PQ, HLG): render into a float target, write a 16-bit PNG."""
+        if self.ocio is not None:
+            return self.ocio_hdr
         return self.transfer in HIGH_BIT_DEPTH_TRANSFERS
 
     def defines(self) -> str:
-        """The ``#define`` lines selecting this variant of :data:`OUTPUT_TRANSFORM_GLSL`."""
+        """The GLSL inserted before :data:`OUTPUT_TRANSFORM_GLSL`: the ``#define`` lines selecting its variant and,
+        with OCIO, the processor's generated function."""
+        if self.ocio is not None:
+            return (f"#define COLOR_MATRIX {int(self.matrix is not None)}\n#define OCIO_FUNCTION {self.ocio.function}\n"
+                    f"// OCIO processor {self.ocio.cache_id}\n{self.ocio.glsl}\n{_inner_looks_glsl(self.inner_looks)}")
         mode = LUT_MODES[self.lut_interpolation if self.lut is not None else None]
         return (f"#define TRANSFER {TRANSFERS.index(self.transfer)}\n"
                 f"#define COLOR_MATRIX {int(self.matrix is not None)}\n#define LUT_MODE {mode}\n")
+
+
+def _inner_looks_glsl(looks: tuple[OcioShader | None, ...]) -> str:
+    """``vec3 inner_look(int layer, vec3 c)`` dispatching to each camera's look (``#define INNER_LOOKS``)."""
+    if not any(looks):
+        return ""
+    calls = "".join(f"    if (layer == {i}) return {look.function}(vec4(c, 1.0)).rgb;\n"
+                    for i, look in enumerate(looks) if look is not None)
+    functions = "".join(f"{look.glsl}\n" for look in looks if look is not None)
+    return f"#define INNER_LOOKS 1\n{functions}vec3 inner_look(int layer, vec3 c) {{\n{calls}    return c;\n}}\n"
 
 
 def output_matrix(gamut: str, white_balance_k: float = NEUTRAL_K, tint: float = 0.0) -> np.ndarray | None:
@@ -155,12 +198,50 @@ def output_matrix(gamut: str, white_balance_k: float = NEUTRAL_K, tint: float = 
     return None if np.array_equal(m, np.eye(3)) else m
 
 
+def ocio_output_transform(color: WallColor, management: ColorManagement, selection: DisplayView,
+                          white_balance_k: float = NEUTRAL_K, tint: float = 0.0,
+                          inner_looks: tuple[str | None, ...] = ()) -> OutputTransform:
+    """A wall's output transform through its OCIO display/view/look (``selection``, the live choice), with the
+    calibration LUT (``color.lut``) as an OCIO ``FileTransform`` on the display signal; white balance is conjugated
+    into the working space; ``inner_looks``: a look per inner-frustum layer (or ``None``).
+    :class:`stage.color.ocio.OcioError` if a name is missing."""
+    ref = management.ocio_config
+    processor = display_processor(ref, management.working_space, selection, color.lut, color.lut_interpolation)
+    wb = white_balance_matrix(white_balance_k, tint)
+    to_working = working_from_rec709(ref, management.working_space)
+    if to_working is not None:
+        wb = to_working @ wb @ np.linalg.inv(to_working)
+    matrix = None if np.allclose(wb, np.eye(3), atol=1e-12) else wb
+    return OutputTransform(color.transfer, matrix, color.peak_nits, None, color.lut, color.lut_interpolation,
+                           extract_shader(processor), is_high_bit_depth(ref, selection),
+                           _preview_shader(ocio_preview_processor(ref, selection)),
+                           tuple(None if look is None else extract_shader(
+                               look_processor(ref, management.working_space, look), f"ocio_inner{i}",
+                               f"ocio_inner{i}_") for i, look in enumerate(inner_looks)))
+
+
+def _preview_shader(processor) -> OcioShader | None:
+    if processor is None:
+        return None
+    return extract_shader(processor, PREVIEW_FUNCTION, PREVIEW_PREFIX)
+
+
 def output_transform(color: WallColor, white_balance_k: float = NEUTRAL_K, tint: float = 0.0,
                      transfer: str | None = None, lut: CubeLUT | None = None) -> OutputTransform:
     """Resolve a wall's output transform. ``transfer`` overrides ``color.transfer``; ``lut`` is the parsed
     ``color.lut`` (the caller loads it, see :class:`LutCache`)."""
-    return OutputTransform(transfer or color.transfer, output_matrix(color.gamut, white_balance_k, tint),
-                           color.peak_nits, lut, color.lut, color.lut_interpolation)
+    transfer = transfer or color.transfer
+    return OutputTransform(transfer, output_matrix(color.gamut, white_balance_k, tint), color.peak_nits, lut,
+                           color.lut, color.lut_interpolation,
+                           preview=_preview_shader(builtin_preview_processor(transfer, color.gamut)))
+
+
+def preview_shader_source(base: str, preview: OcioShader | None) -> str:
+    """``preview.frag`` (``base``) with a wall's preview transform compiled in after its ``#version`` line."""
+    if preview is None:
+        return base
+    version, rest = base.split("\n", 1)
+    return f"{version}\n#define PREVIEW_FUNCTION {preview.function}\n{preview.glsl}\n{rest}"
 
 
 class LutTexture:
@@ -197,6 +278,69 @@ class LutTexture:
             self.handle = 0
 
 
+_TABLE_FORMATS = {1: ("GL_R32F", "GL_RED"), 3: ("GL_RGB32F", "GL_RGB")}
+
+
+class OcioTextures:
+    """The tables of one :class:`OcioShader` as GL textures (1D, 2D or 3D; float32; OCIO's filtering, clamped),
+    bound to consecutive units from :data:`OCIO_FIRST_TEXTURE_UNIT` under the sampler names OCIO's GLSL reads."""
+
+    def __init__(self, shader: OcioShader) -> None:
+        self.shader = shader
+        self.handles = [_upload_table(table) for table in shader.tables]
+
+    def bind(self, program, first_unit: int = OCIO_FIRST_TEXTURE_UNIT) -> int:
+        """Bind the tables from ``first_unit`` on and set the shader's uniforms; returns the next free unit."""
+        from OpenGL import GL
+
+        unit = first_unit
+        for table, handle in zip(self.shader.tables, self.handles, strict=True):
+            GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
+            GL.glBindTexture(_target(table), handle)
+            program.set_int(table.sampler, unit)
+            unit += 1
+        for uniform in self.shader.uniforms:
+            program.set_float(uniform.name, *uniform.values)
+        return unit
+
+    def delete(self) -> None:
+        if self.handles:
+            from OpenGL import GL
+
+            GL.glDeleteTextures(self.handles)
+            self.handles = []
+
+
+def _target(table: LutTable) -> int:
+    from OpenGL import GL
+
+    return {1: GL.GL_TEXTURE_1D, 2: GL.GL_TEXTURE_2D, 3: GL.GL_TEXTURE_3D}[table.dimensions]
+
+
+def _upload_table(table: LutTable) -> int:
+    from OpenGL import GL
+
+    target = _target(table)
+    handle = int(GL.glGenTextures(1))
+    GL.glBindTexture(target, handle)
+    filt = GL.GL_LINEAR if table.linear else GL.GL_NEAREST
+    GL.glTexParameteri(target, GL.GL_TEXTURE_MIN_FILTER, filt)
+    GL.glTexParameteri(target, GL.GL_TEXTURE_MAG_FILTER, filt)
+    for name in ("GL_TEXTURE_WRAP_S", "GL_TEXTURE_WRAP_T", "GL_TEXTURE_WRAP_R")[: max(table.dimensions, 1)]:
+        GL.glTexParameteri(target, getattr(GL, name), GL.GL_CLAMP_TO_EDGE)
+    GL.glTexParameteri(target, GL.GL_TEXTURE_MAX_LEVEL, 0)
+    GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
+    internal, fmt = (getattr(GL, name) for name in _TABLE_FORMATS[table.channels])
+    values = np.ascontiguousarray(table.values, dtype=np.float32)
+    if table.dimensions == 1:
+        GL.glTexImage1D(target, 0, internal, table.size[0], 0, fmt, GL.GL_FLOAT, values)
+    elif table.dimensions == 2:
+        GL.glTexImage2D(target, 0, internal, *table.size, 0, fmt, GL.GL_FLOAT, values)
+    else:
+        GL.glTexImage3D(target, 0, internal, *table.size, 0, fmt, GL.GL_FLOAT, values)
+    return handle
+
+
 class LutCache:
     """Parsed LUTs and their textures by file path (one GL context). A path is loaded once; a bad file raises
     :class:`stage.color.cube_lut.LUTError` (``file:line: reason``)."""
@@ -204,6 +348,7 @@ class LutCache:
     def __init__(self) -> None:
         self._luts: dict[str, CubeLUT] = {}
         self._textures: dict[int, LutTexture] = {}
+        self._ocio: dict[str, OcioTextures] = {}
 
     def lut(self, path: str | None) -> CubeLUT | None:
         """The parsed LUT at ``path`` (relative paths: against the working directory), or ``None``."""
@@ -220,10 +365,18 @@ class LutCache:
             texture = self._textures[id(lut)] = LutTexture(lut)
         return texture
 
+    def ocio_textures(self, shader: OcioShader) -> OcioTextures:
+        """The uploaded tables of an OCIO processor (by OCIO's cache id: one upload per distinct processor)."""
+        textures = self._ocio.get(shader.cache_id)
+        if textures is None:
+            textures = self._ocio[shader.cache_id] = OcioTextures(shader)
+        return textures
+
     def delete(self) -> None:
-        for texture in self._textures.values():
+        for texture in [*self._textures.values(), *self._ocio.values()]:
             texture.delete()
         self._textures.clear()
+        self._ocio.clear()
         self._luts.clear()
 
 
@@ -235,6 +388,12 @@ def set_output_uniforms(program, transform: OutputTransform, cache: LutCache) ->
     if transform.matrix is not None:
         m = np.ascontiguousarray(np.asarray(transform.matrix, dtype=np.float32))
         GL.glUniformMatrix3fv(program.location("color_matrix"), 1, GL.GL_TRUE, m)
+    if transform.ocio is not None:
+        unit = cache.ocio_textures(transform.ocio).bind(program)
+        for look in transform.inner_looks:
+            if look is not None:
+                unit = cache.ocio_textures(look).bind(program, unit)
+        return
     if transform.transfer == "pq":
         program.set_float("pq_scale", REFERENCE_WHITE_NITS / PQ_MAX_NITS)
         program.set_float("pq_peak", min(transform.peak_nits, PQ_MAX_NITS) / PQ_MAX_NITS)

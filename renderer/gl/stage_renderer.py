@@ -13,6 +13,7 @@ import numpy as np
 
 from renderer.cubemap import cube_face_projection, cube_face_views
 from renderer.frame import Frame
+from renderer.gl.color_pass import preview_shader_source
 from renderer.gl.program import Program
 from renderer.gl.resources import FULLSCREEN_VERTEX_SHADER, Framebuffer, FullscreenTriangle
 from renderer.gl.scene_pass import ScenePass, load_shader
@@ -20,9 +21,10 @@ from renderer.gl.targets import CubeTarget, LayeredTarget
 from renderer.gl.wall_pass import MAX_CAMERAS, WallCompositor, WallFrame, WallSurface
 from renderer.lightcards import PlacedCard
 from renderer.views import FAR_M, NEAR_M, CameraView
+from stage.color.ocio_gpu import OcioShader
 from stage.config.scene import SceneConfig
+from stage.config.wall_geometry import wall_sections
 from stage.config.walls import Wall
-from stage.geometry.sections import wall_sections
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ MAX_CUBE_FACE_PX = 2048
 def outer_face_size(walls: list[Wall], resolution_scale: float) -> int:
     """Cube face size giving about ``resolution_scale`` of the walls' LED density seen from the viewpoint: a face
     spans 90°, so a wall spanning ~90° of view with W pixels wants a W-pixel face."""
-    from stage.geometry.sections import wall_resolution_px
+    from stage.config.wall_geometry import wall_resolution_px
 
     widest = max((max(wall_resolution_px(w)) for w in walls), default=256)
     return int(min(MAX_CUBE_FACE_PX, max(MIN_CUBE_FACE_PX, round(widest * resolution_scale))))
@@ -50,6 +52,8 @@ class StageRenderer:
         self._encode = Program({"vertex": FULLSCREEN_VERTEX_SHADER, "fragment": load_shader("encode.frag")}, "encode")
         self._preview = Program({"vertex": load_shader("preview.vert"), "fragment": load_shader("preview.frag")},
                                 "preview")
+        self._preview_variants: dict[str, Program] = {}
+        self._shown: dict[str, OcioShader | None] = {}  # each wall's preview transform, from its last wall_image
         self._triangle = FullscreenTriangle()
         self._outer_key: tuple | None = None
         self._look: tuple | None = None
@@ -121,7 +125,9 @@ class StageRenderer:
         when its output transform needs more than 8 bits (PQ; 32-bit float because half floats keep only 11
         significant bits)."""
         surface = self.surfaces[wall]
-        high = self.compositor.output_transform(surface, frame.wall)[0].high_bit_depth
+        transform = self.compositor.output_transform(surface, frame.wall)[0]
+        high = transform.high_bit_depth
+        self._shown[wall] = transform.preview
         fb = Framebuffer(surface.width_px, surface.height_px, "rgba32f" if high else "rgba8", depth=False)
         fb.bind()
         self.draw_frame_wall(wall, (0, 0), frame)
@@ -168,9 +174,6 @@ class StageRenderer:
             GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
             GL.glEnable(GL.GL_DEPTH_TEST)
             GL.glDepthFunc(GL.GL_LESS)
-            self._preview.use()
-            self._preview.set_mat4("clip_from_world", view.clip_from_world_lens)
-            self._preview.set_int("wall_image", 0)
             GL.glBindVertexArray(vao)
             GL.glBindBuffer(GL.GL_ARRAY_BUFFER, vbo)
             GL.glEnableVertexAttribArray(0)
@@ -181,6 +184,10 @@ class StageRenderer:
                 image = images.get(wall.name)
                 if image is None:
                     continue
+                program = self._preview_program(self._shown.get(wall.name))
+                program.use()
+                program.set_mat4("clip_from_world", view.clip_from_world_lens)
+                program.set_int("wall_image", 0)
                 vertices = section_quads(wall, image.width, image.height)
                 GL.glBufferData(GL.GL_ARRAY_BUFFER, vertices, GL.GL_STREAM_DRAW)
                 GL.glActiveTexture(GL.GL_TEXTURE0)
@@ -195,7 +202,25 @@ class StageRenderer:
             GL.glDeleteVertexArrays(1, [vao])
             out.delete()
 
+    def _preview_program(self, preview: OcioShader | None) -> Program:
+        """The preview program for a wall: the plain one, or a variant with the wall's preview transform (its
+        OCIO tables bound)."""
+        if preview is None:
+            return self._preview
+        program = self._preview_variants.get(preview.cache_id)
+        if program is None:
+            program = self._preview_variants[preview.cache_id] = Program(
+                {"vertex": load_shader("preview.vert"),
+                 "fragment": preview_shader_source(load_shader("preview.frag"), preview)},
+                f"preview[{preview.cache_id}]")
+        program.use()
+        self.compositor.luts.ocio_textures(preview).bind(program)
+        return program
+
     def delete(self) -> None:
+        for program in self._preview_variants.values():
+            program.delete()
+        self._preview_variants.clear()
         for surface in self.surfaces.values():
             surface.delete()
         for obj in (self.scene_pass, self.inner, self.outer, self.compositor, self._encode, self._preview,

@@ -86,6 +86,8 @@ class CubeTarget(_DepthFramebuffer):
 
         super().__init__(size, size)
         self.size = size
+        self.version = 0
+        """Counts :meth:`bind_face` calls: a new version means the faces may have been drawn again."""
         self.texture = int(GL.glGenTextures(1))
         GL.glBindTexture(GL.GL_TEXTURE_CUBE_MAP, self.texture)
         for name, value in ((GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR), (GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR),
@@ -102,6 +104,7 @@ class CubeTarget(_DepthFramebuffer):
     def bind_face(self, face: int) -> None:
         from OpenGL import GL
 
+        self.version += 1
         GL.glBindFramebuffer(GL.GL_FRAMEBUFFER, self.fbo)
         GL.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_CUBE_MAP_POSITIVE_X + face,
                                   self.texture, 0)

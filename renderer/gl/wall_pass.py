@@ -8,7 +8,8 @@ triangle over the wall's viewport, so its cost depends on its pixel count, not o
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -16,20 +17,37 @@ from renderer.gl.color_pass import (
     OUTPUT_TRANSFORM_GLSL,
     LutCache,
     OutputTransform,
+    ocio_output_transform,
     output_transform,
     set_output_uniforms,
 )
 from renderer.gl.program import Program
-from renderer.gl.resources import FULLSCREEN_VERTEX_SHADER, FullscreenTriangle, Texture
+from renderer.gl.resources import FULLSCREEN_VERTEX_SHADER, Framebuffer, FullscreenTriangle, Texture
 from renderer.gl.scene_pass import load_shader
 from renderer.gl.targets import CubeTarget, LayeredTarget
 from renderer.lightcards import PlacedCard
+from stage.color.ocio import DisplayView, to_working
+from stage.config.cameras import Camera
+from stage.config.color import ColorManagement
+from stage.config.wall_geometry import pixel_positions, wall_resolution_px, wall_sections, wall_size_m
 from stage.config.walls import Wall
-from stage.geometry.pixelmap import pixel_positions
-from stage.geometry.sections import wall_resolution_px, wall_size_m
+from stage.geometry.frustum_cover import WallCover
 
 MAX_CAMERAS = 4
 MAX_CARDS = 8
+OUTER_CACHE_TEXTURE_UNIT = 3
+"""Only OCIO walls use the outer cache, and they leave the built-in LUT's unit free."""
+COPY_FRAGMENT_SHADER = """#version 330 core
+uniform sampler2D outer_cache;
+uniform ivec2 viewport_origin;
+out vec4 frag_color;
+void main() { frag_color = texelFetch(outer_cache, ivec2(gl_FragCoord.xy) - viewport_origin, 0); }
+"""
+
+
+def _cards_key(cards: list[PlacedCard]) -> tuple:
+    return tuple((c.name, tuple(map(float, c.center_m)), tuple(map(float, c.right)), tuple(map(float, c.up)),
+                  tuple(c.half_size_m), c.ellipse, c.softness, tuple(c.color)) for c in cards)
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,20 @@ class WallFrame:
     """Live white balance, kelvin (6500 = unchanged; stage.color.white_balance)."""
     tint: float = 0.0
     """Live green (−1) – magenta (+1) tint."""
+    color_management: ColorManagement | None = None
+    """The stage's ``color`` block (its ``ocio_config`` resolved by loading); ``None`` or no ``ocio_config``: every
+    wall uses the built-in chain."""
+    display_views: Mapping[str, DisplayView] = field(default_factory=dict)
+    """Live OCIO display/view/look by wall name (:func:`stage.live.display_views`); a wall not here uses its
+    ``color.display``/``view``/``look``."""
+    inner_looks: tuple[str | None, ...] = ()
+    """OCIO look per entry of ``inner_clip`` (its camera's ``inner_look``: :func:`camera_looks`); missing: none."""
+
+
+def camera_looks(cameras: Sequence[Camera], ordered_ids: Sequence[str]) -> tuple[str | None, ...]:
+    """``inner_look`` of each camera id in ``ordered_ids`` (the order of ``WallFrame.inner_clip``)."""
+    looks = {c.id: c.inner_look for c in cameras}
+    return tuple(looks.get(camera_id) for camera_id in ordered_ids)
 
 
 class WallSurface:
@@ -64,6 +96,7 @@ class WallSurface:
         width_m, height_m = wall_size_m(wall)
         self.pitch_m = (width_m / self.width_px, height_m / self.height_px)
         self.position_map = Texture.from_array(pixel_positions(wall), "rgb32f")
+        self.cover = WallCover(wall_sections(wall), wall_resolution_px(wall))
 
     def delete(self) -> None:
         self.position_map.delete()
@@ -81,8 +114,12 @@ class WallCompositor:
     """The wall programs (one variant per camera count, light-card count, chroma-key state and output-transform
     variant, compiled on first use); :meth:`draw` renders one wall into the bound framebuffer at ``origin_gl``."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_outer: bool = True) -> None:
         self.triangle = FullscreenTriangle()
+        self.cache_outer = cache_outer
+        """OCIO walls: draw the wall outside the inner frusta from a per-wall cache (:meth:`_draw_cached`)."""
+        self._outer_caches: dict[WallSurface, tuple[tuple, Framebuffer]] = {}
+        self._copy: Program | None = None
         self._programs: dict[tuple[int, int, bool, str], Program] = {}
         self._transforms: dict[tuple, tuple[OutputTransform, str]] = {}
         self.luts = LutCache()
@@ -93,14 +130,25 @@ class WallCompositor:
         if it is bad). Memoised: a frame normally only looks it up (the render node calls this per wall per
         frame)."""
         color = surface.wall.color
+        cm = frame.color_management
+        ocio = cm if cm is not None and cm.ocio_config is not None else None
+        selection = None
+        if ocio is not None:
+            selection = frame.display_views.get(surface.wall.name) or DisplayView(color.display, color.view,
+                                                                                  color.look)
         key = (color.transfer, color.gamut, color.peak_nits, color.lut, color.lut_interpolation,
-               frame.white_balance_k, frame.tint, frame.transfer)  # by value: model objects may be new each frame
+               frame.white_balance_k, frame.tint, frame.transfer,  # by value: model objects may be new each frame
+               None if ocio is None else (ocio.ocio_config, ocio.working_space, selection, frame.inner_looks))
         found = self._transforms.get(key)
         if found is None:
             if len(self._transforms) > 256:
                 self._transforms.clear()
-            transform = output_transform(color, frame.white_balance_k, frame.tint, frame.transfer,
-                                         self.luts.lut(color.lut))
+            if ocio is not None:
+                transform = ocio_output_transform(color, ocio, selection, frame.white_balance_k, frame.tint,
+                                                  frame.inner_looks[:MAX_CAMERAS])
+            else:
+                transform = output_transform(color, frame.white_balance_k, frame.tint, frame.transfer,
+                                             self.luts.lut(color.lut))
             found = self._transforms[key] = (transform, transform.defines())
         return found
 
@@ -108,7 +156,8 @@ class WallCompositor:
         key = (cameras, cards, chroma_key, color_defines)
         program = self._programs.get(key)
         if program is None:
-            variant = color_defines.replace("#define ", "").replace("\n", " ").strip()
+            variant = " ".join(line.removeprefix("#define ") for line in color_defines.splitlines()
+                               if line.startswith("#define "))
             program = Program({"vertex": FULLSCREEN_VERTEX_SHADER,
                                "fragment": wall_shader_source(cameras, cards, chroma_key, color_defines)},
                               f"wall[cameras={cameras}, cards={cards}, chroma={int(chroma_key)}, {variant}]")
@@ -130,12 +179,74 @@ class WallCompositor:
         brightness: float = 1.0,
         enabled: bool = True,
     ) -> None:
-        from OpenGL import GL
-
         count = min(len(frame.inner_clip), MAX_CAMERAS)
         mine = [c for c in cards if c.wall == surface.wall.name][:MAX_CARDS]
+        cm = frame.color_management
+        if cm is not None and cm.ocio_config is not None and any(c.color_space for c in mine):
+            mine = [c if not c.color_space else replace(c, color=tuple(
+                v * c.intensity for v in to_working(cm.ocio_config, cm.working_space, c.color_space,
+                                                    tuple(c.source_color)))) for c in mine]
         transform, defines = self.output_transform(surface, frame)
+        gain = frame.exposure_gain * brightness if enabled else 0.0
+        gain = gain if math.isfinite(gain) else 0.0
+        if transform.ocio is not None and self.cache_outer:
+            self._draw_cached(surface, origin_gl, frame, count, inner, outer, mine, transform, defines, gain)
+            return
         p = self.program_for(count, len(mine), frame.chroma_key, defines)
+        self._draw(p, surface, origin_gl, frame, count, inner, outer, mine, transform, gain)
+
+    def _draw_cached(self, surface: WallSurface, origin_gl: tuple[int, int], frame: WallFrame, count: int,
+                     inner: LayeredTarget, outer: CubeTarget, mine: list[PlacedCard], transform: OutputTransform,
+                     defines: str, gain: float) -> None:
+        """An OCIO wall (whose output transform can cost several times the rest of the pass): the wall outside
+        the inner frusta does not change from frame to frame, so it is drawn once into a float texture — again
+        only when the transform (white balance included), gain, cards, outer cube map (``version``) or viewpoint
+        change — and copied; the full pass runs only in the pixel rectangle the inner frusta cover
+        (:class:`stage.geometry.frustum_cover.WallCover`, scissored). Exact: the cache is this same pass without
+        cameras, and every pixel an inner frustum touches is inside the rectangle."""
+        from OpenGL import GL
+
+        key = (transform, gain, outer.version, tuple(frame.outer_eye_m), _cards_key(mine))
+        entry = self._outer_caches.get(surface)
+        if entry is None or entry[0] != key:
+            draw_fb = int(GL.glGetIntegerv(GL.GL_DRAW_FRAMEBUFFER_BINDING))  # before a new Framebuffer binds itself
+            read_fb = int(GL.glGetIntegerv(GL.GL_READ_FRAMEBUFFER_BINDING))
+            fb = entry[1] if entry is not None else Framebuffer(surface.width_px, surface.height_px, "rgba32f",
+                                                                depth=False)
+            fb.bind()
+            self._draw(self.program_for(0, len(mine), False, defines), surface, (0, 0), frame, 0, inner, outer,
+                       mine, transform, gain)
+            GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, draw_fb)
+            GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, read_fb)
+            entry = self._outer_caches[surface] = (key, fb)
+        if self._copy is None:
+            self._copy = Program({"vertex": FULLSCREEN_VERTEX_SHADER, "fragment": COPY_FRAGMENT_SHADER},
+                                 "wall outer cache copy")
+        self._copy.use()
+        GL.glViewport(origin_gl[0], origin_gl[1], surface.width_px, surface.height_px)
+        GL.glDisable(GL.GL_DEPTH_TEST)
+        GL.glDisable(GL.GL_BLEND)
+        entry[1].color.bind(OUTER_CACHE_TEXTURE_UNIT)
+        self._copy.set_int("outer_cache", OUTER_CACHE_TEXTURE_UNIT)
+        GL.glUniform2i(self._copy.location("viewport_origin"), *origin_gl)
+        self.triangle.draw()
+        rect = surface.cover.rect(frame.inner_clip[:count]) if count else None
+        if rect is None:
+            return
+        x0, y0, x1, y1 = rect  # image rows (0 at the top) → GL rows (0 at the bottom)
+        GL.glEnable(GL.GL_SCISSOR_TEST)
+        GL.glScissor(origin_gl[0] + x0, origin_gl[1] + surface.height_px - y1, x1 - x0, y1 - y0)
+        try:
+            self._draw(self.program_for(count, len(mine), frame.chroma_key, defines), surface, origin_gl, frame,
+                       count, inner, outer, mine, transform, gain)
+        finally:
+            GL.glDisable(GL.GL_SCISSOR_TEST)
+
+    def _draw(self, p: Program, surface: WallSurface, origin_gl: tuple[int, int], frame: WallFrame, count: int,
+              inner: LayeredTarget, outer: CubeTarget, mine: list[PlacedCard], transform: OutputTransform,
+              gain: float) -> None:
+        from OpenGL import GL
+
         p.use()
         GL.glViewport(origin_gl[0], origin_gl[1], surface.width_px, surface.height_px)
         GL.glDisable(GL.GL_DEPTH_TEST)
@@ -166,14 +277,17 @@ class WallCompositor:
             GL.glUniform3fv(p.location("card_color"), len(mine), vecs("color"))
             GL.glUniform1iv(p.location("card_shape"), len(mine), np.array([int(c.ellipse) for c in mine], np.int32))
             GL.glUniform1fv(p.location("card_soft"), len(mine), np.array([c.softness for c in mine], np.float32))
-        gain = frame.exposure_gain * brightness if enabled else 0.0
-        p.set_float("gain", gain if math.isfinite(gain) else 0.0)
+        p.set_float("gain", gain)
         set_output_uniforms(p, transform, self.luts)
         self.triangle.draw()
 
     def delete(self) -> None:
-        for program in self._programs.values():
+        for program in [*self._programs.values(), *([self._copy] if self._copy else [])]:
             program.delete()
         self._programs.clear()
+        self._copy = None
+        for _, fb in self._outer_caches.values():
+            fb.delete()
+        self._outer_caches.clear()
         self.luts.delete()
         self.triangle.delete()

@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_tablet(args: argparse.Namespace) -> int:
     config = load_stage_config(args.config)
-    text = session_text(LiveState.from_config(config))
+    text = session_text(LiveState.from_config(config), ocio=config.color.ocio_config is not None)
     if args.out is not None and str(args.out) == "-":
         sys.stdout.write(text)
         return EXIT_OK

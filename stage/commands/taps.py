@@ -26,6 +26,7 @@ from stage import argtypes
 from stage.cli import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from stage.config.loader import load_stage_config
 from stage.config.stage import Endpoints
+from stage.keys import KeysError, secure
 from stage.take import Deduper, Take, TakeError, TakeHeader, TakeWriter, read_take, take_path
 from stage.wire.pose import POSE_TOPIC_PREFIX, WireError, decode_any, decode_pose
 
@@ -92,6 +93,7 @@ def _subscriber(ctx: zmq.Context, endpoint: str, topic: str) -> zmq.Socket:
     sock = ctx.socket(zmq.SUB)
     sock.setsockopt(zmq.LINGER, 0)
     sock.setsockopt(zmq.SUBSCRIBE, topic.encode())
+    secure(sock, endpoint, server=False)
     sock.connect(endpoint)
     return sock
 
@@ -111,6 +113,9 @@ def cmd_tap(args: argparse.Namespace) -> int:
         except zmq.ZMQError as exc:
             print(f"tap: cannot connect to {endpoint!r}: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        except KeysError as exc:
+            print(f"stage tap: error: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
         try:
             last = time.monotonic()
             while args.count is None or printed < args.count:
@@ -242,6 +247,9 @@ def cmd_record(args: argparse.Namespace) -> int:
     except zmq.ZMQError as exc:
         print(f"record: cannot connect to {endpoint!r}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeysError as exc:
+        print(f"stage record: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     per_camera = ", ".join(f"{cam} {n}" for cam, n in sorted(counts.items())) or "no samples"
     extra = f"; skipped {dedup.skipped} re-sends" + (f", {rejected} bad messages" if rejected else "")
     print(f"recorded {path}: {sum(counts.values())} samples ({per_camera}) in {elapsed:.1f} s{extra}")

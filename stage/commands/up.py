@@ -30,6 +30,8 @@ def _client_args(p: argparse.ArgumentParser) -> None:
                        help=f"orchestrator control endpoint (default {DEFAULT_CONTROL})")
     where.add_argument("--config", metavar="CONFIG", help="take the control endpoint from this stage config")
     p.add_argument("--timeout", type=argtypes.seconds, default=3.0, metavar="S", help="wait this long for an answer")
+    p.add_argument("--keys", type=Path, metavar="DIR", help="CURVE keys folder (default: $VPSTAGE_KEYS or "
+                   "~/.config/vpstage/keys; `stage keys` makes it)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -48,6 +50,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--log-dir", type=Path, default=Path("logs"), metavar="DIR", help="process logs (default logs/)")
     p.add_argument("--presets", type=Path, metavar="DIR", help="preset folder (default presets/<config name>/)")
     p.add_argument("--snapshot-dir", type=Path, metavar="DIR", help="render nodes write PNGs here on SIGUSR1")
+    p.add_argument("--fresh", action="store_true",
+                   help="start from the config's values, not the live state journaled by the last run")
+    p.add_argument("--keys", type=Path, metavar="DIR", help="CURVE keys folder (default: $VPSTAGE_KEYS or "
+                   "~/.config/vpstage/keys; made on first use)")
     p.set_defaults(func=cmd_up)
 
     p = sub.add_parser("status", help="status of the running stage (processes, scene, parameters, fps, poses)")
@@ -132,6 +138,7 @@ def cmd_preset(args: argparse.Namespace) -> int:
 
 
 def _client(args: argparse.Namespace, cmd: str, **fields: Any) -> int:
+    from stage.keys import KeysError
     from stage.orchestrator import client
     from stage.orchestrator.control import RequestError
     from stage.orchestrator.status_text import format_reply
@@ -139,11 +146,14 @@ def _client(args: argparse.Namespace, cmd: str, **fields: Any) -> int:
     endpoint = control_endpoint(args)
     try:
         if cmd == "down":
-            reply = client.down(endpoint, args.timeout)
+            reply = client.down(endpoint, args.timeout, args.keys)
         else:
-            reply = client.request(endpoint, cmd, args.timeout, **fields)
+            reply = client.request(endpoint, cmd, args.timeout, args.keys, **fields)
     except client.NoOrchestrator as exc:
         print(str(exc), file=sys.stderr)
+        return EXIT_FAILURE
+    except KeysError as exc:
+        print(f"stage {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except RequestError as exc:
         print(f"stage {args.command}: {exc}", file=sys.stderr)
@@ -167,7 +177,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     output = StatusOutput(sys.stderr, verbose=args.verbose)
     options = UpOptions(config=Path(args.config), scene=args.scene, display=args.display, duration_s=args.duration,
                         osc_port=args.osc_port, control=args.control, log_dir=args.log_dir,
-                        presets_dir=args.presets, snapshot_dir=args.snapshot_dir)
+                        presets_dir=args.presets, snapshot_dir=args.snapshot_dir, fresh=args.fresh,
+                        keys_dir=args.keys)
     try:
         orchestrator = Orchestrator(options, on_status=output.status)
     except UpError as exc:

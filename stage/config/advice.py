@@ -36,7 +36,7 @@ def _fraction_off(value: float) -> float:
 def _pitch_rounding(config: StageConfig) -> Iterator[Found]:
     """A size over a pitch that is not a whole number of pixels: real cabinets have whole pixels, so the image we
     derive does not match the processor's canvas (2.6 mm over 1.5 m gives 577 px; the cabinets give 576)."""
-    from stage.geometry.sections import wall_size_m
+    from stage.config.wall_geometry import wall_size_m
 
     for i, wall in enumerate(config.walls):
         if wall.pixel_pitch_mm is None:
@@ -59,7 +59,7 @@ def _pitch_rounding(config: StageConfig) -> Iterator[Found]:
 
 def _cabinets_vs_corners(config: StageConfig) -> Iterator[Found]:
     """A flat wall whose corners disagree with its cabinets by more than half a pixel."""
-    from stage.geometry.sections import wall_size_m
+    from stage.config.wall_geometry import wall_size_m
 
     for i, wall in enumerate(config.walls):
         if wall.cabinets is None or isinstance(wall, CurvedWall):

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from stage.config.color import OcioName
 from stage.config.types import Finite, Name, PositiveFloat, StrictModel
 
 
@@ -121,3 +122,7 @@ class Camera(StrictModel):
     """Delay or prediction."""
     priority: int = 0
     """Where inner frusta of several cameras overlap on a wall, the higher priority is drawn on top."""
+    inner_look: OcioName | None = None
+    """OCIO look(s) applied to this camera's inner frustum only, in the working space, before it is composited
+    (needs ``color.ocio_config``): the grade the camera should see, while the outer frustum that lights the set
+    stays neutral."""

@@ -44,6 +44,7 @@ def check_stage(config: StageConfig, base_dir: Path) -> list[Found]:
         _ports(config),
         _files(config, base_dir),
         _luts(config, base_dir),
+        _color_management(config, base_dir),
         _subnets(config),
         cluster_checks(config),
     )
@@ -94,7 +95,7 @@ def _references(config: StageConfig) -> Iterator[Found]:
 def _image_sizes(config: StageConfig) -> Iterator[Found]:
     """Every wall image must come out at most :data:`MAX_SIDE_PX` pixels a side, also when derived from
     ``pixel_pitch_mm`` (a tiny pitch would ask for an endless image) or from ``cabinets``."""
-    from stage.geometry.sections import wall_size_m
+    from stage.config.wall_geometry import wall_size_m
 
     for i, wall in enumerate(config.walls):
         if wall.pixel_pitch_mm is not None:
@@ -112,7 +113,7 @@ def _image_sizes(config: StageConfig) -> Iterator[Found]:
 
 
 def _wall_geometry(config: StageConfig) -> Iterator[Found]:
-    from stage.geometry.sections import wall_sections
+    from stage.config.wall_geometry import wall_sections
 
     viewpoint = np.asarray(config.render.outer.viewpoint_m, dtype=float)
     for i, wall in enumerate(config.walls):
@@ -150,7 +151,7 @@ def _wall_geometry(config: StageConfig) -> Iterator[Found]:
 
 
 def _output_regions(config: StageConfig) -> Iterator[Found]:
-    from stage.geometry.sections import wall_resolution_px
+    from stage.config.wall_geometry import wall_resolution_px
 
     nodes = {n.name: n for n in config.nodes}
     placed: dict[tuple[str, str], list[tuple[int, tuple[int, int, int, int]]]] = {}
@@ -245,6 +246,79 @@ def _luts(config: StageConfig, base_dir: Path) -> Iterator[Found]:
             yield ("walls", i, "color", "lut"), str(exc)
         else:
             wall.color.lut = os.path.abspath(path)
+
+
+def _color_management(config: StageConfig, base_dir: Path) -> Iterator[Found]:
+    """The OCIO config loads, and every colour space, display, view and look named exists (each problem names the
+    valid choices). A loaded config's path is replaced by its absolute path (or kept as an ``ocio://`` URI). Walls
+    choose either the built-in chain or OCIO, never both."""
+    from stage.color.ocio import (
+        DisplayView,
+        OcioError,
+        check_colorspace,
+        check_names,
+        check_working_space,
+        display_processor,
+        load_config,
+        look_processor,
+        resolve_config_ref,
+    )
+    from stage.config.color import BUILTIN_CHAIN_FIELDS, OCIO_FIELDS
+
+    cm = config.color
+    if cm.ocio_config is None:
+        if cm.working_space is not None:
+            yield ("color", "working_space"), "needs color.ocio_config (an OCIO config to look it up in)"
+        for i, wall in enumerate(config.walls):
+            for key in OCIO_FIELDS:
+                if getattr(wall.color, key) is not None:
+                    yield ("walls", i, "color", key), "needs color.ocio_config (the built-in chain has no displays)"
+        for i, camera in enumerate(config.cameras):
+            if camera.inner_look is not None:
+                yield ("cameras", i, "inner_look"), "needs color.ocio_config (the built-in chain has no looks)"
+        for i, card in enumerate(config.render.light_cards):
+            if card.color_space is not None:
+                yield ("render", "light_cards", i, "color_space"), "needs color.ocio_config"
+        return
+    ref = resolve_config_ref(cm.ocio_config, base_dir)
+    try:
+        ocio = load_config(ref)
+    except OcioError as exc:
+        yield ("color", "ocio_config"), str(exc)
+        return
+    cm.ocio_config = ref
+    problem = check_working_space(ocio, cm.working_space)
+    if problem:
+        yield ("color", "working_space"), problem
+    for i, wall in enumerate(config.walls):
+        for key in BUILTIN_CHAIN_FIELDS:
+            if key in wall.color.model_fields_set:
+                yield ("walls", i, "color", key), ("has no effect with color.ocio_config (the wall's OCIO display "
+                                                   "and view choose the encoding): remove it")
+        selection = DisplayView(wall.color.display, wall.color.view, wall.color.look)
+        found = check_names(ocio, selection)
+        for key, problem in found.items():
+            yield ("walls", i, "color", key), problem
+        if not found and not problem:
+            try:  # builds the processor: a FileTransform's missing or bad LUT file shows up here
+                display_processor(ref, cm.working_space, selection, wall.color.lut, wall.color.lut_interpolation)
+            except OcioError as exc:
+                yield ("walls", i, "color"), str(exc)
+    for i, card in enumerate(config.render.light_cards):
+        if card.color_space is not None:
+            bad = check_colorspace(ocio, card.color_space)
+            if bad:
+                yield ("render", "light_cards", i, "color_space"), bad
+    for i, camera in enumerate(config.cameras):
+        if camera.inner_look is not None:
+            found = check_names(ocio, DisplayView(look=camera.inner_look))
+            if "look" in found:
+                yield ("cameras", i, "inner_look"), found["look"]
+            elif not problem:
+                try:
+                    look_processor(ref, cm.working_space, camera.inner_look)
+                except OcioError as exc:
+                    yield ("cameras", i, "inner_look"), str(exc)
 
 
 def _subnets(config: StageConfig) -> Iterator[Found]:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from stage.config.color import OcioName
 from stage.config.types import ColorRGB, Finite, Name, StrictModel, UnitFloat
 
 CardSize = Annotated[Finite, Field(ge=0.01, le=100.0)]
@@ -28,7 +29,11 @@ class LightCard(StrictModel):
     softness: UnitFloat = 0.2
     """Fraction of the half-size over which the edge falls off to zero (0 = hard edge)."""
     color: ColorRGB = (1.0, 1.0, 1.0)
-    """Scene-linear colour."""
+    """Scene-linear colour (in ``color_space`` when given)."""
+    color_space: OcioName | None = None
+    """OCIO colour space ``color`` is given in (needs ``color.ocio_config``), e.g. ``sRGB Encoded Rec.709 (sRGB)``
+    for a colour picked on a monitor; converted to the working space by OCIO before ``intensity``. ``null``: the
+    working space."""
     intensity: Annotated[Finite, Field(ge=0.0, le=100.0)] = 1.0
     """Multiplier of ``color`` (scene-linear, so values above 1 are brighter than white content)."""
     wall: Name | None = None

@@ -42,12 +42,32 @@ def _check_ip(value: str) -> str:
     return value
 
 
-class FreeDSource(_SourceBase):
+def check_networks(value: list[str]) -> list[str]:
+    """Every item an IP address or subnet (CIDR)."""
+    for item in value:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"not an address or subnet (CIDR): {item!r}") from exc
+    return value
+
+
+class _UdpSource(_SourceBase):
+    allowed_senders: Annotated[list[str], Field(max_length=256)] = []
+    """Addresses or subnets (CIDR, e.g. ``10.0.5.20`` or ``10.0.5.0/24``) whose datagrams are accepted; others are
+    dropped and counted (reject reason ``sender_not_allowed``). Empty: any sender. A source address can be
+    spoofed on a shared network: fence the tracking network as well (docs/reliability.md#security)."""
+
+    _senders = field_validator("allowed_senders")(check_networks)
+
+
+class FreeDSource(_UdpSource):
     """FreeD D1 over UDP."""
 
     kind: Literal["freed"]
-    bind: str = "0.0.0.0"
-    """Local address to receive on."""
+    bind: str = "127.0.0.1"
+    """Local address to receive on: the address of the interface facing the trackers (``0.0.0.0``: every
+    interface). The port must be free: a second receiver is refused, never silently shares it."""
     port: Port | None = None
     """UDP port; default: the preset's, as Unreal Live Link FreeD lists them (generic, sony, zcam 40000;
     panasonic 1111; mosys 8001; stype, ncam 6301)."""
@@ -87,12 +107,13 @@ class OpenTrackIOLimits(StrictModel):
     too: the renderer divides by them)."""
 
 
-class OpenTrackIOSource(_SourceBase):
+class OpenTrackIOSource(_UdpSource):
     """SMPTE RIS-OSVP OpenTrackIO over UDP, unicast or multicast (239.135.1.N)."""
 
     kind: Literal["opentrackio"]
     address: str = "239.135.1.1"
-    """Multicast group to join, or a local unicast address to bind."""
+    """Multicast group to join, or a local unicast address to bind (a unicast port must be free: a second receiver
+    is refused)."""
     port: Port = 55555
     """UDP port."""
     interface: str = "0.0.0.0"

@@ -5,12 +5,13 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from stage.config.cameras import Camera
 from stage.config.cluster import Cluster
+from stage.config.color import ColorManagement
 from stage.config.lightcards import LightCard
-from stage.config.sources import Source
+from stage.config.sources import Source, check_networks
 from stage.config.types import (
     ColorRGB,
     Finite,
@@ -76,14 +77,28 @@ class RenderSettings(StrictModel):
 class Control(StrictModel):
     """Director control over OSC, and the orchestrator's control endpoint."""
 
-    osc_bind: str = "0.0.0.0"
-    """Address the OSC server listens on."""
+    osc_bind: str = "127.0.0.1"
+    """Address the OSC server listens on: loopback by default; the address of the interface facing the tablets
+    (ideally a fenced control VLAN) to take director control from the network. OSC has no authentication
+    (docs/reliability.md#security)."""
     osc_port: Port = 9000
     """UDP port of the OSC server."""
     allowed_clients: Annotated[list[str], Field(min_length=0)] = ["127.0.0.0/8", "::1/128"]
     """Subnets (CIDR) allowed to change anything over OSC; others are ignored and counted."""
+    osc_reply_clients: list[str] = ["127.0.0.0/8", "::1/128"]
+    """Subnets (CIDR) whose OSC requests may be answered with more bytes than they sent (``/stage/state``, echoes
+    of other tablets' changes). Anyone else gets at most as many bytes back as it sent, so a spoofed sender address
+    cannot turn the stage into a traffic amplifier. Add your tablets' subnet here."""
     endpoint: str = "tcp://127.0.0.1:5560"
-    """ZeroMQ control endpoint of the orchestrator (CLI commands, renderer state)."""
+    """ZeroMQ control endpoint of the orchestrator (CLI commands). Always CURVE-authenticated (``stage keys``)."""
+    watchdog_s: Annotated[Finite, Field(ge=0.0, le=3600.0)] = 10.0
+    """A child (render node, tracking daemon) that publishes no stats for this long is hung: it is killed and
+    restarted. ``0`` turns the watchdog off."""
+    watchdog_startup_s: Annotated[Finite, Field(gt=0.0, le=3600.0)] = 60.0
+    """Time a (re)started child has for its first stats (GL set-up, scene loading) before the watchdog counts it
+    hung."""
+
+    _networks = field_validator("allowed_clients", "osc_reply_clients")(check_networks)
 
 
 class Endpoints(StrictModel):
@@ -157,6 +172,8 @@ class StageConfig(StrictModel):
     """ZeroMQ endpoints."""
     cluster: Cluster = Cluster()
     """Frame lock across render nodes (docs/cluster.md)."""
+    color: ColorManagement = ColorManagement()
+    """Colour management: an OpenColorIO config and the working space (docs/color.md)."""
     scene: str | None = None
     """Default scene file, relative to the config file."""
     eye_height_m: Finite = 1.7

@@ -21,6 +21,7 @@ from stage.config.types import (
     Vec2,
     Vec3,
 )
+from stage.geometry.sections import ArcSurface, FlatSurface
 
 WallBrightness = Annotated[Finite, Field(ge=0.0, le=4.0)]
 """A wall's output multiplier (linear light): 0 (black) .. 4."""
@@ -96,6 +97,12 @@ class _WallBase(StrictModel):
     color: WallColor = Field(default_factory=WallColor)
     """Output transform of the wall (transfer function, gamut, LUT; docs/color.md)."""
 
+    @property
+    def surface(self) -> FlatSurface:
+        """The LED surface in plain numbers, for :mod:`stage.geometry`."""
+        c = self.corners
+        return FlatSurface(tuple(c.lower_left), tuple(c.lower_right), tuple(c.upper_left))
+
     @model_validator(mode="after")
     def _one_resolution_source(self) -> _WallBase:
         given = [k for k in ("resolution_px", "pixel_pitch_mm", "cabinets") if getattr(self, k) is not None]
@@ -168,6 +175,13 @@ class CurvedWall(_WallBase):
     columns: Annotated[int, Field(ge=1, le=4096)]
     """Number of flat cabinet columns; with ``resolution_px`` the width must divide evenly (with ``cabinets``:
     the cabinets across, may be left out)."""
+
+    @property
+    def surface(self) -> ArcSurface:
+        """The LED surface in plain numbers, for :mod:`stage.geometry`."""
+        a = self.arc
+        return ArcSurface(tuple(a.center_m), a.radius_m, a.start_deg, a.end_deg, self.bottom_m, self.height_m,
+                          self.columns)
 
     @model_validator(mode="before")
     @classmethod

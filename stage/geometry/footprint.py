@@ -21,9 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stage.config.walls import Wall
 from stage.geometry.pixelmap import pixel_of_point
-from stage.geometry.sections import Section, wall_sections
+from stage.geometry.sections import Section
 from stage.lens import entrance_pupil_position
 from stage.pose import Pose
 
@@ -110,9 +109,8 @@ def section_footprint(section: Section, frustum: CameraFrustum, min_area_px: flo
     return points
 
 
-def wall_footprints(wall: Wall | Sequence[Section], frustum: CameraFrustum) -> list[Polygon]:
-    """:func:`section_footprint` for every section of ``wall`` (left to right); empty lists where unseen."""
-    sections = wall if isinstance(wall, Sequence) else wall_sections(wall)
+def wall_footprints(sections: Sequence[Section], frustum: CameraFrustum) -> list[Polygon]:
+    """:func:`section_footprint` for every section of a wall (left to right); empty lists where unseen."""
     return [section_footprint(s, frustum) for s in sections]
 
 

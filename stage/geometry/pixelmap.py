@@ -12,27 +12,18 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from stage.config.walls import Wall
-from stage.geometry.sections import Section, wall_resolution_px, wall_sections
+from stage.geometry.sections import Section
 
-__all__ = ["pixel_of_point", "pixel_positions", "point_of_pixel", "section_pixel_positions"]
-
-
-def pixel_positions(wall: Wall) -> np.ndarray:
-    """Stage position (metres) of every LED pixel centre of ``wall``'s image.
-
-    Returns a C-contiguous ``float32`` array of shape ``(height_px, width_px, 3)`` (row 0 at the
-    top), ready for ``glTexImage2D(GL_RGB32F, width, height, GL_RGB, GL_FLOAT, ...)`` — note GL's
-    first texture row is its bottom row, so sample it with ``v = 1 − (row + 0.5)/height`` or flip.
-    A curved wall is filled section by section (its flat cabinet columns). Pixels no section
-    covers (none for walls built by :func:`wall_sections`) are NaN.
-    """
-    width_px, height_px = wall_resolution_px(wall)
-    return section_pixel_positions(wall_sections(wall), width_px, height_px)
+__all__ = ["pixel_of_point", "point_of_pixel", "section_pixel_positions"]
 
 
 def section_pixel_positions(sections: list[Section], width_px: int, height_px: int) -> np.ndarray:
-    """Like :func:`pixel_positions` for explicit sections in an image of ``width_px × height_px``."""
+    """Stage position (metres) of every LED pixel centre of the image ``width_px × height_px`` that ``sections``
+    tile (:func:`stage.config.wall_geometry.pixel_positions` for a wall).
+
+    Returns a C-contiguous ``float32`` array of shape ``(height_px, width_px, 3)`` (row 0 at the top), ready for
+    ``glTexImage2D(GL_RGB32F, width, height, GL_RGB, GL_FLOAT, ...)`` — note GL's first texture row is its bottom
+    row, so sample it with ``v = 1 − (row + 0.5)/height`` or flip. Pixels no section covers are NaN."""
     covered = sum(s.pixel_rect[2] * s.pixel_rect[3] for s in sections)
     if covered == width_px * height_px:
         out = np.empty((height_px, width_px, 3), dtype=np.float32)

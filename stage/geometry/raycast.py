@@ -23,8 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from stage.config.walls import Wall
-from stage.geometry.sections import Section, wall_sections
+from stage.geometry.sections import Section
 
 __all__ = ["EDGE_TOLERANCE_PX", "RayHits", "SectionSet", "WallHit", "cast_rays"]
 
@@ -47,7 +46,7 @@ class SectionSet:
     pixel_rect: np.ndarray
     """``(x, y, w, h)`` per section in its wall's image."""
     wall_index: np.ndarray
-    """Index of each section's wall in the list given to :meth:`from_walls`."""
+    """Index of each section's wall in the list given to :meth:`from_named`."""
     section_index: np.ndarray
     """Index of each section within its wall (left to right)."""
     wall_names: tuple[str, ...]
@@ -56,11 +55,6 @@ class SectionSet:
     def from_sections(cls, sections: Sequence[Section], wall_name: str = "wall") -> SectionSet:
         """Sections of a single wall."""
         return cls.from_named([(wall_name, list(sections))])
-
-    @classmethod
-    def from_walls(cls, walls: Sequence[Wall]) -> SectionSet:
-        """Every section of every wall (enabled or not: filter the list first if that matters)."""
-        return cls.from_named([(w.name, wall_sections(w)) for w in walls])
 
     @classmethod
     def from_named(cls, walls: list[tuple[str, list[Section]]]) -> SectionSet:

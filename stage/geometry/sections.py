@@ -1,9 +1,11 @@
-"""Flat LED sections of a wall and the wall's pixel layout.
+"""Flat LED sections of an LED surface and its pixel layout, from plain numbers.
 
-Every wall is a row of flat rectangular sections: a flat wall, ceiling or floor has one; a curved
-wall has one per cabinet column, whose vertical edges lie on the arc. Each section owns a
-rectangle of the wall image (``pixel_rect`` = ``[x, y, w, h]``, row 0 at the top, column 0 at the
-wall's left edge seen from inside).
+Every surface is a row of flat rectangular sections: a flat one (wall, ceiling, floor) has one; an arc has one per
+cabinet column, whose vertical edges lie on the arc. Each section owns a rectangle of the wall image
+(``pixel_rect`` = ``[x, y, w, h]``, row 0 at the top, column 0 at the wall's left edge seen from inside).
+
+This module knows no config models: a wall model describes itself as a :class:`FlatSurface` or :class:`ArcSurface`
+(``wall.surface``) and its resolution, and :mod:`stage.config.wall_geometry` joins the two.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
-from stage.config.walls import CurvedWall, Wall
 
 
 @dataclass(frozen=True)
@@ -65,68 +65,86 @@ class Section:
         }
 
 
-def _arc_point(wall: CurvedWall, angle_deg: float, z: float) -> np.ndarray:
-    cx, cy = wall.arc.center_m
+@dataclass(frozen=True)
+class FlatSurface:
+    """A flat rectangle of LEDs from three corners in stage metres, seen from inside the volume facing it."""
+
+    lower_left: tuple[float, float, float]
+    lower_right: tuple[float, float, float]
+    upper_left: tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class ArcSurface:
+    """A concave row of ``columns`` flat cabinet columns whose vertical edges lie on a circle in the stage XY plane.
+    Angles count counter-clockwise from +X; the left edge seen from inside is at ``start_deg``."""
+
+    center_m: tuple[float, float]
+    radius_m: float
+    start_deg: float
+    end_deg: float
+    bottom_m: float
+    height_m: float
+    columns: int
+
+
+Surface = FlatSurface | ArcSurface
+
+
+def _arc_point(arc: ArcSurface, angle_deg: float, z: float) -> np.ndarray:
+    cx, cy = arc.center_m
     a = math.radians(angle_deg)
-    return np.array([cx + wall.arc.radius_m * math.cos(a), cy + wall.arc.radius_m * math.sin(a), z])
+    return np.array([cx + arc.radius_m * math.cos(a), cy + arc.radius_m * math.sin(a), z])
 
 
-def column_angles_deg(wall: CurvedWall) -> np.ndarray:
+def column_angles_deg(arc: ArcSurface) -> np.ndarray:
     """Angles of the ``columns + 1`` cabinet edges, from the left edge (start) to the right (end)."""
-    return np.linspace(wall.arc.start_deg, wall.arc.end_deg, wall.columns + 1)
+    return np.linspace(arc.start_deg, arc.end_deg, arc.columns + 1)
 
 
-def wall_size_m(wall: Wall) -> tuple[float, float]:
-    """LED surface ``(width, height)`` in metres; a curved wall's width is the sum of its cabinet chords."""
-    if isinstance(wall, CurvedWall):
-        sweep = math.radians(wall.arc.start_deg - wall.arc.end_deg) / wall.columns
-        chord = 2.0 * wall.arc.radius_m * math.sin(sweep / 2.0)
-        return chord * wall.columns, wall.height_m
-    c = wall.corners
-    ll, lr, ul = (np.asarray(v, dtype=float) for v in (c.lower_left, c.lower_right, c.upper_left))
+def surface_size_m(surface: Surface) -> tuple[float, float]:
+    """LED surface ``(width, height)`` in metres; an arc's width is the sum of its cabinet chords."""
+    if isinstance(surface, ArcSurface):
+        sweep = math.radians(surface.start_deg - surface.end_deg) / surface.columns
+        chord = 2.0 * surface.radius_m * math.sin(sweep / 2.0)
+        return chord * surface.columns, surface.height_m
+    ll, lr, ul = (np.asarray(v, dtype=float) for v in (surface.lower_left, surface.lower_right, surface.upper_left))
     return float(np.linalg.norm(lr - ll)), float(np.linalg.norm(ul - ll))
 
 
-def wall_resolution_px(wall: Wall) -> tuple[int, int]:
-    """The wall image size ``(width, height)``: given directly, from the cabinets, or from the pixel pitch.
-
-    From the pitch a curved wall gets the same whole number of pixels in every column.
-    """
-    if wall.resolution_px is not None:
-        return int(wall.resolution_px[0]), int(wall.resolution_px[1])
-    if wall.cabinets is not None:
-        return wall.cabinets.resolution_px
-    pitch_m = wall.pixel_pitch_mm / 1000.0
-    width_m, height_m = wall_size_m(wall)
+def resolution_from_pitch(surface: Surface, pitch_mm: float) -> tuple[int, int]:
+    """The image size ``(width, height)`` of ``surface`` at a pixel pitch, rounded; an arc gets the same whole
+    number of pixels in every column."""
+    pitch_m = pitch_mm / 1000.0
+    width_m, height_m = surface_size_m(surface)
     height_px = max(1, round(height_m / pitch_m))
-    if isinstance(wall, CurvedWall):
-        column_px = max(1, round(width_m / wall.columns / pitch_m))
-        return column_px * wall.columns, height_px
+    if isinstance(surface, ArcSurface):
+        column_px = max(1, round(width_m / surface.columns / pitch_m))
+        return column_px * surface.columns, height_px
     return max(1, round(width_m / pitch_m)), height_px
 
 
-def wall_sections(wall: Wall) -> list[Section]:
-    """The flat sections of ``wall``, left to right as seen from inside."""
-    width_px, height_px = wall_resolution_px(wall)
-    if isinstance(wall, CurvedWall):
-        angles = column_angles_deg(wall)
-        column_px = width_px // wall.columns
-        z0, z1 = wall.bottom_m, wall.bottom_m + wall.height_m
+def surface_sections(surface: Surface, resolution_px: tuple[int, int]) -> list[Section]:
+    """The flat sections of ``surface`` drawn at ``resolution_px``, left to right as seen from inside."""
+    width_px, height_px = resolution_px
+    if isinstance(surface, ArcSurface):
+        angles = column_angles_deg(surface)
+        column_px = width_px // surface.columns
+        z0, z1 = surface.bottom_m, surface.bottom_m + surface.height_m
         return [
             Section(
-                lower_left=_arc_point(wall, angles[i], z0),
-                lower_right=_arc_point(wall, angles[i + 1], z0),
-                upper_left=_arc_point(wall, angles[i], z1),
+                lower_left=_arc_point(surface, angles[i], z0),
+                lower_right=_arc_point(surface, angles[i + 1], z0),
+                upper_left=_arc_point(surface, angles[i], z1),
                 pixel_rect=(i * column_px, 0, column_px, height_px),
             )
-            for i in range(wall.columns)
+            for i in range(surface.columns)
         ]
-    c = wall.corners
     return [
         Section(
-            lower_left=np.asarray(c.lower_left, dtype=float),
-            lower_right=np.asarray(c.lower_right, dtype=float),
-            upper_left=np.asarray(c.upper_left, dtype=float),
+            lower_left=np.asarray(surface.lower_left, dtype=float),
+            lower_right=np.asarray(surface.lower_right, dtype=float),
+            upper_left=np.asarray(surface.upper_left, dtype=float),
             pixel_rect=(0, 0, width_px, height_px),
         )
     ]

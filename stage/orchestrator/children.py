@@ -12,7 +12,8 @@ a crash never picks up an edit that ``stage reload`` has not validated yet.
   wall resolution (outer cube size) and, when there are light cards, every wall (card placement) → restart that
   node; new nodes are started, removed ones stopped;
 * ``control.*``, ``endpoints.state``/``render_stats`` → only a restart of ``stage up`` applies them (reported);
-* ``name``, ``scene`` (the default for the next start), ``eye_height_m`` → applied, nothing restarted. The live
+* ``name``, ``scene`` (the default for the next start), ``eye_height_m``, ``control.watchdog_*`` → applied, nothing
+  restarted. The live
   state (exposure, overscan, …) keeps the operator's values.
 """
 
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stage.config.stage import StageConfig
-from stage.geometry.sections import wall_resolution_px
+from stage.config.wall_geometry import wall_resolution_px
 from stage.orchestrator.supervisor import ChildSpec
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,11 @@ TRACKING = "tracking"
 def node_child(node: str) -> str:
     """Child name of a render node."""
     return f"render-{node}"
+
+
+def node_of(child: str) -> str:
+    """Render node name of child ``render-<node>`` (inverse of :func:`node_child`)."""
+    return child.removeprefix("render-")
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,7 @@ def reload_plan(old: StageConfig, new: StageConfig) -> ReloadPlan:
             plan.restart.append(node_child(node))
     plan.start = [node_child(x) for x in sorted(new_nodes - old_nodes)]
     plan.stop = [node_child(x) for x in sorted(old_nodes - new_nodes)]
-    for key in ("osc_bind", "osc_port", "allowed_clients", "endpoint"):
+    for key in ("osc_bind", "osc_port", "allowed_clients", "osc_reply_clients", "endpoint"):
         if o["control"][key] != n["control"][key]:
             plan.needs_up_restart.append(f"control.{key}")
     for key in ("state", "render_stats"):

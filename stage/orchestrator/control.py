@@ -1,5 +1,8 @@
 """The orchestrator's control endpoint: JSON requests over ZeroMQ (``control.endpoint``, loopback by default).
 
+Every client authenticates: the socket is a CURVE server and only clients whose public key is in the keys folder's
+``authorized/`` get through (:mod:`stage.keys`); others get no answer at all.
+
 The orchestrator binds a ROUTER socket; a client connects a REQ (or DEALER) socket and sends one frame, a UTF-8
 JSON object ``{"cmd": NAME, ...arguments}``; the reply is one JSON object ``{"ok": true, ...}`` or
 ``{"ok": false, "error": "one line", "kind": "invalid"|"failed", "lines": [...]}`` (``lines``: every problem, for
@@ -33,6 +36,8 @@ from typing import Any
 
 import orjson
 import zmq
+
+from stage.keys import KeyPair, is_loopback, make_server
 
 log = logging.getLogger(__name__)
 
@@ -108,19 +113,15 @@ def decode_reply(body: bytes) -> dict[str, Any]:
     return data
 
 
-def is_loopback(endpoint: str) -> bool:
-    """True for ``tcp://127.x``/``localhost``/``[::1]``, ``ipc://`` and ``inproc://`` endpoints."""
-    if not endpoint.startswith("tcp://"):
-        return True
-    host = endpoint[len("tcp://"):].rsplit(":", 1)[0].strip("[]")
-    return host.startswith("127.") or host in ("localhost", "::1")
-
-
 class ControlServer:
     """ROUTER socket on the control endpoint; only moves bytes (parsing is :func:`parse_request`)."""
 
-    def __init__(self, context: zmq.Context, endpoint: str):
+    def __init__(self, context: zmq.Context, endpoint: str, keys: KeyPair | None):
+        """``keys``: the server's CURVE key pair (a ZAP authenticator on ``context`` decides who gets in);
+        ``None`` only for tests of the protocol itself."""
         self.socket = context.socket(zmq.ROUTER)
+        if keys is not None:
+            make_server(self.socket, keys)
         self.socket.setsockopt(zmq.LINGER, 0)
         self.socket.setsockopt(zmq.ROUTER_MANDATORY, 0)
         self.socket.setsockopt(zmq.MAXMSGSIZE, MAX_REQUEST_BYTES + 1024)
@@ -135,8 +136,8 @@ class ControlServer:
         self.failed = 0
         """Requests whose handler raised an unexpected error (answered ``failed``; the show kept running)."""
         if not is_loopback(self.endpoint):
-            log.warning("control endpoint %s is reachable from the network: anyone there can run the show",
-                        self.endpoint)
+            log.warning("control endpoint %s is reachable from the network (CURVE-authenticated: %s)",
+                        self.endpoint, "yes" if keys is not None else "NO")
 
     def receive(self) -> list[Request]:
         """Every waiting well-formed request; malformed ones are answered here and counted."""

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from stage.color.ocio import resolve_config_ref
 from stage.config.loader import read_yaml
 from stage.config.paths import scene_file
 from stage.orchestrator.demo_record import Moment, PoseRecorder
@@ -59,6 +60,9 @@ def demo_config(source: Path, workdir: Path) -> Path:
         color = wall.get("color") if isinstance(wall, dict) else None
         if isinstance(color, dict) and isinstance(color.get("lut"), str):
             color["lut"] = os.path.abspath(source.parent / color["lut"])
+    management = data.get("color")
+    if isinstance(management, dict) and isinstance(management.get("ocio_config"), str):
+        management["ocio_config"] = resolve_config_ref(management["ocio_config"], source.parent)
     data["endpoints"] = {"pose": f"tcp://127.0.0.1:{_free_tcp_port()}", "state": "tcp://127.0.0.1:*",
                          "render_stats": "tcp://127.0.0.1:*"}
     data.setdefault("control", {})["osc_bind"] = "127.0.0.1"
@@ -98,7 +102,8 @@ def run_demo(config: Path, duration_s: float, display: str, out: Path,
     shutil.rmtree(work, ignore_errors=True)
     snap_dir = work / "snapshots"
     options = UpOptions(config=demo_config(config, work), display=display, osc_port=0, control="tcp://127.0.0.1:*",
-                        log_dir=out / "logs", presets_dir=work / "presets", snapshot_dir=snap_dir)
+                        log_dir=out / "logs", presets_dir=work / "presets", snapshot_dir=snap_dir, fresh=True,
+                        keys_dir=work / "keys")
     orch = Orchestrator(options, on_status=on_status)
     recorder = PoseRecorder(orch.endpoints.pose)
     history: dict[str, list[RenderStats]] = {n.name: [] for n in orch.config.nodes}

@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from stage.config.errors import ConfigError
 from stage.config.loader import load_stage_config
+from stage.config.stage import StageConfig
 from stage.orchestrator import children as ch
 from stage.orchestrator.control import PROTOCOL_VERSION, Request, ok, refused
 from stage.orchestrator.osc_map import ChangeError
 from stage.orchestrator.supervisor import ChildSpec, SupervisorError
+from stage.orchestrator.watchdog import WatchdogPolicy
 
 if TYPE_CHECKING:
     from stage.orchestrator.stage_up import Orchestrator
@@ -23,6 +25,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Handler = Callable[["Orchestrator", Request], "dict[str, Any] | None"]
+
+
+def watchdog_policy(config: StageConfig) -> WatchdogPolicy:
+    return WatchdogPolicy(config.control.watchdog_s, config.control.watchdog_startup_s)
+
+
+def _processes(orch: Orchestrator, now: float) -> dict[str, dict]:
+    """Supervisor status of each child plus the age of its newest stats (the watchdog's view)."""
+    procs = orch.supervisor.status(now)
+    for name, age in orch.report_ages(now).items():
+        procs[name]["report_age_s"] = age
+    return procs
 
 
 def status_document(orch: Orchestrator) -> dict[str, Any]:
@@ -46,7 +60,10 @@ def status_document(orch: Orchestrator) -> dict[str, Any]:
         "rev": store.rev,
         "parameters": store.parameters(),
         "presets": store.presets(),
-        "processes": orch.supervisor.status(now),
+        "processes": _processes(orch, now),
+        "watchdog": {"timeout_s": orch.watchdog.timeout_s, "startup_s": orch.watchdog.startup_s},
+        "journal": {"path": str(orch.journal.path), "restored": orch.journal.restored, **orch.journal.counters,
+                    "last_error": orch.journal.last_error},
         "nodes": orch.health.nodes_doc(now),
         "tracking": orch.health.tracking_doc(now),
         "stale_cameras": orch.health.stale_cameras(now),
@@ -56,6 +73,8 @@ def status_document(orch: Orchestrator) -> dict[str, Any]:
                         "failed": orch.control.failed},
             "state": dict(orch.state_pub.counters),
             "stats_rejects": orch.health.rejects,
+            "stats_unknown_nodes": orch.health.unknown_nodes,
+            "disk": dict(orch.disk.counters),
         },
         "errors": list(orch.errors),
         "status_line": orch.status_line(now),
@@ -85,7 +104,8 @@ def reload_config(orch: Orchestrator) -> dict[str, Any]:
     orch.config, orch.config_text = new, text
     orch.running.write(text)
     orch.state_pub.frame_period_s = 1.0 / new.render.target_fps
-    orch.health.nodes = [n.name for n in new.nodes]
+    orch.health.set_nodes([n.name for n in new.nodes])
+    orch.watchdog = watchdog_policy(new)
     if ch.TRACKING in plan.restart and new.endpoints.pose != orch.endpoints.pose:
         orch.reconnect_tracking(new.endpoints.pose)
     for name in plan.stop:
@@ -112,6 +132,17 @@ def _scene(orch: Orchestrator, req: Request) -> dict[str, Any]:
     return ok(changed=orch.store.set_scene(req.args["name"], source="cli"), rev=orch.store.rev)
 
 
+def _preset_save(orch: Orchestrator, req: Request) -> None:
+    """Written on the disk worker; answered when the file is there (or not)."""
+
+    def done(path: Path | None, error: ChangeError | None) -> None:
+        kind = "invalid" if error is not None and error.reason == "invalid" else "failed"
+        orch.control.reply(req, ok(path=str(path)) if error is None else refused(str(error), kind))
+
+    orch.store.save_preset_later(req.args["name"], done)
+    return None
+
+
 def _down(orch: Orchestrator, req: Request) -> None:
     log.info("stage down requested")
     orch.pending_down.append(req)
@@ -125,7 +156,7 @@ HANDLERS: dict[str, Handler] = {
     "set": _set,
     "scene": _scene,
     "undo": lambda orch, req: ok(changed=orch.store.undo(), rev=orch.store.rev),
-    "preset_save": lambda orch, req: ok(path=str(orch.store.save_preset(req.args["name"]))),
+    "preset_save": _preset_save,
     "preset_recall": lambda orch, req: ok(changed=orch.store.recall_preset(req.args["name"]), rev=orch.store.rev),
     "presets": lambda orch, req: ok(presets=orch.store.presets()),
     "reload": lambda orch, req: reload_config(orch),

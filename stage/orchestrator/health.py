@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from stage.orchestrator.children import TRACKING, node_of
 from stage.wire import render_stats
 from stage.wire.pose import StatsMessage, WireError, decode_stats
 
@@ -29,6 +30,9 @@ class Health:
         self.render: dict[str, _Latest] = {}
         self.tracking: _Latest | None = None
         self.rejects = 0
+        self.unknown_nodes = 0
+        """Render stats from node names that are not in the config: counted and dropped (any local process can
+        publish there; keeping them would let it grow this table without bound)."""
 
     def on_render(self, frames: list[bytes], now: float) -> None:
         try:
@@ -36,7 +40,24 @@ class Health:
         except WireError as exc:
             self._reject(exc)
             return
+        if stats.node not in self.nodes:
+            self.unknown_nodes += 1
+            if self.unknown_nodes <= 5 or self.unknown_nodes % 1000 == 0:
+                log.warning("render stats from unknown node %r dropped (#%d)", stats.node[:64], self.unknown_nodes)
+            return
         self.render[stats.node] = _Latest(stats, now)
+
+    def set_nodes(self, nodes: list[str]) -> None:
+        """The configured nodes changed (reload): forget the stats of removed ones."""
+        self.nodes = list(nodes)
+        self.render = {n: v for n, v in self.render.items() if n in self.nodes}
+
+    def last_report(self, child: str) -> float | None:
+        """Arrival time (monotonic) of the newest stats of child ``child`` (``tracking`` or ``render-<node>``)."""
+        if child == TRACKING:
+            return self.tracking.arrived_s if self.tracking else None
+        latest = self.render.get(node_of(child))
+        return latest.arrived_s if latest else None
 
     def on_tracking(self, frames: list[bytes], now: float) -> None:
         try:

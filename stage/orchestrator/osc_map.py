@@ -27,10 +27,11 @@ class ChangeError(ValueError):
 
 @dataclass(frozen=True)
 class Rule:
-    """How one parameter's values are checked: ``kind`` is ``number``, ``bool`` or ``vector`` (``size`` numbers);
-    out of ``lo..hi`` is clamped when ``clamp``, else rejected; ``wrap`` folds angles into [−180, 180) with
-    :func:`stage.pose.wrap_deg`. Build number and vector rules with :func:`_limited` so that ``lo..hi`` is the
-    :class:`LiveState` field's own range."""
+    """How one parameter's values are checked: ``kind`` is ``number``, ``bool``, ``name`` (a string: its length
+    is the :class:`LiveState` field's, the names are checked against the OCIO config by the store) or ``vector``
+    (``size`` numbers); out of ``lo..hi`` is clamped when ``clamp``, else rejected; ``wrap`` folds angles into
+    [−180, 180) with :func:`stage.pose.wrap_deg`. Build number and vector rules with :func:`_limited` so that
+    ``lo..hi`` is the :class:`LiveState` field's own range."""
 
     kind: str
     lo: float = -math.inf
@@ -54,6 +55,9 @@ RULES: dict[str, Rule] = {
     "chroma_key": Rule("bool"),
     "walls.*.brightness": _limited("walls.*.brightness"),
     "walls.*.enabled": Rule("bool"),
+    "walls.*.display": Rule("name"),
+    "walls.*.view": Rule("name"),
+    "walls.*.look": Rule("name"),
     "offset_m": _limited("offset_m", "vector", size=3),
     "yaw_deg": _limited("yaw_deg", wrap=True),
     "scale": _limited("scale"),
@@ -128,6 +132,10 @@ def coerce(path: str, value: Any, state: LiveState, cameras: list[str]) -> Any:
     rule = RULES[key]
     if rule.kind == "bool":
         return _bool(path, value)
+    if rule.kind == "name":
+        if not isinstance(value, str):
+            raise ChangeError(f"{path}: expected a name (a string), got {type(value).__name__}", "arg_type")
+        return value or None  # "": back to the default (the config's default display or view, no look)
     if rule.kind == "number":
         return _number(path, value, rule)
     if not isinstance(value, list | tuple) or len(value) != rule.size:
@@ -150,7 +158,7 @@ SIMPLE = {
     "/stage/timeofday": "time_of_day_h",
     "/stage/tracking/freeze": "tracking_freeze",
 }
-WALL = {"brightness": "brightness", "enable": "enabled"}
+WALL = {"brightness": "brightness", "enable": "enabled", "display": "display", "view": "view", "look": "look"}
 CARD = {"enable": "enabled", "intensity": "intensity", "color": "color", "softness": "softness", "size": "size_m"}
 TRIGGERS = {"/stage/scene/next": "scene_next", "/stage/undo": "undo", "/stage/state": "state", "/stage/hello": "hello"}
 STRING_COMMANDS = {
@@ -243,6 +251,9 @@ def to_osc(path: str, state: LiveState, scene_name: str | None) -> tuple[str, li
             return (f"/stage/wall/{parts[1]}/brightness", [wall.brightness])
         if parts[2] == "enabled":
             return (f"/stage/wall/{parts[1]}/enable", [int(wall.enabled)])
+        if parts[2] in ("display", "view", "look"):
+            value = getattr(wall, parts[2])
+            return None if value is None else (f"/stage/wall/{parts[1]}/{parts[2]}", [value])  # None: a default
     if parts[0] == "camera_delay_ms" and len(parts) == 2 and parts[1] in state.camera_delay_ms:
         return (f"/stage/camera/{parts[1]}/delay", [state.camera_delay_ms[parts[1]]])
     if parts[0] == "light_cards" and len(parts) == 3 and parts[1] in state.light_cards:

@@ -3,13 +3,21 @@
 The server owns its socket so that it can drop senders outside the allow-list *before* parsing, refuse oversized
 datagrams, and count everything. python-osc parses messages and bundles and builds replies. Every refused message
 is answered with ``/stage/error s`` to its sender; every applied change, from any source, is echoed to the
-remembered tablets (a store listener). Handling a datagram does no disk or network I/O beyond those replies, so a
-fader dragged at full speed is absorbed; the store coalesces the renderer updates.
+remembered tablets (a store listener). Handling a datagram does no disk or network I/O beyond those replies (a
+preset is written on the disk worker), so a fader dragged at full speed is absorbed; the store coalesces the
+renderer updates.
+
+Budget: one :meth:`OscServer.handle_readable` call takes at most :data:`MAX_DRAIN` datagrams (the poll loop serves
+its other sockets between batches), and within a batch a parameter change that a later message of the same run of
+changes overwrites is skipped (counted ``coalesced``): a flood costs one change per parameter per batch.
+
+Replies are never an amplifier: a sender outside ``control.osc_reply_clients`` gets at most as many bytes back as
+it sent (a byte credit per address; what does not fit is dropped and counted ``replies_capped``), because a UDP
+source address can be forged to aim the replies at someone else.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 from collections import OrderedDict
@@ -21,7 +29,9 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.osc_packet import OscPacket
 from pythonosc.parsing import osc_types
 
-from stage.orchestrator.osc_map import ChangeError, messages_for, route
+from stage.config.stage import Control
+from stage.netfilter import AddressFilter
+from stage.orchestrator.osc_map import ChangeError, Route, messages_for, route
 from stage.orchestrator.store import StateStore
 
 log = logging.getLogger(__name__)
@@ -29,8 +39,12 @@ log = logging.getLogger(__name__)
 TABLET_IDLE_S = 600.0
 """A tablet that sent nothing for this long gets no more echoes."""
 MAX_TABLETS = 32
-MAX_DRAIN = 4096
+MAX_DRAIN = 256
 """Datagrams handled per :meth:`OscServer.handle_readable` call, so one flood can't starve the poll loop."""
+CREDIT_MAX_BYTES = 64 * 1024
+"""Reply credit an address outside ``osc_reply_clients`` can save up (bytes it sent, not yet answered)."""
+CREDIT_ENTRIES = 1024
+"""Addresses whose credit is remembered (oldest forgotten first)."""
 REASONS = ("unknown_address", "arg_count", "arg_type", "not_finite", "out_of_range", "unknown_name", "invalid")
 
 Address = tuple[Any, ...]
@@ -96,13 +110,16 @@ def build(address: str, args: list[Any]) -> bytes:
 class OscServer:
     """UDP OSC endpoint over a :class:`StateStore`; ``counters`` says what it received, applied and refused."""
 
-    def __init__(self, store: StateStore, bind: str, port: int, allowed: list[str], max_datagram: int = 8192):
+    def __init__(self, store: StateStore, bind: str, port: int, allowed: list[str], max_datagram: int = 8192,
+                 reply_clients: list[str] | None = None):
         self.store = store
         self.max_datagram = max_datagram
+        reply_clients = Control().osc_reply_clients if reply_clients is None else reply_clients
         try:
-            self.allowed = [ipaddress.ip_network(c, strict=False) for c in allowed]
+            self._allowed = AddressFilter(allowed)
+            self._full_replies = AddressFilter(reply_clients)
         except ValueError as exc:
-            raise ValueError(f"control.allowed_clients: {exc}") from None
+            raise ValueError(f"control.allowed_clients / osc_reply_clients: {exc}") from None
         family = socket.AF_INET6 if ":" in bind else socket.AF_INET
         self._sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
@@ -114,10 +131,10 @@ class OscServer:
         self.port: int = self._sock.getsockname()[1]
         self.counters: dict[str, int] = {
             "received": 0, "applied": 0, "ignored_not_allowed": 0, "oversized": 0, "malformed": 0,
-            "replies_dropped": 0, **{f"rejected_{r}": 0 for r in REASONS},
+            "replies_dropped": 0, "replies_capped": 0, "coalesced": 0, **{f"rejected_{r}": 0 for r in REASONS},
         }
         self._tablets: OrderedDict[Address, float] = OrderedDict()
-        self._allowed_cache: dict[str, bool] = {}
+        self._credit: OrderedDict[Address, int] = OrderedDict()
         self._now = 0.0
         store.add_listener(self._echo)
         log.info("OSC control on %s:%d (allowed: %s)", bind, self.port, ", ".join(allowed) or "nobody")
@@ -136,9 +153,10 @@ class OscServer:
     # ---- receiving ----------------------------------------------------------------------------------------
 
     def handle_readable(self, now: float) -> int:
-        """Drain waiting datagrams (up to :data:`MAX_DRAIN`); returns how many were handled. ``now`` is the poll
-        loop's clock (``time.monotonic()``), used to expire idle tablets."""
+        """Drain waiting datagrams (up to :data:`MAX_DRAIN`) and apply them as one coalesced batch; returns how
+        many were handled. ``now`` is the poll loop's clock (``time.monotonic()``), used to expire idle tablets."""
         self._now = now
+        batch: list[tuple[Address, OscMessage]] = []
         handled = 0
         while handled < MAX_DRAIN:
             try:
@@ -149,36 +167,29 @@ class OscServer:
                 log.debug("recvfrom: %s", exc)
                 continue
             handled += 1
-            self.handle_datagram(data, addr, now)
+            batch += [(addr, m) for m in self._accept(data, addr, now)]
+        self._apply(batch)
         return handled
 
     def is_allowed(self, host: str) -> bool:
         """Whether ``host`` is inside one of the allowed subnets (IPv4-mapped IPv6 counts as IPv4)."""
-        cached = self._allowed_cache.get(host)
-        if cached is None:
-            try:
-                ip = ipaddress.ip_address(host.split("%")[0])
-            except ValueError:
-                cached = False
-            else:
-                if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-                    ip = ip.ipv4_mapped
-                cached = any(ip in net for net in self.allowed)
-            if len(self._allowed_cache) > 1024:
-                self._allowed_cache.clear()
-            self._allowed_cache[host] = cached
-        return cached
+        return self._allowed.allows(host)
 
     def handle_datagram(self, data: bytes, addr: Address, now: float) -> None:
         """Check, parse and apply one datagram from ``addr``."""
+        self._apply([(addr, m) for m in self._accept(data, addr, now)])
+
+    def _accept(self, data: bytes, addr: Address, now: float) -> list[OscMessage]:
+        """Check and parse one datagram; its messages, or ``[]`` when it was refused (answered and counted)."""
         self.counters["received"] += 1
         if not self.is_allowed(addr[0]):
             self.counters["ignored_not_allowed"] += 1
-            return
+            return []
+        self._earn(addr, len(data))
         if len(data) > self.max_datagram:
             self.counters["oversized"] += 1
             self._send(addr, "/stage/error", [f"datagram larger than {self.max_datagram} bytes"])
-            return
+            return []
         try:
             if not well_formed(data):
                 raise ValueError("lengths do not match the contents")
@@ -186,15 +197,42 @@ class OscServer:
         except Exception as exc:  # python-osc raises more than ParseError on hostile bytes
             self.counters["malformed"] += 1
             self._send(addr, "/stage/error", [f"malformed OSC datagram ({type(exc).__name__})"])
-            return
+            return []
         self._remember(addr, now)
-        for message in messages:
-            self._handle_message(message, addr)
+        return messages
 
-    def _handle_message(self, message: OscMessage, addr: Address) -> None:
+    def _apply(self, batch: list[tuple[Address, OscMessage]]) -> None:
+        """Route every message, skip parameter changes that a later change of the same run overwrites, apply the
+        rest in order."""
+        routed: list[Route | Exception] = []
+        for _, message in batch:
+            try:
+                routed.append(route(message.address, list(message.params), self.store.state))
+            except Exception as exc:  # answered (or, not a ChangeError, sent to the last resort) in order below
+                routed.append(exc)
+        later: set[str] = set()
+        keep = [True] * len(batch)
+        for i in range(len(batch) - 1, -1, -1):
+            r = routed[i]
+            if isinstance(r, Route) and r.action == "set" and r.changes:
+                if later.issuperset(r.changes):
+                    keep[i] = False
+                later.update(r.changes)
+            elif not (isinstance(r, Route) and r.action == "none"):
+                later = set()  # anything else ends the run: an undo or a recall between two sets must see both
+        for (addr, message), r, kept in zip(batch, routed, keep, strict=True):
+            if not kept:
+                self.counters["coalesced"] += 1
+                continue
+            self._handle_message(message, addr, r)
+
+    def _handle_message(self, message: OscMessage, addr: Address, r: Route | Exception | None = None) -> None:
         address = message.address
         try:
-            r = route(address, list(message.params), self.store.state)
+            if r is None:
+                r = route(address, list(message.params), self.store.state)
+            if isinstance(r, Exception):
+                raise r
             if r.action == "set":
                 self.store.set_many(r.changes or {}, source="osc")
             elif r.action == "scene":
@@ -204,17 +242,13 @@ class OscServer:
             elif r.action == "undo":
                 self.store.undo()
             elif r.action == "preset_save":
-                self.store.save_preset(r.text)
-                self._send(addr, "/stage/preset/saved", [r.text])
+                self.store.save_preset_later(r.text, lambda path, error, name=r.text: self._saved(addr, name, error))
             elif r.action == "preset_recall":
                 self.store.recall_preset(r.text)
             elif r.action == "state":
                 self.send_state(addr)
         except ChangeError as exc:
-            key = f"rejected_{exc.reason}"
-            self.counters[key] = self.counters.get(key, 0) + 1
-            text = str(exc) if str(exc).startswith(address) else f"{address}: {exc}"
-            self._send(addr, "/stage/error", [text[:500]])
+            self._refuse(addr, address, exc)
             return
         except Exception as exc:  # last resort: one message never stops the show (logged, counted, answered)
             self.counters["rejected_internal"] = self.counters.get("rejected_internal", 0) + 1
@@ -224,6 +258,19 @@ class OscServer:
             self._send(addr, "/stage/error", [f"{address}: internal error ({reason})"[:500]])
             return
         self.counters["applied"] += 1
+
+    def _refuse(self, addr: Address, address: str, exc: ChangeError) -> None:
+        key = f"rejected_{exc.reason}"
+        self.counters[key] = self.counters.get(key, 0) + 1
+        text = str(exc) if str(exc).startswith(address) else f"{address}: {exc}"
+        self._send(addr, "/stage/error", [text[:500]])
+
+    def _saved(self, addr: Address, name: str, error: ChangeError | None) -> None:
+        """A preset write finished (on the disk worker): tell the tablet that asked."""
+        if error is None:
+            self._send(addr, "/stage/preset/saved", [name])
+        else:
+            self._refuse(addr, "/stage/preset/save", error)
 
     def _remember(self, addr: Address, now: float) -> None:
         self._tablets[addr] = now
@@ -270,7 +317,28 @@ class OscServer:
     def _send(self, addr: Address, address: str, args: list[Any]) -> None:
         self._sendto(build(address, args), addr)
 
+    def _earn(self, addr: Address, size: int) -> None:
+        """``addr`` sent ``size`` bytes: it may get as many back (outside ``osc_reply_clients``)."""
+        if self._full_replies.allows(addr[0]):
+            return
+        self._credit[addr] = min(CREDIT_MAX_BYTES, self._credit.get(addr, 0) + size)
+        self._credit.move_to_end(addr)
+        while len(self._credit) > CREDIT_ENTRIES:
+            self._credit.popitem(last=False)
+
+    def _spend(self, addr: Address, size: int) -> bool:
+        if self._full_replies.allows(addr[0]):
+            return True
+        left = self._credit.get(addr, 0)
+        if left < size:
+            self.counters["replies_capped"] += 1
+            return False
+        self._credit[addr] = left - size
+        return True
+
     def _sendto(self, dgram: bytes, addr: Address) -> None:
+        if not self._spend(addr, len(dgram)):
+            return
         try:
             self._sock.sendto(dgram, addr)
         except OSError as exc:  # full buffer or unreachable tablet: drop, never block the poll loop

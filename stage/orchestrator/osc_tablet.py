@@ -178,12 +178,21 @@ def camera_tab(state: LiveState) -> dict[str, Any]:
     ])
 
 
-def walls_tab(state: LiveState) -> dict[str, Any]:
+def walls_tab(state: LiveState, ocio: bool = False) -> dict[str, Any]:
+    """Per wall: on/off and brightness; on a stage with an OCIO config also text inputs for its display, view and
+    look (an ``input`` sends its text on Enter; the server refuses a name the config lacks, listing the valid
+    ones on ``/stage/error``)."""
+    def ocio_inputs(name: str) -> list[dict[str, Any]]:
+        return [{"type": "input", "id": f"{name}_{leaf}", "html": caption(f"{name} {leaf}"),
+                 "address": f"/stage/wall/{name}/{leaf}", "typeTags": "s", "width": width, "height": ROW_H}
+                for leaf, width in (("display", 260), ("view", 300), ("look", 200))] if ocio else []
+
     return tab("tab_walls", "Walls", [
         row(f"wall_{name}", [
             button(f"{name}_enable", f"{name} on", f"/stage/wall/{name}/enable", mode="toggle"),
             fader(f"{name}_brightness", f"{name} brightness", f"/stage/wall/{name}/brightness",
                   span("walls.*.brightness"), wall.brightness),
+            *ocio_inputs(name),
         ])
         for name, wall in state.walls.items()
     ])
@@ -233,9 +242,9 @@ def presets_tab() -> dict[str, Any]:
     ])
 
 
-def build_session(state: LiveState) -> dict[str, Any]:
+def build_session(state: LiveState, ocio: bool = False) -> dict[str, Any]:
     """The Open Stage Control session for the walls and light cards of ``state``; double taps reset to its
-    values."""
+    values. ``ocio``: the stage has an OCIO config (walls get display/view/look inputs)."""
     cards = [w for name, card in state.light_cards.items() for w in card_widgets(name, card)]
     return {
         "createdWith": "Open Stage Control",
@@ -247,14 +256,14 @@ def build_session(state: LiveState) -> dict[str, Any]:
                         "(docs/osc.md). Start Open Stage Control with --send <orchestrator-host>:9000 and an "
                         "--osc-port; the server echoes to the sending port.",
             "onCreate": SYNC,
-            "tabs": [scene_tab(state), camera_tab(state), walls_tab(state), tab("tab_cards", "Light cards", cards),
-                     presets_tab()],
+            "tabs": [scene_tab(state), camera_tab(state), walls_tab(state, ocio),
+                     tab("tab_cards", "Light cards", cards), presets_tab()],
         },
     }
 
 
-def session_text(state: LiveState) -> str:
-    return json.dumps(build_session(state), indent=2, ensure_ascii=False) + "\n"
+def session_text(state: LiveState, ocio: bool = False) -> str:
+    return json.dumps(build_session(state, ocio), indent=2, ensure_ascii=False) + "\n"
 
 
 def demo_state() -> LiveState:
@@ -271,11 +280,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if the output file is not up to date")
     args = parser.parse_args(argv)
     try:
-        state = demo_state() if args.config is None else LiveState.from_config(load_stage_config(args.config))
+        config = None if args.config is None else load_stage_config(args.config)
     except ConfigError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
-    text, out = session_text(state), args.out or (SESSION_PATH if args.config is None else None)
+    state = demo_state() if config is None else LiveState.from_config(config)
+    ocio = config is not None and config.color.ocio_config is not None
+    text, out = session_text(state, ocio), args.out or (SESSION_PATH if args.config is None else None)
     if out is None:
         sys.stdout.write(text)
         return 0

@@ -8,9 +8,7 @@ the new preset, never half of one; leftover ``.*.tmp`` files are never listed as
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import yaml
@@ -18,17 +16,25 @@ from pydantic import ValidationError
 
 from stage.config.loader import safe_load
 from stage.live import LiveState
+from stage.orchestrator.files import atomic_write
 
 log = logging.getLogger(__name__)
 
 PRESET_VERSION = 1
 SUFFIX = ".yaml"
 MAX_PRESET_BYTES = 1024 * 1024
+MAX_PRESETS = 500
+"""Presets one folder may hold: a save under a new name beyond this is refused."""
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 class PresetError(ValueError):
-    """A preset that cannot be named, found, read or written; one-line message."""
+    """A preset that cannot be named, found, read or written; one-line message. ``reason``: ``invalid`` (refused,
+    nothing changed) or ``failed`` (the disk said no)."""
+
+    def __init__(self, message: str, reason: str = "invalid"):
+        super().__init__(message)
+        self.reason = reason
 
 
 def check_name(name: str) -> str:
@@ -51,42 +57,25 @@ def list_presets(presets_dir: Path) -> list[str]:
                   and NAME_RE.match(p.name[: -len(SUFFIX)]))
 
 
-def write_preset(presets_dir: Path, name: str, state: LiveState) -> Path:
-    """Atomically write ``state`` as preset ``name`` (tmp + fsync + rename); returns the file."""
+def write_preset(presets_dir: Path, name: str, state: LiveState, limit: int = MAX_PRESETS) -> Path:
+    """Atomically write ``state`` as preset ``name`` (tmp + fsync + rename); returns the file. A new name beyond
+    ``limit`` presets is refused (overwriting an existing one is always allowed)."""
     target = preset_path(presets_dir, name)
+    try:
+        presets_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # e.g. a file where the folder should be (NotADirectoryError)
+        raise PresetError(f"preset {name}: cannot make {presets_dir}: {exc.strerror or exc}") from None
+    if not target.exists() and len(list_presets(presets_dir)) >= limit:
+        raise PresetError(f"preset {name}: {presets_dir} already holds {limit} presets (the limit): "
+                          "overwrite or delete one")
     text = yaml.safe_dump({"v": PRESET_VERSION, "name": name, "state": state.model_dump(mode="json")},
                           sort_keys=False)
     try:
-        presets_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=presets_dir)
-    except OSError as exc:  # e.g. a file where the folder should be (NotADirectoryError)
-        raise PresetError(f"preset {name}: cannot make {presets_dir}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
+        atomic_write(target, text.encode("utf-8"))
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise PresetError(f"preset {name}: cannot write {target}: {exc.strerror or exc}") from None
-    _fsync_dir(presets_dir)
+        raise PresetError(f"preset {name}: cannot write {target}: {exc.strerror or exc}", "failed") from None
     log.info("saved preset %s to %s", name, target)
     return target
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename durable (best effort: not every platform can open a directory)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def read_preset(presets_dir: Path, name: str) -> LiveState:

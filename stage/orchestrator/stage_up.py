@@ -3,14 +3,23 @@
 One thread, one ``zmq.Poller`` over the control socket (:mod:`.control`), the OSC server's UDP socket, the
 render-stats SUB (bound on ``endpoints.render_stats``; nodes connect) and the tracking daemon's ``stats`` topic
 (SUB connected to ``endpoints.pose``). Every iteration also publishes live state (:mod:`.state_pub`), ticks the
-supervisor (:mod:`.supervisor`: restarts) and emits the status line. :meth:`Orchestrator.run` stops on SIGINT or
-SIGTERM, on ``stage down`` or after ``duration_s``; every child is stopped before it returns, and the running
-config copy is removed, so nothing is left behind.
+supervisor (:mod:`.supervisor`: restarts) and the watchdog (:mod:`.watchdog`: hung children), schedules the
+live-state journal (:mod:`.journal`) and runs the callbacks of finished disk jobs (:mod:`.disk`: presets and the
+journal are written on a worker thread, never in the loop). Per iteration the work is bounded: at most
+``MAX_BATCH`` datagrams or messages per socket.
+
+At start it takes the state folder's lock, kills what a SIGKILLed predecessor left running, removes leftover
+temporary files and config copies (:mod:`.runlock`) and restores the journal (unless ``fresh``).
+:meth:`Orchestrator.run` stops on SIGINT or SIGTERM, on ``stage down`` or after ``duration_s``; every child is
+stopped before it returns, the journal is written a last time and the running config copy is removed, so nothing
+is left behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import logging
 import os
 import signal
@@ -24,15 +33,31 @@ import zmq
 from stage.config.loader import load_scene_config, load_stage_config
 from stage.config.paths import scene_file
 from stage.config.stage import StageConfig
+from stage.keys import ENV as KEYS_ENV
+from stage.keys import (
+    SERVER,
+    KeysError,
+    default_dir,
+    ensure_keys,
+    load_pair,
+    secure,
+    start_authenticator,
+    stop_authenticator,
+)
 from stage.live import LiveState
 from stage.orchestrator import children as ch
 from stage.orchestrator.control import ControlServer, Request
-from stage.orchestrator.handlers import handle
+from stage.orchestrator.disk import DiskWorker
+from stage.orchestrator.files import remove_temp_files
+from stage.orchestrator.handlers import handle, watchdog_policy
 from stage.orchestrator.health import Health
+from stage.orchestrator.journal import JournalKeeper
 from stage.orchestrator.osc_server import OscServer
+from stage.orchestrator.runlock import LockedError, RunLock, remove_stale_running_copies
 from stage.orchestrator.state_pub import StatePublisher
 from stage.orchestrator.store import StateStore
 from stage.orchestrator.supervisor import ChildSpec, Supervisor
+from stage.orchestrator.watchdog import hung_for
 from stage.scene.catalog import SceneChecks, scene_candidates
 from stage.wire.pose import STATS_TOPIC
 from stage.wire.render_stats import RENDER_TOPIC_PREFIX
@@ -40,6 +65,9 @@ from stage.wire.render_stats import RENDER_TOPIC_PREFIX
 log = logging.getLogger(__name__)
 
 MAX_POLL_S = 0.1
+MAX_BATCH = 256
+"""Messages taken from one stats socket per loop iteration (the rest wait for the next one)."""
+WATCHDOG_EVERY_S = 0.25
 ERRORS_KEPT = 20
 STATUS_INTERVAL_S = 0.5
 """How often the status callback gets a fresh line (the CLI logs only every few seconds when not on a TTY)."""
@@ -62,6 +90,10 @@ class UpOptions:
     log_dir: Path = Path("logs")
     presets_dir: Path | None = None
     snapshot_dir: Path | None = None
+    fresh: bool = False
+    """Start from the config's values instead of the journal of the last run."""
+    keys_dir: Path | None = None
+    """CURVE keys folder (default :func:`stage.keys.default_dir`)."""
 
 
 def scene_list(config_file: Path, config: StageConfig, chosen: str | None) -> tuple[str | None, list[str]]:
@@ -92,23 +124,76 @@ class Orchestrator:
         self.store = StateStore(self.config, scenes, LiveState.from_config(self.config, scene=scene), presets)
         self.store.check_scene = SceneChecks().problem
         self.health = Health([n.name for n in self.config.nodes])
+        self.watchdog = watchdog_policy(self.config)
         self.errors: list[str] = []
         self.stop_requested = False
         self.pending_down: list[Request] = []
         self.started_at = time.monotonic()
         self.running = ch.RunningConfig(self.config_file)
-        self.context = zmq.Context()
-        self._sockets: list[object] = []
+        self.lock = RunLock(presets)
         try:
+            self.lock.acquire()
+        except LockedError as exc:
+            raise UpError(str(exc)) from None
+        except OSError as exc:
+            raise UpError(f"cannot use the presets folder {presets}: {exc.strerror or exc} (use --presets)") from None
+        self.disk = DiskWorker()
+        self._sockets: list[object] = []
+        self.context: zmq.Context | None = None
+        self.auth = None
+        try:
+            self.orphans = self.lock.sweep_orphans()
+            for orphan in self.orphans:
+                self.error(f"killed {orphan} left running by a stopped orchestrator")
+            remove_temp_files(presets)
+            remove_stale_running_copies(self.config_file)
+            self.journal = JournalKeeper(presets, self.disk, self.config_file)
+            self._restore()
+            self.store.disk = self.disk
+            self.store.add_listener(lambda _changes, _source: self.journal.changed())
+            self.context = zmq.Context()
+            self._start_auth()
             self._bind()
         except BaseException as exc:
             self._close_sockets()
+            self.disk.close()
+            self.lock.release()
             if isinstance(exc, zmq.ZMQError):
                 raise UpError(f"cannot open an endpoint of {self.config_file}: {exc}") from None
             raise
         self.supervisor = Supervisor(options.log_dir, refresh=self._spec, on_event=self.error)
         self._next_status = 0.0
+        self._next_watch = 0.0
+        self._recorded: dict[str, int] = {}
         self._poller = self._build_poller()
+
+    def _restore(self) -> None:
+        """Take over the journal of the last run (unless ``fresh``); the first write then confirms it."""
+        self.journal.changed()
+        if self.options.fresh:
+            log.info("fresh start: live state from %s (journal %s replaced)", self.config_file, self.journal.path)
+            return
+        journal = self.journal.load()
+        if journal is None:
+            return
+        problems = self.store.restore(journal)
+        for line in problems:
+            log.warning("journal %s: not restored: %s", self.journal.path, line)
+        saved = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(journal.saved_at))
+        self.journal.restored = {"saved_at": journal.saved_at, "rev": journal.rev, "not_restored": problems}
+        log.info("restored the live state saved %s (rev %d, %d undo steps) from %s (--fresh starts from the config)",
+                 saved, journal.rev, len(self.store.undo_history()), self.journal.path)
+
+    def _start_auth(self) -> None:
+        """Keys (made on first use) and the ZAP authenticator of the control endpoint."""
+        directory = self.options.keys_dir or default_dir()
+        try:
+            ensure_keys(directory)
+            self.server_keys = load_pair(directory, SERVER)
+            self.auth = start_authenticator(self.context, directory)
+        except KeysError as exc:
+            raise UpError(str(exc)) from None
+        self.keys_dir = directory
 
     # ---- set-up ---------------------------------------------------------------------------------------------
 
@@ -117,25 +202,30 @@ class Orchestrator:
         control = self.options.control or cfg.control.endpoint
         osc_port = self.options.osc_port if self.options.osc_port is not None else cfg.control.osc_port
         try:
-            self.control = self._keep(ControlServer(self.context, control))
+            self.control = self._keep(ControlServer(self.context, control, self.server_keys))
         except zmq.ZMQError as exc:
             raise UpError(f"cannot bind the control endpoint {control}: {exc} (is another `stage up` running? "
                           "use --control)") from None
         try:
-            self.osc = self._keep(OscServer(self.store, cfg.control.osc_bind, osc_port, cfg.control.allowed_clients))
+            self.osc = self._keep(OscServer(self.store, cfg.control.osc_bind, osc_port, cfg.control.allowed_clients,
+                                            reply_clients=cfg.control.osc_reply_clients))
         except OSError as exc:
             raise UpError(f"cannot open OSC port {cfg.control.osc_bind}:{osc_port}: {exc.strerror} "
                           "(use --osc-port)") from None
         period = 1.0 / cfg.render.target_fps
         try:
-            self.state_pub = self._keep(StatePublisher(self.context, cfg.endpoints.state, self.store, period))
+            self.state_pub = self._keep(StatePublisher(self.context, cfg.endpoints.state, self.store, period,
+                                                       self.keys_dir))
             self.render_sub = self._keep(self.context.socket(zmq.SUB))
             self.render_sub.setsockopt(zmq.LINGER, 0)
             self.render_sub.setsockopt(zmq.SUBSCRIBE, RENDER_TOPIC_PREFIX.encode())
+            secure(self.render_sub, cfg.endpoints.render_stats, server=True, directory=self.keys_dir)
             self.render_sub.bind(cfg.endpoints.render_stats)
         except zmq.ZMQError as exc:
             raise UpError(f"cannot bind {cfg.endpoints.state} / {cfg.endpoints.render_stats}: {exc} "
                           "(endpoints.state and endpoints.render_stats must be free)") from None
+        except KeysError as exc:
+            raise UpError(str(exc)) from None
         self.endpoints = ch.Endpoints(cfg.endpoints.pose, self.state_pub.endpoint,
                                       self.render_sub.getsockopt_string(zmq.LAST_ENDPOINT))
         self._connect_tracking()
@@ -148,6 +238,7 @@ class Orchestrator:
         self.tracking_sub = self._keep(self.context.socket(zmq.SUB))
         self.tracking_sub.setsockopt(zmq.LINGER, 0)
         self.tracking_sub.setsockopt(zmq.SUBSCRIBE, STATS_TOPIC.encode())
+        secure(self.tracking_sub, self.endpoints.pose, server=False, directory=self.keys_dir)
         self.tracking_sub.connect(self.endpoints.pose)
 
     def reconnect_tracking(self, pose_endpoint: str) -> None:
@@ -159,12 +250,15 @@ class Orchestrator:
         self._poller = self._build_poller()
 
     def _spec(self, name: str) -> ChildSpec | None:
-        """Fresh command line of child ``name`` (render nodes start with the current scene)."""
+        """Fresh command line of child ``name`` (render nodes start with the current scene); every child gets the
+        keys folder (``$VPSTAGE_KEYS``) for its CURVE sockets off loopback."""
         if name == ch.TRACKING:
-            return ch.tracking_spec(self.running.file, self.endpoints)
-        node = name.removeprefix("render-")
-        return ch.node_spec(self.running.file, node, self.store.state.scene, self.endpoints, self.options.display,
-                            self.options.snapshot_dir)
+            spec = ch.tracking_spec(self.running.file, self.endpoints)
+        else:
+            spec = ch.node_spec(self.running.file, ch.node_of(name), self.store.state.scene, self.endpoints,
+                                self.options.display, self.options.snapshot_dir)
+        spec.env[KEYS_ENV] = str(self.keys_dir)
+        return spec
 
     def start(self) -> None:
         """Write the running config copy and start every child."""
@@ -186,10 +280,10 @@ class Orchestrator:
         if self.osc.fileno() in ready:
             self.osc.handle_readable(now)
         if self.render_sub in ready:
-            for frames in _drain(self.render_sub):
+            for frames in _drain(self.render_sub, MAX_BATCH):
                 self.health.on_render(frames, now)
         if self.tracking_sub in ready:
-            for frames in _drain(self.tracking_sub):
+            for frames in _drain(self.tracking_sub, MAX_BATCH):
                 self.health.on_tracking(frames, now)
         if self.state_pub.socket in ready:
             self.state_pub.handle_subscriptions()
@@ -198,11 +292,46 @@ class Orchestrator:
                 reply = handle(self, request)
                 if reply is not None:
                     self.control.reply(request, reply)
+        self.disk.completions()
         self.state_pub.tick(now)
+        self.journal.tick(now, self._snapshot)
         self.supervisor.tick(now)
+        if now >= self._next_watch:
+            self._next_watch = now + WATCHDOG_EVERY_S
+            self._watch(now)
+        self._record_children()
         if self.on_status is not None and now >= self._next_status:
             self._next_status = now + STATUS_INTERVAL_S
             self.on_status(self.status_line(now))
+
+    def _watch(self, now: float) -> None:
+        """Kill (to restart) every running child that stopped reporting (:mod:`.watchdog`)."""
+        for name, child in list(self.supervisor.children.items()):
+            if child.pid is None:
+                continue
+            last = self.health.last_report(name)
+            if hung_for(self.watchdog, now, child.started_at, last) is None:
+                continue
+            since = last if last is not None and last >= child.started_at else child.started_at
+            what = "stats" if last is not None and last >= child.started_at else "first stats"
+            self.supervisor.kill_hung(name, f"sent no {what} for {now - since:.1f} s")
+
+    def report_ages(self, now: float) -> dict[str, float | None]:
+        """Seconds since each child's newest stats (``None``: none from the running process yet)."""
+        out: dict[str, float | None] = {}
+        for name, child in self.supervisor.children.items():
+            last = self.health.last_report(name)
+            out[name] = round(now - last, 3) if last is not None and last >= child.started_at else None
+        return out
+
+    def _snapshot(self) -> tuple[LiveState, list[LiveState], int]:
+        return self.store.state, self.store.undo_history(), self.store.rev
+
+    def _record_children(self) -> None:
+        pids = self.supervisor.pids()
+        if pids != self._recorded:
+            self._recorded = pids
+            self.disk.submit(functools.partial(self.lock.record_children, pids), key="children")
 
     def _build_poller(self) -> zmq.Poller:
         poller = zmq.Poller()
@@ -245,10 +374,15 @@ class Orchestrator:
 
         stopped = self.supervisor.stop_all()
         log.info("stage down: children stopped (%s)", ", ".join(f"{k}={v}" for k, v in stopped.items()))
+        self.running.remove()
+        if not self.journal.write_final(self._snapshot):
+            log.warning("journal %s: the last write did not finish in time", self.journal.path)
+        self.disk.close()
+        self.lock.clear_children()
+        self.lock.release()
         for request in self.pending_down:
             self.control.reply(request, ok(stopped=stopped))
         self.pending_down.clear()
-        self.running.remove()
         self._close_sockets(linger_ms=500)
 
     def _close_sockets(self, linger_ms: int = 0) -> None:
@@ -258,10 +392,15 @@ class Orchestrator:
             else:
                 sock.close()
         self._sockets.clear()
-        self.context.term()
+        if self.context is not None:
+            with contextlib.suppress(Exception):
+                stop_authenticator(self.context)
+            self.auth = None
+            self.context.term()
+            self.context = None
 
 
-def _drain(sock: zmq.Socket, limit: int = 1000) -> list[list[bytes]]:
+def _drain(sock: zmq.Socket, limit: int) -> list[list[bytes]]:
     out = []
     for _ in range(limit):
         try:

@@ -10,9 +10,11 @@ node that missed a delta is never more than a second behind.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import zmq
 
+from stage.keys import secure
 from stage.orchestrator.store import StateStore
 from stage.wire.state import SNAPSHOT_INTERVAL_S, SNAPSHOT_TOPIC, encode_delta, encode_snapshot
 
@@ -25,7 +27,9 @@ class StatePublisher:
     """XPUB + last-value cache over a :class:`StateStore`. Call :meth:`handle_subscriptions` when the socket is
     readable and :meth:`tick` every loop iteration."""
 
-    def __init__(self, context: zmq.Context, endpoint: str, store: StateStore, frame_period_s: float):
+    def __init__(self, context: zmq.Context, endpoint: str, store: StateStore, frame_period_s: float,
+                 keys_dir: Path | None = None):
+        """``keys_dir``: CURVE keys, used when ``endpoint`` leaves loopback (:func:`stage.keys.secure`)."""
         self.store = store
         self.frame_period_s = frame_period_s
         self.socket = context.socket(zmq.XPUB)
@@ -33,8 +37,9 @@ class StatePublisher:
         self.socket.setsockopt(zmq.SNDHWM, SNDHWM)
         self.socket.setsockopt(zmq.XPUB_VERBOSE, 1)
         try:
+            secure(self.socket, endpoint, server=True, directory=keys_dir)
             self.socket.bind(endpoint)
-        except zmq.ZMQError:
+        except Exception:
             self.socket.close(linger=0)
             raise
         self.endpoint = self.socket.getsockopt_string(zmq.LAST_ENDPOINT)

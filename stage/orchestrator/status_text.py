@@ -81,7 +81,11 @@ def _process_lines(processes: dict[str, dict]) -> list[str]:
     for name, p in processes.items():
         pid = p["pid"] if p["pid"] is not None else "-"
         extra = f", last exit {p['last_exit']}" if p["last_exit"] is not None else ""
-        out.append(f"  {name:<16} pid {pid:<8} {p['state']:<10} up {p['uptime_s']:8.1f} s  "
+        if p.get("hangs"):
+            extra += f", hung {p['hangs']}× (watchdog)"
+        age = p.get("report_age_s")
+        seen = f"stats {age:.1f} s ago" if age is not None else "no stats yet"
+        out.append(f"  {name:<16} pid {pid:<8} {p['state']:<10} up {p['uptime_s']:8.1f} s  {seen:<18} "
                    f"restarts {p['restarts']}{extra}")
     return out
 
@@ -100,10 +104,26 @@ def _node_lines(nodes: dict[str, dict]) -> list[str]:
     return out
 
 
+def _journal_lines(doc: dict[str, Any]) -> list[str]:
+    journal, watchdog = doc.get("journal"), doc.get("watchdog")
+    if not journal:
+        return []
+    restored = journal.get("restored")
+    where = (f"restored rev {restored['rev']} from {journal['path']}" if restored
+             else f"journal {journal['path']} (started from the config)")
+    line = f"live state: {where}; {journal['writes']} writes"
+    if journal.get("last_error"):
+        line += f"; last error: {journal['last_error']}"
+    if watchdog:
+        line += (f"; watchdog {watchdog['timeout_s']:g} s" if watchdog["timeout_s"] else "; watchdog off")
+    return [line]
+
+
 def format_status(doc: dict[str, Any]) -> str:
     """The human form of ``stage status``."""
     lines = [f"{doc['stage']} — up {doc['uptime_s']:.1f} s, control {doc['control']}, OSC udp {doc['osc_port']}, "
              f"logs {doc['logs']}/",
+             *_journal_lines(doc),
              f"scene {doc['scene']} (choices: {', '.join(doc['scenes']) or '-'}), state rev {doc['rev']}",
              "processes:", *_process_lines(doc["processes"]), "render nodes:", *_node_lines(doc["nodes"])]
     tracking = doc["tracking"]

@@ -15,10 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from stage.color.ocio import OcioError
 from stage.config.stage import StageConfig
-from stage.live import LiveState
+from stage.live import LiveState, check_color_change
+from stage.orchestrator.disk import DiskWorker
+from stage.orchestrator.journal import Journal
 from stage.orchestrator.osc_map import ChangeError, coerce
-from stage.orchestrator.presets import PresetError, list_presets, read_preset, write_preset
+from stage.orchestrator.presets import PresetError, check_name, list_presets, read_preset, write_preset
 from stage.wire.state import apply_changes
 
 __all__ = ["ChangeError", "StateStore", "flatten"]
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 
 UNDO_DEPTH = 256
 Listener = Callable[[dict[str, Any], str], None]
+SaveDone = Callable[[Path | None, ChangeError | None], None]
+"""``on_done(path, error)`` of a preset save: the file, or why not (``reason`` ``invalid`` or ``failed``)."""
 
 
 def flatten(state: LiveState) -> dict[str, Any]:
@@ -65,6 +70,8 @@ class StateStore:
         self._pending: dict[str, Any] = {}
         self._pending_base = 0
         self._listeners: list[Listener] = []
+        self.disk: DiskWorker | None = None
+        """When set, preset files are written on this worker's thread (:meth:`save_preset_later`)."""
         self.check_scene: Callable[[str], str | None] | None = None
         """Why a scene file cannot be shown (one line) or None; asked when a scene is selected (scenes load
         lazily: a broken one is refused, the show goes on)."""
@@ -90,7 +97,12 @@ class StateStore:
                 checked[path] = self._scene_path(value)
             else:
                 checked[path] = coerce(path, value, self.state, self._cameras)
-        self._commit(self._applied(checked), source)
+        new = self._applied(checked)
+        try:
+            new = check_color_change(self.config, self.state, new, set(checked))
+        except OcioError as exc:
+            raise ChangeError(str(exc), "unknown_name") from None
+        self._commit(new, source)
         return checked
 
     def set_scene(self, name_or_path: str, source: str = "cli") -> dict[str, Any]:
@@ -122,11 +134,39 @@ class StateStore:
     # ---- presets ------------------------------------------------------------------------------------------
 
     def save_preset(self, name: str) -> Path:
-        """Write the whole live state as preset ``name`` (atomic); returns the file."""
+        """Write the whole live state as preset ``name`` now (atomic); returns the file."""
         try:
             return write_preset(self.presets_dir, name, self.state)
         except PresetError as exc:
             raise ChangeError(str(exc), "invalid") from None
+
+    def save_preset_later(self, name: str, on_done: SaveDone) -> None:
+        """Save the state as it is now as preset ``name`` on the disk worker (at once without one);
+        ``on_done(path, error)`` runs on the caller's thread when it is written. A bad name, or a worker with too
+        much waiting (a flood of saves), raises :class:`ChangeError` at once."""
+        try:
+            check_name(name)
+        except PresetError as exc:
+            raise ChangeError(str(exc), "invalid") from None
+        state, directory = self.state, self.presets_dir
+
+        def done(path: Path | None, error: BaseException | None) -> None:
+            if error is None:
+                on_done(path, None)
+            else:
+                on_done(None, ChangeError(str(error), getattr(error, "reason", "failed")))
+
+        if self.disk is None:
+            try:
+                path = write_preset(directory, name, state)
+            except Exception as exc:
+                done(None, exc)
+                return
+            done(path, None)
+            return
+
+        if not self.disk.submit(lambda: write_preset(directory, name, state), done):
+            raise ChangeError(f"preset {name}: busy writing earlier presets, try again", "busy")
 
     def recall_preset(self, name: str) -> dict[str, Any]:
         """Apply preset ``name`` in one step (one undo entry); returns the parameters that changed.
@@ -137,21 +177,43 @@ class StateStore:
             loaded = read_preset(self.presets_dir, name)
         except PresetError as exc:
             raise ChangeError(str(exc), "unknown_name" if "unknown preset" in str(exc) else "invalid") from None
-        wanted = flatten(loaded)
-        changes = {p: v for p, v in wanted.items() if p in self._flat and p != "scene"}
-        ignored = sorted(set(wanted) - set(self._flat) - {"scene"})
-        if ignored:
-            log.info("preset %s: ignoring parameters this stage lacks: %s", name, ", ".join(ignored))
-        if loaded.scene is not None:
-            try:
-                changes["scene"] = self._scene_path(loaded.scene)
-            except ChangeError as exc:
-                raise ChangeError(f"preset {name}: {exc}", "invalid") from None
         try:
-            new = apply_changes(self.state, changes)
-        except ValueError as exc:
+            new = self._rebased(loaded, f"preset {name}")
+        except ChangeError as exc:
             raise ChangeError(f"preset {name}: {exc}", "invalid") from None
         return self._commit(new, "preset")
+
+    def restore(self, journal: Journal) -> list[str]:
+        """Take over the live state and undo history of a journal (after a crash or a stop), as checked against
+        this stage: parameters it lacks are dropped, an unknown scene keeps the current one, entries that no longer
+        validate are skipped. Sets the revision to the journal's. Returns one line per thing not restored."""
+        problems: list[str] = []
+
+        def adopt(doc: dict[str, Any], what: str) -> LiveState | None:
+            try:
+                loaded = LiveState.model_validate(doc)
+            except ValueError as exc:
+                problems.append(f"{what}: {str(exc).splitlines()[0]}")
+                return None
+            try:
+                return self._rebased(loaded, what, problems)
+            except ChangeError as exc:
+                problems.append(f"{what}: {exc}")
+                return None
+
+        state = adopt(journal.state, "state")
+        if state is None:
+            return problems
+        undo = [u for i, doc in enumerate(journal.undo[-UNDO_DEPTH:]) if (u := adopt(doc, f"undo[{i}]"))]
+        self.state, self._flat = state, flatten(state)
+        self._undo = deque(undo, maxlen=UNDO_DEPTH)
+        self.rev = max(self.rev, journal.rev)
+        self._pending, self._pending_base = {}, self.rev
+        return problems
+
+    def undo_history(self) -> list[LiveState]:
+        """The undo stack, oldest first (the journal keeps it)."""
+        return list(self._undo)
 
     def presets(self) -> list[str]:
         """Names of the saved presets."""
@@ -194,6 +256,28 @@ class StateStore:
                 return scene
         known = ", ".join(Path(s).stem for s in self.scenes) or "none"
         raise ChangeError(f"scene {name_or_path!r}: unknown (known: {known})", "unknown_name")
+
+    def _rebased(self, loaded: LiveState, what: str, problems: list[str] | None = None) -> LiveState:
+        """``loaded`` applied over the current state: walls, cards and cameras this stage lacks are ignored; an
+        unknown scene raises :class:`ChangeError`, or — when ``problems`` is given — keeps the current scene."""
+        wanted = flatten(loaded)
+        changes = {p: v for p, v in wanted.items() if p in self._flat and p != "scene"}
+        ignored = sorted(set(wanted) - set(self._flat) - {"scene"})
+        if ignored:
+            log.info("%s: ignoring parameters this stage lacks: %s", what, ", ".join(ignored))
+        if loaded.scene is not None:
+            try:
+                changes["scene"] = self._scene_path(loaded.scene)
+            except ChangeError as exc:
+                if problems is None:
+                    raise
+                problems.append(f"{what}: {exc}")
+        try:
+            new = apply_changes(self.state, changes)
+            return check_color_change(self.config, self.state, new,
+                                      {p for p, v in changes.items() if self._flat.get(p, _MISSING) != v})
+        except (ValueError, OcioError) as exc:
+            raise ChangeError(str(exc), "invalid") from None
 
     def _applied(self, checked: dict[str, Any]) -> LiveState:
         try:

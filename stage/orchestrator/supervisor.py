@@ -90,6 +90,8 @@ class Child:
     """Return code of the last exit (negative: killed by that signal)."""
     restart_at: float | None = None
     """Monotonic time the pending restart is due; ``None`` when running or stopped."""
+    hangs: int = 0
+    """Times the watchdog found it hung and killed it (:mod:`stage.orchestrator.watchdog`)."""
     stop_deadline: float | None = None
     """While a deliberate stop is under way (SIGTERM sent): monotonic time of the SIGKILL; ``None`` otherwise."""
     after_stop: str | None = None
@@ -105,7 +107,7 @@ class Child:
         state = ("stopping" if self.stop_deadline is not None else "running" if running
                  else "restarting" if self.restart_at is not None else "stopped")
         return {"pid": self.pid, "state": state, "uptime_s": round(now - self.started_at, 3) if running else 0.0,
-                "restarts": self.restarts, "reloads": self.reloads, "last_exit": self.last_exit,
+                "restarts": self.restarts, "reloads": self.reloads, "hangs": self.hangs, "last_exit": self.last_exit,
                 "restart_in_s": round(max(0.0, self.restart_at - now), 3) if self.restart_at is not None else None}
 
 
@@ -280,6 +282,21 @@ class Supervisor:
         except ProcessLookupError:
             return False
         return True
+
+    def kill_hung(self, name: str, why: str) -> bool:
+        """SIGKILL child ``name``'s process group (a stopped process too) because it is hung; the next
+        :meth:`tick` reaps it and restarts it like any crashed child. False when it is not running."""
+        child = self.children.get(name)
+        if child is None or child.pid is None or child.stop_deadline is not None:
+            return False  # not running, or a deliberate stop (SIGKILL at its deadline) is already under way
+        child.hangs += 1
+        self._event(f"{name} (pid {child.pid}) {why}: hung, killed to restart it")
+        _killpg(child.popen.pid, signal.SIGKILL)
+        return True
+
+    def pids(self) -> dict[str, int]:
+        """Running children: name → pid."""
+        return {name: c.pid for name, c in self.children.items() if c.pid is not None}
 
     def restart(self, specs: dict[str, ChildSpec | None]) -> None:
         """Deliberate restarts (after a config reload), optionally with new specs; not counted as crashes.

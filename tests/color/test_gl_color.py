@@ -11,37 +11,25 @@ import pytest
 
 from renderer.gl import GLContext
 from renderer.gl.resources import Framebuffer
-from renderer.gl.targets import CubeTarget, LayeredTarget
-from renderer.gl.wall_pass import WallCompositor, WallFrame, WallSurface
+from renderer.gl.wall_pass import WallFrame
 from renderer.lightcards import PlacedCard
 from stage.color import transfer as tf
 from stage.color.cube_lut import CubeLUT, apply_lut, format_cube, identity_table
 from stage.color.gamut import conversion_matrix
 from stage.color.white_balance import white_balance_matrix
 from stage.config.color import WallColor
-from stage.config.walls import FlatWall
+from tests.color.gl_rig import WallRig
 
 pytestmark = pytest.mark.gl
 
 WIDTH_PX, HEIGHT_PX = 4, 2
 
 
-class Rig:
+class Rig(WallRig):
     """One small flat wall whose every pixel shows a light card of a chosen scene-linear colour."""
 
     def __init__(self) -> None:
-        from OpenGL import GL
-
-        self.wall = FlatWall(name="w", kind="flat", resolution_px=(WIDTH_PX, HEIGHT_PX), output={"node": "n"},
-                             corners={"lower_left": [-1, 2, 0], "lower_right": [1, 2, 0], "upper_left": [-1, 2, 1]})
-        self.surface = WallSurface(self.wall)
-        self.compositor = WallCompositor()
-        self.inner = LayeredTarget(4, 4, 1)
-        self.outer = CubeTarget(4)
-        GL.glClearColor(0.0, 0.0, 0.0, 1.0)
-        for face in range(6):
-            self.outer.bind_face(face)
-            GL.glClear(GL.GL_COLOR_BUFFER_BIT)
+        super().__init__(WIDTH_PX, HEIGHT_PX)
 
     def render(self, linear: tuple[float, float, float], color: WallColor | None = None, exposure_ev: float = 0.0,
                white_balance_k: float = 6500.0, tint: float = 0.0, brightness: float = 1.0) -> np.ndarray:
@@ -60,9 +48,6 @@ class Rig:
         finally:
             fb.delete()
 
-    def delete(self) -> None:
-        for obj in (self.compositor, self.inner, self.outer, self.surface):
-            obj.delete()
 
 
 @pytest.fixture(scope="module")

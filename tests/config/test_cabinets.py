@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from stage.config.advice import stage_advice
 from stage.config.loader import load_stage_config
+from stage.config.wall_geometry import wall_resolution_px, wall_sections, wall_size_m
 from stage.config.walls import CurvedWall, FlatWall
-from stage.geometry.sections import wall_resolution_px, wall_sections, wall_size_m
 
 REPO = Path(__file__).resolve().parents[2]
 CABINETS = {"size_mm": [500, 500], "pixels": [192, 192], "count": [24, 6]}

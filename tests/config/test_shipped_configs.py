@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from stage.config import load_scene_config, load_stage_config
+from stage.config.wall_geometry import wall_resolution_px
 from stage.docgen import DOC_PATH, generate
 from stage.docgen import main as docgen_main
-from stage.geometry.sections import wall_resolution_px
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -69,7 +69,8 @@ def test_every_shipped_poses_file_loads(path: Path) -> None:
 
 
 def test_nothing_else_hides_under_configs() -> None:
-    known = {"poses": "*.yaml", "luts": "*.cube"}
+    known = {"poses": "*.yaml", "luts": "*.cube", "ocio": "*/config.ocio"}  # ocio: one folder per OCIO config
     for path in (REPO / "configs").rglob("*"):
         if path.is_file() and path.parent != REPO / "configs":
-            assert path.parent.name in known and path.match(known[path.parent.name]), f"unexpected file {path}"
+            top = path.relative_to(REPO / "configs").parts[0]
+            assert top in known and path.match(known[top]), f"unexpected file {path}"

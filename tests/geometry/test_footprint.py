@@ -7,10 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stage.config.wall_geometry import pixel_positions, wall_sections
 from stage.config.walls import CurvedWall, FlatWall
 from stage.geometry.footprint import CameraFrustum, polygon_area, section_footprint, wall_footprints
-from stage.geometry.pixelmap import pixel_positions
-from stage.geometry.sections import wall_sections
 from stage.pose import Pose
 
 # 8 m × 4.5 m at y = 5 m, 100 px per metre.
@@ -112,7 +111,7 @@ def test_curved_wall_footprints_meet_at_seams() -> None:
         height_m=4.0, columns=18, resolution_px=(18 * 40, 160), output={"node": "n"},
     )  # fmt: skip
     frustum = CameraFrustum.from_camera(Pose((0.0, 0.0, 2.0), (0.0, 0.0, 0.0)), 24.0, SENSOR)
-    polygons = wall_footprints(curved, frustum)
+    polygons = wall_footprints(wall_sections(curved), frustum)
     seen = [i for i, p in enumerate(polygons) if p]
     assert seen == list(range(seen[0], seen[-1] + 1)) and 4 <= len(seen) <= 8 and seen[0] + seen[-1] == 17
     for i, j in zip(seen, seen[1:], strict=False):

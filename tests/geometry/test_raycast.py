@@ -7,11 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stage.config.wall_geometry import pixel_positions, section_set, wall_sections
 from stage.config.walls import CeilingWall, CurvedWall, FlatWall
 from stage.geometry import raycast
-from stage.geometry.pixelmap import pixel_positions
-from stage.geometry.raycast import SectionSet, WallHit, cast_rays
-from stage.geometry.sections import wall_sections
+from stage.geometry.raycast import WallHit, cast_rays
 
 CURVED = CurvedWall(
     name="main", kind="curved",
@@ -28,7 +27,7 @@ FLAT = FlatWall(
     corners={"lower_left": (-2.0, 3.0, 0.0), "lower_right": (2.0, 3.0, 0.0), "upper_left": (-2.0, 3.0, 2.0)},
     resolution_px=(40, 20), output={"node": "n"},
 )  # fmt: skip
-SET = SectionSet.from_walls([CURVED, CEILING])
+SET = section_set([CURVED, CEILING])
 
 
 @settings(max_examples=60, deadline=None)
@@ -41,7 +40,7 @@ def test_ray_at_a_seam_hits_exactly_the_right_hand_section(origin, seam: int, he
     sections = wall_sections(CURVED)
     left, right = sections[seam], sections[seam + 1]
     target = left.lower_right + height * (left.upper_left - left.lower_left)
-    hits = cast_rays(origin, target - np.asarray(origin), SectionSet.from_walls([CURVED]))
+    hits = cast_rays(origin, target - np.asarray(origin), section_set([CURVED]))
     assert hits.hit[0] and hits.wall_section[0] == seam + 1
     assert hits.u_px[0] == pytest.approx(right.pixel_rect[0], abs=1e-6)
     assert np.floor(hits.u_px[0]) == right.pixel_rect[0]
@@ -51,7 +50,7 @@ def test_ray_at_a_seam_hits_exactly_the_right_hand_section(origin, seam: int, he
 def test_rays_through_every_pixel_centre_find_that_pixel() -> None:
     eye = np.array([0.7, -1.3, 1.6])
     centres = pixel_positions(CURVED).astype(float).reshape(-1, 3)
-    hits = cast_rays(np.broadcast_to(eye, centres.shape), centres - eye, SectionSet.from_walls([CURVED]))
+    hits = cast_rays(np.broadcast_to(eye, centres.shape), centres - eye, section_set([CURVED]))
     assert hits.hit.all() and (hits.wall == 0).all()
     rows, cols = np.divmod(np.arange(centres.shape[0]), 1344)
     np.testing.assert_allclose(hits.u_px, cols + 0.5, atol=1e-3)
@@ -61,7 +60,7 @@ def test_rays_through_every_pixel_centre_find_that_pixel() -> None:
 
 
 def test_nearest_wall_wins_and_back_faces_do_not_count() -> None:
-    both = SectionSet.from_walls([CURVED, FLAT])
+    both = section_set([CURVED, FLAT])
     origin, forward = np.zeros((1, 3)) + [0, 0, 1], np.array([[0.0, 1.0, 0.0]])
     front = cast_rays(origin, forward, both)
     assert front.at(0) == WallHit(1, "flat", 0, 3.0, (0.0, 3.0, 1.0), 20.0, 10.0)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from stage.config.wall_geometry import wall_resolution_px, wall_sections
 from stage.config.walls import FlatWall
 from stage.geometry.kooima import section_projection
 from stage.geometry.projection import perspective_from_lens
 from stage.geometry.raycast import SectionSet, cast_rays
-from stage.geometry.sections import wall_resolution_px, wall_sections
 from stage.lens import entrance_pupil_position, fov_deg
 from stage.pose import Pose
 

@@ -267,3 +267,26 @@ def test_layout_covers_the_demo_stage(session: dict[str, Any]) -> None:
                  "/stage/background/scale", "/stage/timeofday", "/stage/preset/save", "/stage/preset/recall",
                  "/stage/undo", "/stage/state", "/stage/hello"):
         assert addr in addresses, addr
+
+
+def test_ocio_stage_tablet_switches_display_view_and_look(tmp_path: Path) -> None:
+    """A stage with an OCIO config gets a text input per wall for display, view and look (widgets the app keeps,
+    sending ``s``); the server takes a valid name and refuses an unknown one with the choices."""
+    from stage.config import load_stage_config
+    from stage.live import LiveState
+
+    config = load_stage_config(REPO / "configs" / "demo-aces-openvpcal.yaml")
+    state = LiveState.from_config(config, scene=SCENES[0])
+    session = osc_tablet.build_session(state, ocio=config.color.ocio_config is not None)
+    inputs = {w["address"]: w for w in widgets(session["content"]) if w["type"] == "input" and "address" in w}
+    for wall in ("main", "side-right", "ceiling"):
+        for leaf in ("display", "view", "look"):
+            w = inputs[f"/stage/wall/{wall}/{leaf}"]
+            assert w["typeTags"] == "s" and not set(w) - PROPS["input"], w
+    assert not any(w["type"] == "input" and "/stage/wall/" in w.get("address", "")
+                   for w in widgets(osc_tablet.build_session(make_store(tmp_path).state)["content"]))
+    store = StateStore(config, SCENES, state, tmp_path / "presets")
+    store.set_many(route("/stage/wall/main/view", ["OpenVPCal PreCalibration"], store.state).changes, source="osc")
+    assert store.state.walls["main"].view == "OpenVPCal PreCalibration"
+    with pytest.raises(ChangeError, match="views: 'OpenVPCal main - ACEScg'"):
+        store.set_many(route("/stage/wall/main/view", ["golden-hour"], store.state).changes, source="osc")

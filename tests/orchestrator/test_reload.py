@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from stage.config.loader import load_stage_config
 from stage.orchestrator import children as ch
 from stage.orchestrator.handlers import reload_config
+from stage.orchestrator.health import Health
 from stage.orchestrator.supervisor import ChildSpec, Supervisor
 
 STAGE_YAML = """
@@ -46,7 +47,7 @@ def _orchestrator(tmp_path: Path) -> FakeOrchestrator:
     return FakeOrchestrator(
         config_file=config_file, config=config, config_text=STAGE_YAML, supervisor=sup, errors=[], reconnected=[],
         running=SimpleNamespace(write=written.append, written=written),
-        state_pub=SimpleNamespace(frame_period_s=1 / 30), health=SimpleNamespace(nodes=["n"]),
+        state_pub=SimpleNamespace(frame_period_s=1 / 30), health=Health(["n"]),
         endpoints=SimpleNamespace(pose=config.endpoints.pose),
     )
 

@@ -62,10 +62,11 @@ def wait_until(what: str, fn: Callable[[], object], timeout_s: float = 15.0, eve
     while time.monotonic() < deadline:
         try:
             last = fn()
-        except client.NoOrchestrator as exc:
+        except client.NoOrchestrator as exc:  # not up yet: keep waiting
             last = exc
-        if last:
-            return last
+        else:
+            if last:
+                return last
         time.sleep(every_s)
     raise AssertionError(f"{what}: not within {timeout_s}s (last: {last!r})")
 
@@ -73,17 +74,21 @@ def wait_until(what: str, fn: Callable[[], object], timeout_s: float = 15.0, eve
 class Stage:
     """A ``stage up`` process on a temporary config with free ports, and helpers to talk to it."""
 
-    def __init__(self, tmp: Path, scene: Path = REPO / "scenes" / "demo.yaml"):
+    def __init__(self, tmp: Path, extra_yaml: str = "", args: tuple[str, ...] = (),
+                 scene: Path = REPO / "scenes" / "demo.yaml"):
+        """A new ``stage up`` in ``tmp``; an existing ``tmp/stage.yaml`` (a restart) is kept as it is."""
         self.tmp = tmp
         self.config = tmp / "stage.yaml"
-        self.config.write_text(STAGE_CONFIG.format(scene=scene, pose=free_tcp_port(),
-                                                   state=free_tcp_port(), stats=free_tcp_port()))
+        if not self.config.exists():
+            self.config.write_text(STAGE_CONFIG.format(scene=scene, pose=free_tcp_port(), state=free_tcp_port(),
+                                                       stats=free_tcp_port()) + extra_yaml)
         self.control = f"tcp://127.0.0.1:{free_tcp_port()}"
         self.osc_port = free_udp_port()
         self.logs = tmp / "logs"
         self.proc = Proc(["-m", "stage.cli", "up", str(self.config), "--headless", "--control", self.control,
                           "--osc-port", str(self.osc_port), "--log-dir", str(self.logs), "--presets",
-                          str(tmp / "presets")], cwd=tmp)
+                          str(tmp / "presets"), *args], cwd=tmp)
+        self.seen_pids: set[int] = set()
 
     def request(self, cmd: str, **args: object) -> dict:
         return client.request(self.control, cmd, 2.0, **args)
@@ -105,33 +110,40 @@ class Stage:
         return wait_until("node rendering and tracking publishing", ready, 20.0)
 
     def pids(self) -> list[int]:
-        return [p["pid"] for p in self.status()["processes"].values() if p["pid"]]
+        pids = [p["pid"] for p in self.status()["processes"].values() if p["pid"]]
+        self.seen_pids.update(pids)
+        return pids
+
+    def close(self) -> None:
+        """Stop the orchestrator (SIGTERM, then SIGKILL) and kill every child ever seen: never leave a process
+        behind, whatever the test did."""
+        if self.proc.popen.poll() is None:
+            self.proc.signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                pass
+        self.proc.kill()
+        for pid in self.seen_pids:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def stop_stage(st: Stage, pids: list[int]) -> None:
     """SIGTERM ``stage up`` (SIGKILL if it lingers) and SIGKILL any of ``pids`` still alive."""
-    if st.proc.popen.poll() is None:
-        st.proc.signal(signal.SIGTERM)
-        try:
-            st.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            pass
-    st.proc.kill()
-    for pid in pids:  # never leave a process behind, whatever the test did
-        if alive(pid):
-            os.kill(pid, signal.SIGKILL)
+    st.seen_pids.update(pids)
+    st.close()
 
 
 @pytest.fixture
 def stage(tmp_path: Path) -> Iterator[Stage]:
     st = Stage(tmp_path)
-    pids: list[int] = []
     try:
         st.wait_rendering()
-        pids = st.pids()
+        st.pids()
         yield st
     finally:
-        stop_stage(st, pids)
+        st.close()
 
 
 def test_status_without_orchestrator_is_one_line_and_exit_1() -> None:
@@ -196,7 +208,8 @@ def test_render_node_sigkill_restarts_with_current_state(stage: Stage) -> None:
     assert proc["restarts"] == 1 and proc["last_exit"] == -signal.SIGKILL
     # The new node got the current state on connect: its stats report the orchestrator's revision.
     node = wait_until("restarted node reports the current state",
-                      lambda: (n := stage.status()["nodes"]["n1"])["uptime_s"] < 5 and n["state_rev"] == rev and n,
+                      lambda: (n := stage.status()["nodes"]["n1"]).get("uptime_s", 99) < 5
+                      and n["state_rev"] == rev and n,
                       10.0)
     assert node["fps"] > 0
     status = stage.status()

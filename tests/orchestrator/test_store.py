@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stage.orchestrator import presets as presets_mod
+from stage.orchestrator import files as files_mod
 from stage.orchestrator.osc_map import RULES
 from stage.orchestrator.store import ChangeError, StateStore
 from tests.orchestrator import SCENES, make_store
@@ -187,7 +187,7 @@ def test_preset_atomic_write_and_tmp_leftovers(store: StateStore, tmp_path: Path
     def boom(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(presets_mod.os, "replace", boom)
+    monkeypatch.setattr(files_mod.os, "replace", boom)
     store.set("exposure_ev", 5)
     with pytest.raises(ChangeError, match="No space left"):
         store.save_preset("show")

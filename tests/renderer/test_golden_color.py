@@ -1,6 +1,8 @@
 """Golden frames of the wall output transform: one case per output encoding (sRGB, BT.1886 + P3, PQ + Rec.2020 as a
-16-bit PNG, linear) and one with a calibration LUT, on the one-wall stage ``tests/color/data/color-stage.yaml``
-(128×64 px: the demo scene, one camera's inner frustum and an HDR light card of 8× white).
+16-bit PNG, linear), one with a calibration LUT, one per OCIO display of the ACES studio config (sRGB, Rec.1886,
+Display P3, Rec.2100-PQ as a 16-bit PNG) and one with the OpenVPCal-shaped config, on the one-wall stage
+``tests/color/data/color-stage.yaml`` (128×64 px: the demo scene, one camera's inner frustum and an HDR light
+card of 8× white).
 
 Goldens live in ``tests/golden-color/<case>/main.png`` — beside ``tests/golden/``, whose stray check in
 ``test_golden_frames.py`` owns that folder. 8-bit cases compare with :func:`renderer.golden.compare_images` at its
@@ -26,7 +28,7 @@ from renderer.golden import compare_images, load_png, save_rgb_png, write_eviden
 from renderer.offline import render_frame
 from renderer.views import CameraState
 from stage.color.png16 import load_png16, save_png16
-from stage.config.color import WallColor
+from stage.config.color import ColorManagement, WallColor
 from stage.config.loader import load_scene_config, load_stage_config
 from stage.lens import LensSolver
 from stage.live import LiveState
@@ -52,8 +54,11 @@ class Case:
     exposure_ev: float = 0.0
     white_balance_k: float = 6500.0
     tint: float = 0.0
+    management: ColorManagement | None = None
+    """The stage's ``color`` block (an OCIO config); ``None``: the built-in chain."""
 
 
+ACES = ColorManagement(ocio_config="ocio://studio-config-latest", working_space="ACEScg")
 WARM_LUT = str(REPO / "configs" / "luts" / "warm-17.cube")
 CASES = {
     "color-srgb": Case(WallColor()),
@@ -61,6 +66,13 @@ CASES = {
     "color-pq-rec2020": Case(WallColor(transfer="pq", gamut="rec2020", peak_nits=1000.0)),
     "color-linear": Case(WallColor(transfer="linear"), white_balance_k=9000.0, tint=0.5),
     "color-srgb-warm-lut": Case(WallColor(lut=WARM_LUT, lut_interpolation="tetrahedral")),
+    # OCIO: one golden per display of the ACES studio config (ACES 2.0 views), and the OpenVPCal-shaped config
+    "ocio-srgb": Case(WallColor(display="sRGB - Display"), management=ACES),
+    "ocio-rec1886-rec709": Case(WallColor(display="Rec.1886 Rec.709 - Display"), management=ACES),
+    "ocio-p3d65": Case(WallColor(display="Display P3 - Display"), management=ACES, white_balance_k=3200.0),
+    "ocio-rec2100-pq": Case(WallColor(display="Rec.2100-PQ - Display"), management=ACES),
+    "ocio-openvpcal": Case(WallColor(display="P3-D65 - BT.1886 - OpenVPCal LED"), management=ColorManagement(
+        ocio_config=str(REPO / "configs" / "ocio" / "openvpcal-example" / "config.ocio"), working_space="ACEScg")),
 }
 
 
@@ -68,6 +80,8 @@ def render_case(case: Case, context: GLContext) -> np.ndarray:
     """The wall image: uint8 RGB, or uint16 RGB when the encoding needs 16 bits."""
     config = load_stage_config(CONFIG)
     config.walls[0].color = case.color
+    if case.management is not None:
+        config.color = case.management
     scene = load_scene_config(SCENE)
     camera = config.cameras[0]
     lens = LensSolver(camera.lens)()
@@ -165,3 +179,13 @@ def test_golden_color_folder_is_small_and_has_no_strays(frames: dict[str, np.nda
     assert present == expected, f"strays: {sorted(present - expected)}; missing: {sorted(expected - present)}"
     total = sum(p.stat().st_size for p in GOLDEN.rglob("*") if p.is_file())
     assert total < MAX_GOLDEN_BYTES, f"tests/golden-color is {total} bytes (keep it under {MAX_GOLDEN_BYTES})"
+
+
+def test_ocio_cases_are_display_referred_per_display(frames: dict[str, np.ndarray]) -> None:
+    assert frames["ocio-rec2100-pq"].dtype == np.uint16  # an HDR display: a 16-bit PNG
+    assert all(frames[n].dtype == np.uint8 for n in ("ocio-srgb", "ocio-rec1886-rec709", "ocio-p3d65"))
+    srgb, rec1886 = frames["ocio-srgb"].astype(int), frames["ocio-rec1886-rec709"].astype(int)
+    assert rec1886.mean() > srgb.mean() + 3  # the same light: a pure 2.4 power gives higher codes than sRGB's curve
+    # ACES 2.0 tone-maps the 8× white HDR card instead of clipping it like the built-in sRGB chain
+    builtin = frames["color-srgb"]
+    assert (builtin[:, 96:] == 255).sum() > 4 * (frames["ocio-srgb"][:, 96:] == 255).sum()

@@ -41,8 +41,8 @@ from renderer.offline import render_frame
 from renderer.views import CameraState
 from stage.config.lightcards import LightCard
 from stage.config.loader import load_scene_config, load_stage_config
+from stage.config.wall_geometry import wall_size_m
 from stage.config.walls import Wall
-from stage.geometry.sections import wall_size_m
 from stage.lens import LensSolver
 from stage.live import LiveState
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from stage.config.sources import FreeDSource
+from stage.netfilter import AddressFilter
 from tracking.errors import TrackingParseError
 from tracking.freed import parse_d1, to_sample
 from tracking.freed_presets import get_preset
@@ -21,6 +22,7 @@ class FreeDInput(Input):
         super().__init__(config.name, config.timeout_ms / 1000.0)
         self.preset = get_preset(config.preset).with_raw_ranges(config.zoom_range, config.focus_range)
         self.port = config.port if config.port is not None else self.preset.default_port
+        self.senders = AddressFilter(config.allowed_senders, empty_allows_all=True)
         self.sock = open_udp(config.bind, self.port)
 
     def fileno(self) -> int:
@@ -30,6 +32,9 @@ class FreeDInput(Input):
         out: list[Received] = []
         for data, sender in drain(self.sock):
             self.counters.packets += 1
+            if not self.senders.allows(sender[0]):
+                self.counters.reject("sender_not_allowed")
+                continue
             try:
                 out.append((to_sample(parse_d1(data), self.preset), now))
             except TrackingParseError as exc:

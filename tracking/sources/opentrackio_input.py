@@ -11,6 +11,7 @@ import logging
 import time
 
 from stage.config.sources import OpenTrackIOSource
+from stage.netfilter import AddressFilter
 from tracking.errors import TrackingParseError
 from tracking.opentrackio.decode import SourceCache, decode_payload, sample_from_message
 from tracking.opentrackio.header import parse_datagram
@@ -27,6 +28,7 @@ class OpenTrackIOInput(Input):
 
     def __init__(self, config: OpenTrackIOSource):
         super().__init__(config.name, config.timeout_ms / 1000.0)
+        self.senders = AddressFilter(config.allowed_senders, empty_allows_all=True)
         self.sock = open_udp(config.address, config.port, config.interface)
         self.reassembler = Reassembler()
         self.gate = SequenceGate()
@@ -42,6 +44,9 @@ class OpenTrackIOInput(Input):
         mono = time.monotonic()
         for data, sender in drain(self.sock):
             self.counters.packets += 1
+            if not self.senders.allows(sender[0]):
+                self.counters.reject("sender_not_allowed")
+                continue
             try:
                 message = self.reassembler.push(sender, parse_datagram(data), mono)
                 if message is None:

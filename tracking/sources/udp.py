@@ -1,4 +1,10 @@
-"""UDP receive sockets: unicast bind, or multicast group membership (OpenTrackIO 239.135.1.N)."""
+"""UDP receive sockets: unicast bind, or multicast group membership (OpenTrackIO 239.135.1.N), and the sender
+allow-list of a source.
+
+A unicast socket is bound *without* ``SO_REUSEADDR``: a port that another process holds is refused at start
+(``OSError: address already in use``) instead of silently sharing — on Linux a second unicast receiver with the
+option set would take the datagrams. Multicast receivers set it so several may join one group.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +21,13 @@ MAX_READS_PER_WAKE = 256
 
 def open_udp(address: str, port: int, interface: str = "0.0.0.0") -> socket.socket:
     """A non-blocking UDP socket bound to ``port``; joins ``address`` when it is a multicast group,
-    else binds to ``address``. ``SO_REUSEADDR`` lets several receivers share a multicast port."""
+    else binds to ``address``. ``SO_REUSEADDR`` (only for multicast) lets several receivers share a group's port."""
     ip = ipaddress.ip_address(address)
     family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if ip.is_multicast:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECV_BUFFER_BYTES)
         except OSError:
@@ -51,3 +58,4 @@ def drain(sock: socket.socket) -> list[tuple[bytes, tuple]]:
         except (BlockingIOError, InterruptedError):
             break
     return out
+

@@ -87,6 +87,9 @@ void main() {
         vec3 inner = key_fill(pixel_gl);
 #else
         vec3 inner = texture(inner_tex, vec3(ndc * 0.5 + 0.5, float(i))).rgb;
+#ifdef INNER_LOOKS
+        inner = inner_look(i, inner);  // this camera's OCIO look (color_pass.py), in the working space
+#endif
 #endif
         color += transmittance * alpha * inner;
         transmittance *= 1.0 - alpha;
