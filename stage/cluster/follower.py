@@ -11,9 +11,11 @@ delivered stale when it returns.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import zmq
 
+from stage.keys import secure
 from stage.pose_latch import RejectCounter
 from stage.sockets import drain
 from stage.wire.base import WIRE_MAJOR
@@ -34,20 +36,29 @@ class FrameFollower:
     """Connects to ``cluster.frames`` (SUB) and ``cluster.ready`` (PUSH)."""
 
     def __init__(self, node: str, frames_endpoint: str, ready_endpoint: str,
-                 context: zmq.Context | None = None) -> None:
+                 context: zmq.Context | None = None, keys_dir: Path | None = None) -> None:
+        """``keys_dir``: CURVE keys (client pair and the server's public key) for endpoints that leave loopback
+        (default :func:`stage.keys.default_dir`); raises :class:`stage.keys.KeysError` when they are needed and
+        missing."""
         self.node = node
         self._own_context = context is None
         self.context = context or zmq.Context()
         self.sub = self.context.socket(zmq.SUB)
         self.sub.setsockopt(zmq.LINGER, 0)
-        self.sub.setsockopt(zmq.SUBSCRIBE, b"frame")
-        self.sub.setsockopt(zmq.SUBSCRIBE, b"release")
-        self.sub.connect(frames_endpoint)
         self.push = self.context.socket(zmq.PUSH)
         self.push.setsockopt(zmq.LINGER, 0)
-        self.push.setsockopt(zmq.IMMEDIATE, 1)
-        self.push.setsockopt(zmq.SNDHWM, 4)
-        self.push.connect(ready_endpoint)
+        try:
+            self.sub.setsockopt(zmq.SUBSCRIBE, b"frame")
+            self.sub.setsockopt(zmq.SUBSCRIBE, b"release")
+            secure(self.sub, frames_endpoint, server=False, directory=keys_dir)
+            self.sub.connect(frames_endpoint)
+            self.push.setsockopt(zmq.IMMEDIATE, 1)
+            self.push.setsockopt(zmq.SNDHWM, 4)
+            secure(self.push, ready_endpoint, server=False, directory=keys_dir)
+            self.push.connect(ready_endpoint)
+        except BaseException:
+            self.close()
+            raise
         self.pending: FrameMessage | None = None
         """The newest frame received and not yet rendered."""
         self.released: ReleaseMessage | None = None

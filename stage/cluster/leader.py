@@ -1,5 +1,8 @@
 """The leader: the frame clock of the render cluster (docs/cluster.md).
 
+Its sockets use CURVE when their endpoint leaves loopback (:func:`stage.keys.secure`): the frames and ready sockets
+as servers with the stage's server keys, the pose and state subscriptions as clients.
+
 For every frame it waits until the latest moment that still leaves the nodes their render time, latches the newest
 pose of every camera (its own SUB to the tracking daemon) and the live-state revision (its own SUB to the
 orchestrator's state stream), publishes a ``frame`` message, collects ``ready`` reports at the swap barrier and
@@ -17,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 import zmq
 
@@ -26,6 +30,7 @@ from stage.cluster.schedule import LatchLead, due_ns, next_frame
 from stage.cluster.telemetry import ClusterTelemetry
 from stage.config.frame_rate import format_frame_rate
 from stage.config.stage import StageConfig
+from stage.keys import KeysError, secure, stop_authenticator
 from stage.live import LiveState
 from stage.pose_latch import PoseLatch, RejectCounter
 from stage.sockets import drain
@@ -59,6 +64,8 @@ class LeaderSettings:
     latch_margin_s: float = 0.002
     pose_endpoint: str | None = None
     state_endpoint: str | None = None
+    keys_dir: Path | None = None
+    """CURVE keys folder for endpoints that leave loopback (default :func:`stage.keys.default_dir`)."""
     hold_until_due: bool = True
     """Release no earlier than the frame is due (steady cadence); ``False`` releases as soon as the last member is
     ready, which the barrier benchmark uses to measure the barrier alone."""
@@ -129,12 +136,14 @@ class FrameLeader:
         try:
             self.pub = self._socket(zmq.PUB)
             self.pub.setsockopt(zmq.SNDHWM, SNDHWM)
+            secure(self.pub, settings.frames_endpoint, server=True, directory=settings.keys_dir)
             self.pub.bind(settings.frames_endpoint)
             self.pull = self._socket(zmq.PULL)
+            secure(self.pull, settings.ready_endpoint, server=True, directory=settings.keys_dir)
             self.pull.bind(settings.ready_endpoint)
             self.pose = self._sub(settings.pose_endpoint, POSE_TOPIC_PREFIX.encode())
             self.state = self._sub(settings.state_endpoint, b"state/")
-        except zmq.ZMQError:
+        except (zmq.ZMQError, KeysError):
             self.close()
             raise
         self.frames_endpoint = self.pub.getsockopt_string(zmq.LAST_ENDPOINT)
@@ -153,6 +162,7 @@ class FrameLeader:
             return None
         sock = self._socket(zmq.SUB)
         sock.setsockopt(zmq.SUBSCRIBE, topic)
+        secure(sock, endpoint, server=False, directory=self.settings.keys_dir)
         sock.connect(endpoint)
         return sock
 
@@ -266,4 +276,5 @@ class FrameLeader:
             sock.close(linger=0)
         self._sockets.clear()
         if self._own_context:
+            stop_authenticator(self.context)
             self.context.term()

@@ -3,7 +3,8 @@
 Paces frames at ``cluster.frame_rate``, latches the poses from ``endpoints.pose`` and the live-state revision from
 ``endpoints.state`` for each frame, and runs the swap barrier on ``cluster.frames`` / ``cluster.ready``.
 ``--frame-log DIR`` appends one line per released frame to ``DIR/_clock.frames.jsonl`` (node logs sit beside it
-as ``DIR/<node>.frames.jsonl``). SIGINT/SIGTERM stop it.
+as ``DIR/<node>.frames.jsonl``). Endpoints off loopback use CURVE with the stage's keys (``stage keys``; ``--keys``).
+SIGINT/SIGTERM stop it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import signal
 import sys
 import time
 from pathlib import Path
+
+import zmq
 
 from stage import argtypes
 
@@ -29,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--duration", type=argtypes.seconds, metavar="S", help="stop after S seconds")
     p.add_argument("--frames", type=argtypes.number(1, 1e9, "frames", integer=True), metavar="N",
                    help="stop after N frames")
+    p.add_argument("--keys", type=Path, metavar="DIR",
+                   help="CURVE keys folder, used for endpoints off loopback (default: $VPSTAGE_KEYS or "
+                        "~/.config/vpstage/keys)")
     p.set_defaults(func=cmd_clock)
 
 
@@ -49,10 +55,12 @@ def cmd_clock(args: argparse.Namespace) -> int:
     from stage.cluster.leader import FrameLeader, LeaderSettings
     from stage.config.frame_rate import describe_frame_rate
     from stage.config.loader import load_stage_config
+    from stage.keys import KeysError
 
     config = load_stage_config(args.config)
     cluster = config.cluster
     settings = LeaderSettings.from_config(config)
+    settings.keys_dir = args.keys
     frame_log = FrameLog(args.frame_log, CLOCK_LOG_NAME) if args.frame_log else None
     if args.verbose == 0:
         logging.getLogger().setLevel(logging.INFO)
@@ -63,7 +71,14 @@ def cmd_clock(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    leader = FrameLeader(settings, on_release=(lambda r: frame_log.write(clock_record(r))) if frame_log else None)
+    try:
+        leader = FrameLeader(settings, on_release=(lambda r: frame_log.write(clock_record(r))) if frame_log else None)
+    except KeysError as exc:
+        print(f"stage clock: error: {exc}", file=sys.stderr)
+        return 2
+    except zmq.ZMQError as exc:
+        print(f"stage clock: error: cannot bind {cluster.frames} / {cluster.ready}: {exc}", file=sys.stderr)
+        return 2
     print(f"stage clock: {describe_frame_rate(cluster.frame_rate)}, frames on {leader.frames_endpoint}, ready on "
           f"{leader.ready_endpoint}", file=sys.stderr, flush=True)
     end = time.monotonic() + args.duration if args.duration else None

@@ -10,6 +10,7 @@ from pathlib import Path
 import zmq
 
 from stage.cluster.frame_log import read_frame_log
+from stage.keys import secure, stop_authenticator
 from stage.live import LiveState
 from stage.wire.pose import WIRE_VERSION, encode_pose_dict
 from stage.wire.state import encode_snapshot
@@ -38,10 +39,12 @@ class Inputs:
         self.context = zmq.Context()
         self.pose = self.context.socket(zmq.PUB)
         self.pose.setsockopt(zmq.LINGER, 0)
+        secure(self.pose, f"tcp://{bind}:0", server=True)  # CURVE off loopback, as the daemon's
         port = self.pose.bind_to_random_port(f"tcp://{bind}")
         self.pose_endpoint = f"tcp://{bind}:{port}"
         self.state = self.context.socket(zmq.PUB)
         self.state.setsockopt(zmq.LINGER, 0)
+        secure(self.state, f"tcp://{bind}:0", server=True)
         port = self.state.bind_to_random_port(f"tcp://{bind}")
         self.state_endpoint = f"tcp://{bind}:{port}"
         self.cameras = cameras
@@ -70,6 +73,7 @@ class Inputs:
         self._thread.join(5)
         self.pose.close(linger=0)
         self.state.close(linger=0)
+        stop_authenticator(self.context)
         self.context.term()
 
 

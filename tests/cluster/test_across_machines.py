@@ -1,6 +1,7 @@
 """Frame lock across machines, for real, without a second machine: the leader and each node get their own network
-namespace (``ip netns``) and address, joined by veth pairs on a bridge, so the non-loopback binds and the node join
-run over a real (virtual) network. Traffic stays inside the namespaces the test made; they are deleted afterwards.
+namespace (``ip netns``) and address, joined by veth pairs on a bridge, so the non-loopback binds, CURVE (every
+socket leaves loopback) and the node join run over a real (virtual) network; a node whose keys are not authorized
+gets nothing. Traffic stays inside the namespaces the test made; they are deleted afterwards.
 
 Needs root and iproute2 (CI runs as root); skipped otherwise.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from stage.cluster.frame_log import read_frame_log
+from stage.keys import ENV, default_dir, ensure_keys
 from tests.cluster.helpers import wait_for_log
 from tests.procs import REPO, Proc
 
@@ -83,6 +85,13 @@ def test_nodes_on_other_hosts_join_and_present_identical_frames(tmp_path: Path, 
         for name, ns in (("node1", n1_ns), ("node2", n2_ns)):
             procs[name] = Proc(["-m", "stage.cluster.null_node", "--node", name, "--frames", frames, "--ready", ready,
                                 "--frame-log", str(logs)], prefix=ns)
+        # A machine without the stage's keys: its own key pair, not in the clock's authorized/ folder.
+        stranger = tmp_path / "stranger-keys"
+        ensure_keys(stranger)
+        shutil.copy(default_dir() / "server.key", stranger / "server.key")
+        procs["stranger"] = Proc(["-m", "stage.cluster.null_node", "--node", "stranger", "--frames", frames,
+                                  "--ready", ready, "--frame-log", str(logs)], prefix=n2_ns,
+                                 env={ENV: str(stranger)})
         wait_for_log(logs / "_clock.frames.jsonl",
                   lambda lines: sum(x["ready"] == ["node1", "node2"] for x in lines) >= 100, "both remote nodes")
         for proc in procs.values():
@@ -92,7 +101,10 @@ def test_nodes_on_other_hosts_join_and_present_identical_frames(tmp_path: Path, 
     finally:
         for proc in procs.values():
             proc.kill()
-    released = [x for x in read_frame_log(logs / "_clock.frames.jsonl") if x["ready"] == ["node1", "node2"]]
+    records = read_frame_log(logs / "_clock.frames.jsonl")
+    assert all("stranger" not in x["ready"] and "stranger" not in x["members"] for x in records)
+    assert read_frame_log(logs / "stranger.frames.jsonl") == []  # it never got a frame: CURVE refused it
+    released = [x for x in records if x["ready"] == ["node1", "node2"]]
     nodes = {n: {x["frame"]: x for x in read_frame_log(logs / f"{n}.frames.jsonl")} for n in ("node1", "node2")}
     assert len(released) >= 100
     for record in released:

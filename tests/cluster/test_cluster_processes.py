@@ -4,6 +4,8 @@ node rejoins with matching frames. Assertions come from the frame logs only; not
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,18 @@ def test_kill_one_node_the_others_keep_presenting_and_it_rejoins(tmp_path: Path,
     while_dead = [x for x in together(released, ["a", "b"], dropped_at) if x["frame"] < restarted_at]
     assert len(while_dead) >= 30  # a and b kept presenting (checked above) while c was dead
     assert len(together(released, ["a", "b", "c"], restarted_at)) >= 30
+
+
+def test_clock_on_a_taken_port_is_one_line_and_exit_2(tmp_path: Path, inputs: Inputs) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        frames = f"tcp://127.0.0.1:{taken.getsockname()[1]}"
+        config = _config(tmp_path, inputs, frames, f"tcp://127.0.0.1:{free_tcp_port()}")
+        proc = subprocess.run([sys.executable, "-m", "stage.cli", "clock", str(config)], capture_output=True,
+                              text=True, timeout=60, cwd=REPO)
+    errors = [line for line in proc.stderr.splitlines() if "error" in line]
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(errors) == 1 and errors[0].startswith("stage clock: error: cannot bind " + frames)
