@@ -59,6 +59,7 @@ from stage.orchestrator.store import StateStore
 from stage.orchestrator.supervisor import ChildSpec, Supervisor
 from stage.orchestrator.watchdog import hung_for
 from stage.scene.catalog import SceneChecks, scene_candidates
+from stage.sockets import drain
 from stage.wire.pose import STATS_TOPIC
 from stage.wire.render_stats import RENDER_TOPIC_PREFIX
 
@@ -280,10 +281,10 @@ class Orchestrator:
         if self.osc.fileno() in ready:
             self.osc.handle_readable(now)
         if self.render_sub in ready:
-            for frames in _drain(self.render_sub, MAX_BATCH):
+            for frames in drain(self.render_sub, MAX_BATCH):
                 self.health.on_render(frames, now)
         if self.tracking_sub in ready:
-            for frames in _drain(self.tracking_sub, MAX_BATCH):
+            for frames in drain(self.tracking_sub, MAX_BATCH):
                 self.health.on_tracking(frames, now)
         if self.state_pub.socket in ready:
             self.state_pub.handle_subscriptions()
@@ -398,13 +399,3 @@ class Orchestrator:
             self.auth = None
             self.context.term()
             self.context = None
-
-
-def _drain(sock: zmq.Socket, limit: int) -> list[list[bytes]]:
-    out = []
-    for _ in range(limit):
-        try:
-            out.append(sock.recv_multipart(zmq.NOBLOCK))
-        except zmq.Again:
-            break
-    return out
