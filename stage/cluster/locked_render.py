@@ -17,25 +17,27 @@ from stage.live import LiveState
 from stage.wire.frame import FrameMessage
 from stage.wire.pose import PoseMessage
 
-STATE_WAIT_S = 0.02
-"""How long a node waits for a live-state revision that a frame names but has not arrived yet."""
+
+def state_wait_s(frame: FrameMessage) -> float:
+    """How long a node waits for a live-state revision that ``frame`` names but has not arrived yet: until half the
+    barrier timeout after the frame is due (durations on the leader's clock). Normally the revision is there (the
+    state stream is as fast as the frame stream); a node that just joined waits for its first snapshot."""
+    return max(0.0, frame.t_frame - frame.t_latch) + frame.barrier_timeout_ms / 2000.0
 
 
 class LockedRenderer:
     def __init__(self, timeline: StateTimeline, receive_state: Callable[[float], list[list[bytes]]],
                  apply_state: Callable[[LiveState], None],
-                 draw: Callable[[dict[str, PoseMessage], float], None], finish: Callable[[], None],
-                 state_wait_s: float = STATE_WAIT_S) -> None:
+                 draw: Callable[[dict[str, PoseMessage], float], None], finish: Callable[[], None]) -> None:
         self.timeline = timeline
         self.receive_state = receive_state
         self.apply_state = apply_state
         self.draw = draw
         self.finish = finish
-        self.state_wait_s = state_wait_s
         self.applied_rev: int | None = None
 
     def __call__(self, frame: FrameMessage) -> Rendered:
-        rev, live = self.timeline.state_for(frame.state_rev, self.receive_state, self.state_wait_s)
+        rev, live = self.timeline.state_for(frame.state_rev, self.receive_state, state_wait_s(frame))
         if rev != self.applied_rev:
             self.apply_state(live)
             self.applied_rev = rev

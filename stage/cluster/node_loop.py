@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 LEADER_SILENT_S = 0.5
 """No frame (or no release) from the leader for this long: the node holds its last frame and says so once."""
-PRESENTED, ABANDONED, SILENT = "presented", "abandoned", "silent"
+PRESENTED, ABANDONED, SILENT, UNSYNCED = "presented", "abandoned", "silent", "unsynced"
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class LockedLoop:
         self.frame_log = frame_log
         self.leader_silent_s = leader_silent_s
         self.previous: PresentReport | None = None
-        self.counts = {PRESENTED: 0, ABANDONED: 0, SILENT: 0}
+        self.counts = {PRESENTED: 0, ABANDONED: 0, SILENT: 0, UNSYNCED: 0}
         self.holding = False
 
     def _silent(self, what: str) -> str:
@@ -70,7 +70,8 @@ class LockedLoop:
         return SILENT
 
     def step(self) -> str:
-        """One frame: ``presented``, ``abandoned`` (the leader moved on before releasing it) or ``silent``."""
+        """One frame: ``presented``, ``abandoned`` (the leader moved on before releasing it), ``silent`` or
+        ``unsynced`` (rendered from other inputs than the frame names: not reported, not shown)."""
         frame = self.follower.next_frame(self.leader_silent_s)
         if frame is None:
             return self._silent("frame")
@@ -81,6 +82,14 @@ class LockedLoop:
         t_start = time.time()
         rendered = self.render(frame)
         t_end = time.time()
+        if rendered != rendered_as_sent(frame):
+            # Not the frame's inputs (its state revision never arrived): no ready, no present. A member is dropped
+            # at the barrier timeout and rejoins once it is in step again.
+            self.counts[UNSYNCED] += 1
+            if self.counts[UNSYNCED] <= 5 or self.counts[UNSYNCED] % 100 == 0:
+                log.warning("%s: frame %d rendered from state rev %d, not the latched %d: not reported ready",
+                            self.follower.node, frame.frame, rendered.state_rev, frame.state_rev)
+            return UNSYNCED
         self.follower.ready(frame, rendered.state_rev, rendered.poses, t_recv, t_start, t_end, self.previous)
         release = self.follower.wait_release(frame, release_wait_s(frame, self.leader_silent_s))
         if release is None:

@@ -74,6 +74,7 @@ class NodeThread:
         self.name = name
         self.stall = threading.Event()
         self.unstall = threading.Event()
+        self.stale_state = threading.Event()
         self.stop = threading.Event()
         self.loop: LockedLoop | None = None
         self.thread = threading.Thread(target=self._run, args=(frames, ready, log_dir), daemon=True)
@@ -83,7 +84,10 @@ class NodeThread:
         if self.stall.is_set():
             self.unstall.wait(TIMEOUT_S)
             self.stall.clear()
-        return rendered_as_sent(frame)
+        rendered = rendered_as_sent(frame)
+        if self.stale_state.is_set():  # as a node whose state stream lags: not the revision the frame names
+            return Rendered(rendered.state_rev - 1, rendered.poses)
+        return rendered
 
     def _run(self, frames: str, ready: str, log_dir: Path) -> None:
         follower = FrameFollower(self.name, frames, ready)
@@ -266,3 +270,27 @@ def test_tracking_freeze_holds_the_poses_of_the_frame_it_went_on_at() -> None:
     assert inputs.seq > max(p.seq for p in frames[0].poses.values())  # the tracking kept moving
     held = {c: p.seq for c, p in frames[0].poses.items()}
     assert all({c: p.seq for c, p in f.poses.items()} == held for f in frames)
+
+
+def test_a_node_that_cannot_render_the_frames_state_is_not_ready_and_shows_nothing(tmp_path: Path,
+                                                                                    inputs: Inputs) -> None:
+    leader = LeaderThread(_settings(inputs, timeout_s=0.3))
+    nodes = {n: NodeThread(n, leader.leader.frames_endpoint, leader.leader.ready_endpoint, tmp_path) for n in NODES}
+    try:
+        wait_until(lambda: len(leader.with_members(NODES)) >= 10, "all three nodes in the barrier")
+        nodes["c"].stale_state.set()
+        wait_until(lambda: any("c" in r.dropped for r in list(leader.released)), "c dropped")
+        dropped_at = next(r.frame.frame for r in leader.released if "c" in r.dropped)
+        wait_until(lambda: len([r for r in leader.with_members(["a", "b"]) if r.frame.frame > dropped_at]) >= 10,
+                   "a and b without c")
+        nodes["c"].stale_state.clear()
+        wait_until(lambda: len([r for r in leader.with_members(NODES) if r.frame.frame > dropped_at]) >= 10,
+                   "c back in step")
+    finally:
+        leader.close()
+        for node in nodes.values():
+            node.close()
+    assert nodes["c"].loop.counts["unsynced"] > 0
+    latched = {r.frame.frame: r.frame.state_rev for r in leader.released}
+    for line in read_frame_log(tmp_path / "c.frames.jsonl"):  # c never showed a frame from another state
+        assert line["state_rev"] == latched[line["frame"]]
