@@ -87,3 +87,30 @@ def wait_for_log(path: Path, condition, what: str, timeout_s: float = 90.0) -> l
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}; {len(lines)} lines in {path.name}")
         time.sleep(0.05)
+
+
+def frame_logs(directory: Path, nodes: list[str]) -> dict[str, dict[int, dict]]:
+    """Node → frame number → its frame-log line."""
+    return {n: {x["frame"]: x for x in read_frame_log(directory / f"{n}.frames.jsonl")} for n in nodes}
+
+
+def check_presented_as_released(records: list[dict], frames: dict[str, dict[int, dict]], killed: str | None = None,
+                                dropped_at: int | None = None) -> int:
+    """Every node the clock released a frame to (``records``: the clock's frame log) presented that frame from the
+    latched poses and state revision, in the barrier; returns how many (node, frame) pairs were checked. The
+    ``killed`` node's frames between its last logged frame and ``dropped_at`` are skipped: it reported ready, then
+    was SIGKILLed before it presented."""
+    last_before_kill = max((f for f in frames[killed] if f < dropped_at), default=-1) if killed else -1
+    checked = 0
+    for record in records:
+        if record["ready"]:  # before any node joins the clock may not have its inputs yet
+            assert record["poses"] and record["state_rev"] >= 0
+        for name in record["ready"]:
+            if name == killed and last_before_kill < record["frame"] < dropped_at:
+                continue
+            line = frames[name].get(record["frame"])
+            assert line is not None, f"{name} was released for frame {record['frame']} but did not present it"
+            assert line["poses"] == record["poses"] and line["state_rev"] == record["state_rev"]
+            assert line["in_barrier"] is True and line["leader"] == record["leader"]
+            checked += 1
+    return checked

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from stage.cluster.frame_log import read_frame_log
-from tests.cluster.helpers import Inputs, wait_for_log
+from tests.cluster.helpers import Inputs, check_presented_as_released, frame_logs, wait_for_log
 from tests.procs import REPO, Proc, free_tcp_port
 
 TIMEOUT_S = 90.0
@@ -71,23 +71,10 @@ def test_kill_one_node_the_others_keep_presenting_and_it_rejoins(tmp_path: Path,
         for proc in procs.values():
             proc.kill()
     released = read_frame_log(clock_log)
-    nodes = {n: {x["frame"]: x for x in read_frame_log(logs / f"{n}.frames.jsonl")} for n in ("a", "b", "c")}
+    nodes = frame_logs(logs, ["a", "b", "c"])
     drop = next(x for x in released if x["frame"] == dropped_at)
     assert sorted(drop["ready"]) == ["a", "b"]  # the frame c missed was released to the other two
-    first_life_end = max(f for f in nodes["c"] if f < dropped_at)
-    checked = 0
-    for record in released:  # every node released together presented that frame from the latched inputs
-        if record["ready"]:  # nodes join seconds after the clock has its inputs
-            assert record["poses"] and record["state_rev"] >= 1
-        for name in record["ready"]:
-            if name == "c" and first_life_end < record["frame"] < dropped_at:
-                continue  # reported ready, then SIGKILLed before it presented
-            line = nodes[name].get(record["frame"])
-            assert line is not None, f"{name} was released for frame {record['frame']} but did not present it"
-            assert line["poses"] == record["poses"] and line["state_rev"] == record["state_rev"]
-            assert line["in_barrier"] is True and line["leader"] == record["leader"]
-            checked += 1
-    assert checked >= 3 * 60 + 2 * 30
+    assert check_presented_as_released(released, nodes, killed="c", dropped_at=dropped_at) >= 3 * 60 + 2 * 30
     restarted_at = min(f for f in nodes["c"] if f > dropped_at)  # the killed node's log has both of its lives
     assert min(nodes["c"]) < dropped_at
     while_dead = [x for x in together(released, ["a", "b"], dropped_at) if x["frame"] < restarted_at]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from stage.cluster.frame_log import read_frame_log
-from tests.cluster.helpers import Inputs, wait_for_log
+from tests.cluster.helpers import Inputs, check_presented_as_released, frame_logs, wait_for_log
 from tests.procs import REPO, Proc, free_tcp_port
 
 pytestmark = [pytest.mark.gl, pytest.mark.timeout(400)]
@@ -102,22 +102,12 @@ def test_three_render_nodes_present_identical_frames(tmp_path: Path) -> None:
             proc.kill()
         inputs.close()
     records = read_frame_log(clock_log)
-    lines = {n: {x["frame"]: x for x in read_frame_log(logs / f"{n}.frames.jsonl")} for n in NODES}
+    lines = frame_logs(logs, NODES)
     before_kill = [x for x in together(records) if x["frame"] < dropped_at]
     assert len(before_kill) >= 300
     numbers = [x["frame"] for x in records]
     assert numbers == sorted(set(numbers))
-    n2_first_life = max(f for f in lines["n2"] if f < dropped_at)
-    checked = 0
-    for record in records:  # every node the clock released a frame to presented it, from the latched inputs
-        for name in record["ready"]:
-            if name == "n2" and n2_first_life < record["frame"] < dropped_at:
-                continue  # reported ready, then SIGKILLed before it presented
-            line = lines[name].get(record["frame"])
-            assert line is not None, f"{name} did not present frame {record['frame']}"
-            assert line["poses"] == record["poses"] and line["state_rev"] == record["state_rev"]
-            assert line["in_barrier"] is True and record["poses"] and record["state_rev"] >= 1
-            checked += 1
+    checked = check_presented_as_released(records, lines, killed="n2", dropped_at=dropped_at)
     assert checked >= 3 * 300 + 2 * 20 + 3 * 20
     drop = next(x for x in records if x["frame"] == dropped_at)
     assert drop["ready"] == ["n1", "n3"]  # the frame n2 missed went to the other two

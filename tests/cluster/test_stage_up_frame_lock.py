@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from stage.cluster.frame_log import read_frame_log
-from tests.cluster.helpers import wait_for_log
+from tests.cluster.helpers import check_presented_as_released, frame_logs, wait_for_log
 from tests.orchestrator.test_stage_up import Stage, wait_until
 from tests.procs import REPO, free_tcp_port
 
@@ -73,16 +73,6 @@ def test_stage_up_runs_the_clock_and_restarts_a_killed_node_into_the_lock(tmp_pa
     finally:
         st.close()
     records = read_frame_log(clock_log)
-    frames = {n: {x["frame"]: x for x in read_frame_log(logs / f"{n}.frames.jsonl")} for n in NODES}
-    n2_first_life = max(f for f in frames["n2"] if f < dropped_at)
-    checked = 0
-    for record in records:
-        for name in record["ready"]:
-            if name == "n2" and n2_first_life < record["frame"] < dropped_at:
-                continue  # reported ready, then SIGKILLed before it presented
-            line = frames[name][record["frame"]]
-            assert line["poses"] == record["poses"] and line["state_rev"] == record["state_rev"]
-            assert line["in_barrier"] is True
-            checked += 1
+    checked = check_presented_as_released(records, frame_logs(logs, NODES), killed="n2", dropped_at=dropped_at)
     assert checked >= 3 * 60 + 3 * 30
     assert next(x for x in records if x["frame"] == dropped_at)["ready"] == ["n1", "n3"]
