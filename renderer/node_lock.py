@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from renderer.frame_stats import FrameStats
 from stage.cluster.frame_log import FrameLog
@@ -23,10 +23,32 @@ from stage.pose_latch import LatchedPose
 from stage.wire.pose import PoseMessage
 from stage.wire.render_stats import STATS_INTERVAL_S
 
-if TYPE_CHECKING:
-    from renderer.node import Node
-
 log = logging.getLogger(__name__)
+
+
+class Node(Protocol):
+    """What frame lock uses of a render node (:class:`renderer.node.Node`), named here so that this module does
+    not import the node that imports it."""
+
+    args: Any
+    config: Any
+    config_path: Any
+    scene_path: Any
+    sockets: Any
+    loader: Any
+    gl: Any
+    signals: Any
+    timeline: Any
+    lock: Any
+    drawn: Any
+
+    def poll_scene(self) -> None: ...
+
+    def draw(self, poses: dict[str, LatchedPose], time_s: float) -> Any: ...
+
+    def snapshot(self) -> None: ...
+
+    def stats_message(self, stats: FrameStats, now: float, poses: dict[str, LatchedPose]) -> Any: ...
 
 
 class LockedNode:
