@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SYSDEPS_STAMP := $(VENV)/.sysdeps
 # Mesa's EGL + DRI drivers for headless GL (llvmpipe), Xvfb for the windowed tests.
-SYSTEM_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libgl1 xvfb xauth
+SYSTEM_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libgl1 xvfb xauth iproute2
 
 .PHONY: setup demo test test-all lint bench docs clean
 

@@ -4,7 +4,8 @@
     stage bench [--quick] [--only NAME ...] [--json]
 
 Each benchmark also runs alone: ``python -m benchmarks.tracking_latency``, ``python -m benchmarks.render_frame``,
-``python -m benchmarks.raster_floor``, ``python -m benchmarks.ocio_wall_pass``, ``python -m benchmarks.osc_loop``.
+``python -m benchmarks.raster_floor``, ``python -m benchmarks.ocio_wall_pass``, ``python -m benchmarks.osc_loop``,
+``python -m benchmarks.barrier``, ``python -m benchmarks.frame_latency``.
 Every comparison in the table is a ratio of two figures measured in the same run (never against a number from
 another day). Numbers move when other work shares the cores: run on a quiet machine.
 """
@@ -24,6 +25,8 @@ BENCHMARKS = {
     "raster_floor": (["--runs", "200"], ["--runs", "50"]),
     "ocio_wall_pass": (["--runs", "80"], ["--runs", "15", "--size", "512x256"]),
     "osc_loop": (["--messages", "20000"], ["--messages", "4000"]),
+    "barrier": (["--frames", "600"], ["--frames", "150"]),
+    "frame_latency": (["--seconds", "10"], ["--seconds", "3"]),
 }
 
 
@@ -103,6 +106,21 @@ def rows(results: dict[str, Any]) -> list[Row]:
                        "bare recvfrom of the same datagrams", o.get("bare_us_per_message")))
         out.append(Row(b, "longest single batch (loop stall)", o.get("max_batch_ms"), "ms"))
         out.append(Row(b, "coalesced", o.get("coalesced"), f"of {o.get('messages')}"))
+    g = results.get("barrier")
+    if g is not None and "error" not in g:
+        for _key, run in sorted((k, v) for k, v in g.items() if k.startswith("nodes_")):
+            n = run.get("nodes")
+            for p in ("p50", "p99"):
+                out.append(Row("barrier", f"swap barrier per frame, {n} null nodes, {p}", _get(run, "barrier_ms", p),
+                               "ms"))
+    lat = results.get("frame_latency")
+    if lat is not None and "error" not in lat:
+        for _key, run in sorted((k, v) for k, v in lat.items() if k.startswith("nodes_")):
+            n = run.get("nodes")
+            for p in ("p50", "p99"):
+                out.append(Row("frame_latency", f"pose arrival → present, {n} null nodes, {p}",
+                               _get(run, "arrival_to_present_ms", p), "ms", "one frame period",
+                               lat.get("frame_period_ms")))
     for name, doc in results.items():
         if isinstance(doc, dict) and "error" in doc:
             out.append(Row(name, "FAILED: " + " ".join(doc["error"]), None, ""))

@@ -6,8 +6,8 @@ Per frame: sleep until the latest start that still meets the deadline (1/``rende
 state messages (one coalesced application), drain the pose socket keeping each camera's newest pose (late
 latching), render the inner frusta, the cached outer cube map and the walls, then swap (windows, vsync) or
 ``glFinish`` (headless). Stats go out once a second on ``render/<node>`` (:mod:`stage.wire.render_stats`).
-SIGINT/SIGTERM stop it (exit 0); SIGUSR1 writes every output as ``<node>-<output>.png`` into ``--snapshot-dir``,
-which also happens at exit.
+SIGINT/SIGTERM stop it (exit 0); SIGUSR1 writes every output as ``<node>-<output>.NNNN.png`` (snapshot number
+NNNN from 0001, with ``<node>-frame.NNNN.json`` beside it) into ``--snapshot-dir``, which also happens at exit.
 """
 
 from __future__ import annotations
@@ -21,11 +21,15 @@ from pathlib import Path
 
 from renderer.frame_stats import FrameStats, Pacer
 from renderer.gl import ensure_pyopengl_egl
-from renderer.node_io import LatchedPose, NodeSockets, PoseLatch, RejectCounter, camera_state
+from renderer.node_io import NodeSockets, camera_state
+from renderer.node_lock import run_locked
 from stage import argtypes
+from stage.cluster.follower import FrameFollower
+from stage.cluster.state_sync import StateTimeline
 from stage.config.errors import ConfigError, Problem
 from stage.config.paths import scene_file
 from stage.live import LiveState
+from stage.pose_latch import LatchedPose, PoseLatch, RejectCounter
 from stage.wire.pose import WIRE_VERSION, WireError
 from stage.wire.render_stats import STATS_INTERVAL_S, RenderStats
 from stage.wire.state import StateFollower
@@ -53,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stats", type=argtypes.endpoint, metavar="ENDPOINT",
                    help="stats PUB connects here (default: endpoints.render_stats)")
     p.add_argument("--snapshot-dir", type=Path, metavar="DIR", help="write output PNGs here on SIGUSR1 and at exit")
+    p.add_argument("--frame-log", type=Path, metavar="DIR",
+                   help="frame lock: append one line per presented frame to DIR/<node>.frames.jsonl")
     p.add_argument("--gl-checks", action="store_true",
                    help="keep PyOpenGL's glGetError check after every GL call (slower; for debugging)")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -112,13 +118,21 @@ class Node:
             display = "windowed" if display_available() else "headless"
         from renderer.node_outputs import NodeRenderer
 
+        self.lock = None
+        """Frame lock (``cluster.frame_lock``): the leader's frames (:mod:`renderer.node_lock`)."""
+        if config.cluster.frame_lock:
+            self.timeline = StateTimeline(self.follower.state)
+            self.follower = self.timeline.follower
         self.gl = NodeRenderer(config, scene, args.node, display, self.follower.state)
         from renderer.scene_loader import SceneLoader
 
         self.loader = SceneLoader()
         ep = config.endpoints
         try:
-            self.sockets = NodeSockets(args.pose or ep.pose, args.state or ep.state, args.stats or ep.render_stats)
+            pose = None if config.cluster.frame_lock else args.pose or ep.pose  # in frame lock the leader latches
+            self.sockets = NodeSockets(pose, args.state or ep.state, args.stats or ep.render_stats)
+            if config.cluster.frame_lock:
+                self.lock = FrameFollower(args.node, config.cluster.frames, config.cluster.ready)
         except BaseException:
             self.gl.close()
             raise
@@ -170,6 +184,8 @@ class Node:
     # -- loop --------------------------------------------------------------------------------------------------------
 
     def run(self) -> int:
+        if self.lock is not None:
+            return run_locked(self)
         start = time.monotonic()
         stats = FrameStats(start)
         pacer = Pacer(self.config.render.target_fps, start)
@@ -251,6 +267,8 @@ class Node:
             self.loader.close()
             self.gl.close()
         finally:
+            if self.lock is not None:
+                self.lock.close()
             self.sockets.close()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -253,18 +254,49 @@ def _replace_atomically(final: Path, write) -> None:
     os.replace(tmp, final)
 
 
+SNAPSHOT_DIGITS = 4
+"""Snapshot numbers are zero-padded to this many digits (``0001``), like an image sequence's frame numbers."""
+
+
+def snapshot_path(directory: Path, node: str, name: str, count: int, suffix: str) -> Path:
+    """``DIR/<node>-<name>.<count, 4 digits>.<suffix>``: snapshot ``count`` (from 1) of output ``name`` (or
+    ``frame`` for the frame record), so every SIGUSR1 keeps its own files."""
+    return directory / f"{node}-{name}.{count:0{SNAPSHOT_DIGITS}d}.{suffix}"
+
+
+def _link_latest(numbered: Path, latest: Path) -> None:
+    """``latest`` becomes (atomically) the same file as ``numbered``: a hard link, or a copy where links fail."""
+    def link(tmp: Path) -> None:
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(numbered, tmp)
+        except OSError:
+            shutil.copyfile(numbered, tmp)
+
+    _replace_atomically(latest, link)
+
+
 def write_snapshots(directory: Path, node: str, images: dict[str, np.ndarray], count: int,
                     record: dict | None = None) -> None:
-    """Every output as ``<node>-<output>.png`` (RGB) and, when given, the frame's inputs as ``<node>-frame.json``
-    (:func:`frame_record`), each written to a temporary file and renamed; ``count`` numbers the snapshot in the log
-    line (so a watcher can wait for the N-th)."""
+    """Snapshot number ``count``: every output as ``<node>-<output>.NNNN.png`` (RGB) and, when given, the frame's
+    inputs as ``<node>-frame.NNNN.json`` (:func:`frame_record`, :func:`snapshot_path`), each written to a temporary
+    file and renamed, so no snapshot overwrites another. The unnumbered ``<node>-<output>.png`` and
+    ``<node>-frame.json`` are then linked to the newest (for tools that watch one file, like ``stage demo``); the
+    log line names the number (so a watcher can wait for the N-th)."""
     from PIL import Image
 
     directory.mkdir(parents=True, exist_ok=True)
+    written = []
     for name, image in images.items():
         rgb = Image.fromarray(np.ascontiguousarray(image[:, :, :3]), "RGB")
-        _replace_atomically(directory / f"{node}-{name}.png", lambda tmp, rgb=rgb: rgb.save(tmp, "PNG"))
+        path = snapshot_path(directory, node, name, count, "png")
+        _replace_atomically(path, lambda tmp, rgb=rgb: rgb.save(tmp, "PNG"))
+        written.append((path, directory / f"{node}-{name}.png"))
     if record is not None:
         text = json.dumps(record, indent=2) + "\n"
-        _replace_atomically(directory / f"{node}-frame.json", lambda tmp: tmp.write_text(text))
+        path = snapshot_path(directory, node, "frame", count, "json")
+        _replace_atomically(path, lambda tmp: tmp.write_text(text))
+        written.append((path, directory / f"{node}-frame.json"))
+    for numbered, latest in written:
+        _link_latest(numbered, latest)
     log.info("snapshot #%d: %d output(s) written to %s", count, len(images), directory)

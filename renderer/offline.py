@@ -86,34 +86,42 @@ def render_frame(
                        walls_16bit=walls_16bit)
 
 
-def render_json(config: StageConfig, result: FrameResult, camera: CameraState) -> dict:
-    """The ``render.json`` document (docs/rendering.md)."""
+def camera_json(result: FrameResult, camera: CameraState, image: str = "camera.png",
+                preview: str = "preview.png") -> dict:
+    """The ``camera`` entry of ``render.json``: pose, lens and matrices of ``result``'s main view."""
+    view = result.view
+    return {
+        "id": camera.camera,
+        "world_from_camera": view.world_from_camera.tolist(),
+        "projection": view.projection_lens.tolist(),
+        "resolution": list(result.camera_size_px),
+        "position_m": list(camera.position_m),
+        "rotation_deg": list(camera.rotation_deg),
+        "entrance_pupil_m": camera.entrance_pupil_m,
+        "focal_length_mm": camera.focal_length_mm,
+        "sensor_mm": list(camera.sensor_mm),
+        "image": image,
+        "preview": preview,
+    }
+
+
+def walls_json(config: StageConfig, image: str = "walls/{wall}.png") -> list[dict]:
+    """The ``walls`` entries of ``render.json``; ``image`` is the file name with ``{wall}`` for the wall's name."""
     walls = []
     for wall in config.walls:
         w, h = wall_resolution_px(wall)
         walls.append({
             "name": wall.name,
-            "image": f"walls/{wall.name}.png",
+            "image": image.format(wall=wall.name),
             "resolution": [w, h],
             "sections": [s.to_json() for s in wall_sections(wall)],
         })
-    view = result.view
-    return {
-        "camera": {
-            "id": camera.camera,
-            "world_from_camera": view.world_from_camera.tolist(),
-            "projection": view.projection_lens.tolist(),
-            "resolution": list(result.camera_size_px),
-            "position_m": list(camera.position_m),
-            "rotation_deg": list(camera.rotation_deg),
-            "entrance_pupil_m": camera.entrance_pupil_m,
-            "focal_length_mm": camera.focal_length_mm,
-            "sensor_mm": list(camera.sensor_mm),
-            "image": "camera.png",
-            "preview": "preview.png",
-        },
-        "walls": walls,
-    }
+    return walls
+
+
+def render_json(config: StageConfig, result: FrameResult, camera: CameraState) -> dict:
+    """The ``render.json`` document (docs/rendering.md)."""
+    return {"camera": camera_json(result, camera), "walls": walls_json(config)}
 
 
 def save_png(image: np.ndarray, path: Path) -> None:
@@ -126,14 +134,24 @@ def save_png(image: np.ndarray, path: Path) -> None:
     Image.fromarray(np.ascontiguousarray(image[:, :, :3] if mode == "RGBA" else image), "RGB").save(path, "PNG")
 
 
+def write_json(path: Path, doc: dict) -> None:
+    """``doc`` as indented JSON, written to a temporary file and renamed."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2))
+    tmp.replace(path)
+
+
 def write_frame(out_dir: Path, config: StageConfig, result: FrameResult, camera: CameraState) -> None:
     """``walls/<wall>.png`` (16-bit for PQ walls), ``camera.png``, ``preview.png`` and ``render.json`` under
     ``out_dir``."""
+    write_images(out_dir, result)
+    write_json(out_dir / "render.json", render_json(config, result, camera))
+
+
+def write_images(out_dir: Path, result: FrameResult, suffix: str = "") -> None:
+    """``walls/<wall><suffix>.png`` (16-bit for PQ walls), ``camera<suffix>.png`` and ``preview<suffix>.png``
+    under ``out_dir``: one frame, or with ``suffix`` ``.0001`` one frame of image sequences."""
     for name, image in result.walls.items():
-        save_png(result.walls_16bit.get(name, image), out_dir / "walls" / f"{name}.png")
-    save_png(result.camera, out_dir / "camera.png")
-    save_png(result.preview, out_dir / "preview.png")
-    doc = render_json(config, result, camera)
-    tmp = out_dir / "render.json.tmp"
-    tmp.write_text(json.dumps(doc, indent=2))
-    tmp.replace(out_dir / "render.json")
+        save_png(result.walls_16bit.get(name, image), out_dir / "walls" / f"{name}{suffix}.png")
+    save_png(result.camera, out_dir / f"camera{suffix}.png")
+    save_png(result.preview, out_dir / f"preview{suffix}.png")

@@ -29,6 +29,8 @@ COMMAND_MODULES = [
     "stage.commands.golden",
     "stage.commands.up",
     "stage.commands.tablet",
+    "stage.commands.clock",
+    "stage.commands.node",
     "stage.commands.keys",
     "stage.commands.bench",
 ]

@@ -10,6 +10,7 @@ import re
 import sys
 import types
 import typing
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal, Union
 
@@ -76,6 +77,8 @@ def type_text(tp: Any, models: list[type[BaseModel]]) -> str:
         return "[" + ", ".join(type_text(a, models) for a in args) + "]"
     if tp is type(None):
         return "null"
+    if tp is Fraction:
+        return 'rational (`24`, `"24000/1001"`, `23.976`)'
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         if tp not in models:
             models.append(tp)
@@ -99,6 +102,8 @@ def _default_text(field: FieldInfo) -> str:
         return "`[" + ", ".join(f"{v:g}" if isinstance(v, float) else repr(v) for v in value) + "]`"
     if isinstance(value, float):
         return f"`{value:g}`"
+    if isinstance(value, Fraction):
+        return f"`{value}`"
     return f"`{value!r}`" if isinstance(value, str) else f"`{value}`"
 
 
@@ -142,9 +147,13 @@ BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(?P<body>.*?)
 
 
 def _block_models() -> dict[str, list[type[BaseModel]]]:
+    from stage.wire.cluster_stats import ClusterStats
+    from stage.wire.frame import FrameMessage, ReadyMessage, ReleaseMessage
     from stage.wire.pose import PoseMessage, StatsMessage
 
-    blocks: dict[str, list[type[BaseModel]]] = {"pose": [PoseMessage], "stats": [StatsMessage]}
+    blocks: dict[str, list[type[BaseModel]]] = {"pose": [PoseMessage], "stats": [StatsMessage],
+                                                "frame": [FrameMessage, ReleaseMessage, ReadyMessage],
+                                                "cluster-stats": [ClusterStats]}
     try:
         from stage.wire.render_stats import RenderStats
 
@@ -172,7 +181,7 @@ def fill_blocks(text: str) -> str:
     return BLOCK.sub(replace, text)
 
 
-DOCS_WITH_BLOCKS = ["wire-protocol.md"]
+DOCS_WITH_BLOCKS = ["wire-protocol.md", "cluster.md"]
 
 
 def main(argv: list[str] | None = None) -> int:

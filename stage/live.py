@@ -51,9 +51,10 @@ class LiveState(StrictModel):
     exposure_ev: Annotated[Finite, Field(ge=-10.0, le=10.0)] = 0.0
     """Exposure in stops: content is multiplied by 2^EV."""
     white_balance_k: Annotated[Finite, Field(ge=2000.0, le=15000.0)] = 6500.0
-    """White point of the content, kelvin."""
+    """Camera-style white balance, kelvin: light of this temperature comes out white (as Unreal's WhiteTemp), so
+    3200 K cools the content and 9000 K warms it; 6500 K is neutral."""
     tint: Annotated[Finite, Field(ge=-1.0, le=1.0)] = 0.0
-    """Green–magenta tint, −1..1."""
+    """Green–magenta tint of the white balance, −1..1: positive makes the picture more magenta."""
     overscan_pct: Percent = 10.0
     """Inner frustum overscan."""
     soft_edge_pct: Percent = 5.0

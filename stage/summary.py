@@ -7,6 +7,7 @@ from typing import Any
 
 from stage.config.cameras import FixedLens
 from stage.config.color import WallColor
+from stage.config.frame_rate import describe_frame_rate
 from stage.config.scene import SceneConfig
 from stage.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource, SimulatedSource
 from stage.config.stage import StageConfig
@@ -53,6 +54,15 @@ def color_text(color: WallColor) -> str:
     return ", ".join(parts)
 
 
+def cluster_text(config: StageConfig) -> str:
+    """The frame lock in one line."""
+    cluster = config.cluster
+    if not cluster.frame_lock:
+        return f"frame lock: off (each node paces itself at {config.render.target_fps:g} fps)"
+    return (f"frame lock: {describe_frame_rate(cluster.frame_rate)}, barrier timeout "
+            f"{cluster.barrier_timeout_ms:g} ms, frames {cluster.frames}, ready {cluster.ready}")
+
+
 def summary_lines(config: StageConfig, scene: SceneConfig | None = None) -> list[str]:
     """A short multi-line summary: walls, pixel count, cameras, sources, endpoints."""
     lines = [f"stage: {config.name}"]
@@ -89,7 +99,8 @@ def summary_lines(config: StageConfig, scene: SceneConfig | None = None) -> list
     lines.append(f"sources ({len(config.sources)}):")
     for source in config.sources:
         lines.append(f"  {source.name:<14} {_source_text(source)}")
-    lines.append(f"render nodes: {', '.join(n.name for n in config.nodes)}")
+    lines.append(f"render nodes: {', '.join(n.name if n.is_local else f'{n.name} @ {n.host}' for n in config.nodes)}")
+    lines.append(cluster_text(config))
     lines.append(
         f"endpoints: pose {config.endpoints.pose}, state {config.endpoints.state}, "
         f"control {config.control.endpoint}, OSC udp://{config.control.osc_bind}:{config.control.osc_port}"

@@ -32,10 +32,12 @@ def free_tcp_port() -> int:
 class Proc:
     """A child process whose stderr is read line by line with timeouts."""
 
-    def __init__(self, args: list[str], env: dict[str, str] | None = None, cwd: Path = REPO):
+    def __init__(self, args: list[str], env: dict[str, str] | None = None, cwd: Path = REPO,
+                 prefix: tuple[str, ...] = ()):
+        """Runs ``python ARGS``; ``prefix`` goes in front (``("ip", "netns", "exec", "ns1")``)."""
         full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.popen = subprocess.Popen(
-            [sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=full_env,
+            [*prefix, sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=full_env,
             start_new_session=True,
         )
         self.lines: list[str] = []

@@ -4,6 +4,7 @@ Order of operations (docs/color.md)::
 
     scene-linear Rec.709 × gain (2^EV × brightness)
       → colour matrix  = gamut conversion (Rec.709 → wall gamut) · white balance (in Rec.709)
+      → hue-preserving highlight clip (at 1.0, or the wall's peak for PQ: stage/color/highlights.py)
       → transfer encode (linear / sRGB / BT.1886 / PQ with 1.0 = 100 nits, clipped at the wall's peak)
       → 3D LUT (in the encoded signal), clipped to [0, 1]
 
@@ -46,7 +47,10 @@ LUT_MODES = {None: 0, "trilinear": 1, "tetrahedral": 2}
 HIGH_BIT_DEPTH_TRANSFERS = frozenset({"pq"})
 """Transfers whose output needs more than 8 bits (rendered to a float target and written as 16-bit PNG)."""
 
-OUTPUT_TRANSFORM_GLSL = """
+HIGHLIGHTS_GLSL = (Path(__file__).parent / "shaders" / "highlights.glsl").read_text(encoding="utf-8")
+"""``clip_highlights(linear, limit)``: the hue-preserving clip (:func:`stage.color.highlights.clip_highlights`)."""
+
+OUTPUT_TRANSFORM_GLSL = HIGHLIGHTS_GLSL + """
 // ---- output transform (renderer/gl/color_pass.py) ----
 #ifndef TRANSFER
 #define TRANSFER 1
@@ -67,12 +71,12 @@ uniform vec3 lut_domain_scale;  // 1 / (DOMAIN_MAX - DOMAIN_MIN)
 
 vec3 encode_transfer(vec3 linear) {
 #if TRANSFER == 3
-    vec3 y = clamp(linear * pq_scale, 0.0, pq_peak);
+    vec3 y = clamp(clip_highlights(linear, pq_peak / pq_scale) * pq_scale, 0.0, pq_peak);
     vec3 ym = pow(y, vec3(0.1593017578125));                        // m1 = 2610 / 16384
     return pow((0.8359375 + 18.8515625 * ym) / (1.0 + 18.6875 * ym),  // c1, c2, c3
                vec3(78.84375));                                      // m2 = 2523 / 4096 * 128
 #else
-    vec3 c = clamp(linear, 0.0, 1.0);
+    vec3 c = clamp(clip_highlights(linear, 1.0), 0.0, 1.0);
 #if TRANSFER == 1
     return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(vec3(0.0031308), c));
 #elif TRANSFER == 2

@@ -110,6 +110,7 @@ class StageRenderer:
         for face, (_, view) in enumerate(cube_face_views(viewpoint_m)):
             self.outer.bind_face(face)
             self.scene_pass.draw(view, projection, time_s)
+        self.outer.generate_mipmaps()
         self._outer_key = key
         return True
 

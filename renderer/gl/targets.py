@@ -78,25 +78,38 @@ class LayeredTarget(_DepthFramebuffer):
         super().delete()
 
 
+def mip_levels(size: int) -> int:
+    """Number of mip levels of a ``size``-texel square texture, down to 1 × 1."""
+    return max(1, int(size).bit_length())
+
+
 class CubeTarget(_DepthFramebuffer):
-    """A ``GL_TEXTURE_CUBE_MAP`` of RGBA16F faces (``size`` × ``size``), linear filtered, seamless."""
+    """A ``GL_TEXTURE_CUBE_MAP`` of RGBA16F faces (``size`` × ``size``) with a full mip chain, sampled trilinear
+    (``GL_LINEAR_MIPMAP_LINEAR``) and seamless across faces. Call :meth:`generate_mipmaps` after rendering the
+    faces: a wall that sees the cube minified (a close or dense wall, a low ``resolution_scale``'s small faces seen
+    at a grazing angle) then reads the pre-filtered level instead of aliasing into streaks."""
 
     def __init__(self, size: int) -> None:
         from OpenGL import GL
 
         super().__init__(size, size)
         self.size = size
+        self.levels = mip_levels(size)
         self.version = 0
         """Counts :meth:`bind_face` calls: a new version means the faces may have been drawn again."""
         self.texture = int(GL.glGenTextures(1))
         GL.glBindTexture(GL.GL_TEXTURE_CUBE_MAP, self.texture)
-        for name, value in ((GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR), (GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR),
+        for name, value in ((GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR_MIPMAP_LINEAR),
+                            (GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR),
                             (GL.GL_TEXTURE_WRAP_S, GL.GL_CLAMP_TO_EDGE), (GL.GL_TEXTURE_WRAP_T, GL.GL_CLAMP_TO_EDGE),
-                            (GL.GL_TEXTURE_WRAP_R, GL.GL_CLAMP_TO_EDGE)):
+                            (GL.GL_TEXTURE_WRAP_R, GL.GL_CLAMP_TO_EDGE), (GL.GL_TEXTURE_BASE_LEVEL, 0),
+                            (GL.GL_TEXTURE_MAX_LEVEL, self.levels - 1)):
             GL.glTexParameteri(GL.GL_TEXTURE_CUBE_MAP, name, value)
-        for face in range(6):
-            GL.glTexImage2D(GL.GL_TEXTURE_CUBE_MAP_POSITIVE_X + face, 0, GL.GL_RGBA16F, size, size, 0, GL.GL_RGBA,
-                            GL.GL_HALF_FLOAT, None)
+        for level in range(self.levels):
+            px = max(1, size >> level)
+            for face in range(6):
+                GL.glTexImage2D(GL.GL_TEXTURE_CUBE_MAP_POSITIVE_X + face, level, GL.GL_RGBA16F, px, px, 0,
+                                GL.GL_RGBA, GL.GL_HALF_FLOAT, None)
         GL.glEnable(GL.GL_TEXTURE_CUBE_MAP_SEAMLESS)
         self.bind_face(0)
         _check_complete("outer-frustum cube")
@@ -109,6 +122,13 @@ class CubeTarget(_DepthFramebuffer):
         GL.glFramebufferTexture2D(GL.GL_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0, GL.GL_TEXTURE_CUBE_MAP_POSITIVE_X + face,
                                   self.texture, 0)
         GL.glViewport(0, 0, self.size, self.size)
+
+    def generate_mipmaps(self) -> None:
+        """Rebuild levels 1.. from the six freshly rendered level-0 faces."""
+        from OpenGL import GL
+
+        GL.glBindTexture(GL.GL_TEXTURE_CUBE_MAP, self.texture)
+        GL.glGenerateMipmap(GL.GL_TEXTURE_CUBE_MAP)
 
     def bind_texture(self, unit: int) -> None:
         from OpenGL import GL

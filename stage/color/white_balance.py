@@ -1,24 +1,32 @@
 """White balance (colour temperature in kelvin + green–magenta tint) as a 3×3 matrix on linear Rec.709.
 
-The wall's white is moved from the neutral white (the Planckian locus at :data:`NEUTRAL_K`) to the white of a
-black body at ``kelvin``, displaced ``tint × TINT_DUV_PER_UNIT`` across the locus. So 3200 K warms the content
-(red up, blue down) and 9000 K cools it, the way a camera's white-balance control would if it were set the other
-way round: the wall is made to *look like* a source of that temperature.
+Meaning: a **camera's white balance**, as Unreal Engine's post-process ``WhiteTemp``/``WhiteTint`` in its default
+temperature type *White Balance* (Epic's API reference: ``WhiteTemp`` "controls the color temperature or white
+balance in degrees Kelvin which the scene considers as white light"; the other type, *Color Temperature*, "is the
+inverse of the White Balance operation" — unreal.TemperatureMethod / FCompositeTemperatureSettings,
+dev.epicgames.com). ``kelvin`` names the light that comes out white: light of that colour temperature is mapped to
+the neutral white. So, as on a camera, **3200 K cools** the wall's content (a tungsten balance turns daylight
+blue) and 9000 K warms it. ``tint`` follows the camera convention too: positive tint makes the picture more
+magenta (the white point compensated for is greener), negative more green.
 
 * CCT → chromaticity: Krystek's rational approximation of the Planckian locus in CIE 1960 (u, v)
   (M. Krystek, "An algorithm to calculate correlated colour temperature", Color Res. Appl. 10 (1985);
   about 10⁻⁴ in uv over 1000–15 000 K — 1.2·10⁻⁴ against CIE illuminant A — which covers the live range
   2000–15 000 K). The Planckian locus, not the
   CIE daylight locus, because the daylight formula is only defined from 4000 K.
-* Tint: a shift of ``Duv`` along the unit normal to the locus in (u, v); positive tint is magenta (below the locus,
-  ``Duv < 0``), negative is green, ±1 is ``Duv = ∓0.02``.
-* Adaptation: the linear Bradford transform (von Kries scaling in the Bradford cone space) from the neutral white
-  to the target white, with luminance preserved (both whites have ``Y = 1``).
+* Tint: a shift of ``Duv`` along the unit normal to the locus in (u, v); :func:`white_xy` with positive tint is
+  magenta (below the locus, ``Duv < 0``), negative is green, ±1 is ``Duv = ∓0.02``.
+* Adaptation: the linear Bradford transform (von Kries scaling in the Bradford cone space) from the balanced
+  white ``white_xy(kelvin, −tint)`` to the neutral white, then scaled so that the content's white (RGB 1, 1, 1)
+  keeps its luminance: white balance changes colour, not exposure.
 
 6500 K with tint 0 is exactly the identity (the source and target whites are the same point). The adaptation is
-*relative*: it maps the locus at 6500 K to the locus at ``kelvin``, and is applied to Rec.709 content whose white is
-D65 (≈0.005 in xy from the locus at 6500 K), so the content's white moves the way a 6500 K light would, which keeps
-6500 K neutral rather than tinting every wall by the small locus-to-D65 offset.
+*relative*: it maps the locus at ``kelvin`` to the locus at 6500 K, and is applied to Rec.709 content whose white is
+D65 (≈0.005 in xy from the locus at 6500 K), which keeps 6500 K neutral rather than tinting every wall by the small
+locus-to-D65 offset.
+
+Until issue 13 ``white_balance_k`` did the inverse (3200 K warmed: the wall *emitted* a 3200 K white, a "wall
+white point"), the opposite of what the name means to a DP.
 """
 
 from __future__ import annotations
@@ -87,12 +95,14 @@ def _matrix(kelvin: float, tint: float) -> tuple[tuple[float, ...], ...]:
     if kelvin == NEUTRAL_K and tint == 0.0:
         return tuple(tuple(row) for row in np.eye(3))
     npm = rgb_to_xyz_matrix(GAMUTS["rec709"])
-    cat = bradford_adaptation(white_xy(NEUTRAL_K), white_xy(kelvin, tint))
+    cat = bradford_adaptation(white_xy(kelvin, -tint), white_xy(NEUTRAL_K))
     m = np.linalg.inv(npm) @ cat @ npm
+    m /= npm[1] @ m @ np.ones(3)  # the content's white keeps its luminance: white balance is not exposure
     return tuple(tuple(float(v) for v in row) for row in m)
 
 
 def white_balance_matrix(kelvin: float = NEUTRAL_K, tint: float = 0.0) -> np.ndarray:
-    """3×3 matrix on linear Rec.709 RGB (column vectors) applying the white balance; exactly the identity for
+    """3×3 matrix on linear Rec.709 RGB (column vectors) applying a camera-style white balance: light of
+    ``kelvin`` (and tint) comes out neutral, so 3200 K cools and positive tint is magenta; exactly the identity for
     :data:`NEUTRAL_K` and tint 0. ``kelvin`` in 1000–15 000 K, ``tint`` in −1…1 (clipped)."""
     return np.array(_matrix(float(kelvin), float(np.clip(tint, -1.0, 1.0))))

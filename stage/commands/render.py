@@ -66,11 +66,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("config", help="stage config YAML")
     p.add_argument("--scene", help="scene YAML (default: the config's scene)")
     p.add_argument("--pose", type=_pose, help="camera pose X,Y,Z,PAN,TILT,ROLL (metres, degrees; stage convention)")
-    p.add_argument("--take", help="render every sample of a recorded take to numbered frames instead of --pose")
+    p.add_argument("--take", help="render every sample of a recorded take to image sequences (camera.####.png, "
+                   "walls/WALL.####.png, ...) instead of --pose")
     p.add_argument("--camera", help="camera id (default: the config's first camera)")
     p.add_argument("--focal-length", type=argtypes.positive, metavar="MM", help="override the lens's focal length")
     p.add_argument("--time", type=argtypes.scene_time_s, default=0.0, metavar="T",
-                   help="scene time in seconds (default 0; a node snapshot's frame.json gives the live one)")
+                   help="scene time in seconds (default 0; a node snapshot's frame.NNNN.json gives the live one)")
     p.add_argument("--overscan", type=argtypes.percent, metavar="PCT", help="override the inner-frustum overscan (same "
                    "as --set overscan_pct=PCT)")
     p.add_argument("--set", dest="live", type=_assignment, action="append", default=[], metavar="PARAM=VALUE",
@@ -136,11 +137,24 @@ def cmd_render(args: argparse.Namespace) -> int:
     return _render_take(args, config, scene, camera, state, live, out)
 
 
+FIRST_FRAME = 1
+"""Frame number of a take's first sample in the image sequences."""
+MIN_FRAME_DIGITS = 4
+
+
+def sequence_digits(frames: int) -> int:
+    """Zero-padded width of the frame numbers of a ``frames``-long sequence: 4 (``####``), more only when needed."""
+    return max(MIN_FRAME_DIGITS, len(str(FIRST_FRAME + frames - 1)))
+
+
 def _render_take(args, config, scene, camera, state, live, out: Path) -> int:
+    """Every non-stale sample of ``camera`` in the take as frame ``FIRST_FRAME + i`` of image sequences
+    ``walls/<wall>.####.png``, ``camera.####.png``, ``preview.####.png``, and one ``render.json`` listing the
+    frames (docs/rendering.md); a progress bar on stderr when it is a terminal."""
     from tqdm import tqdm
 
     from renderer.gl import create_context
-    from renderer.offline import render_frame, write_frame
+    from renderer.offline import camera_json, render_frame, walls_json, write_images, write_json
     from stage.take import TakeError, read_take
 
     try:
@@ -153,14 +167,34 @@ def _render_take(args, config, scene, camera, state, live, out: Path) -> int:
         print(f"stage render: error: take {args.take} has no samples of camera {camera.id!r} "
               f"(cameras: {', '.join(take.cameras) or 'none'})", file=sys.stderr)
         return 2
+    digits = sequence_digits(len(samples))
+    frames = []
     ctx = create_context("headless")
     try:
-        for i, s in enumerate(tqdm(samples, unit="frame", disable=not sys.stderr.isatty())):
+        progress = tqdm(samples, desc=f"render {Path(args.take).name}", unit="frame", file=sys.stderr,
+                        disable=not sys.stderr.isatty())
+        for i, s in enumerate(progress):
+            frame = FIRST_FRAME + i
+            suffix = f".{frame:0{digits}d}"
             cam = state(*s.position_m, *s.rotation_deg, focal=s.focal_length_mm)
-            result = render_frame(config, scene, [cam], live, args.time + (s.t_sample - samples[0].t_sample),
-                                  args.camera_width, context=ctx)
-            write_frame(out / f"{i:06d}", config, result, cam)
+            time_s = args.time + (s.t_sample - samples[0].t_sample)
+            result = render_frame(config, scene, [cam], live, time_s, args.camera_width, context=ctx)
+            write_images(out, result, suffix)
+            frames.append({"frame": frame, "t_sample": s.t_sample, "time_s": time_s,
+                           "camera": camera_json(result, cam, f"camera{suffix}.png", f"preview{suffix}.png")})
     finally:
         ctx.close()
-    print(f"wrote {len(samples)} frames to {out}/")
+    hashes = "#" * digits
+    write_json(out / "render.json", {
+        "take": str(args.take),
+        "camera_id": camera.id,
+        "first_frame": FIRST_FRAME,
+        "last_frame": FIRST_FRAME + len(frames) - 1,
+        "camera": f"camera.{hashes}.png",
+        "preview": f"preview.{hashes}.png",
+        "walls": walls_json(config, f"walls/{{wall}}.{hashes}.png"),
+        "frames": frames,
+    })
+    print(f"wrote {len(frames)} frames to {out}/ (walls/<wall>.{hashes}.png, camera.{hashes}.png, "
+          f"preview.{hashes}.png, render.json)")
     return 0

@@ -110,12 +110,8 @@ def cmd_tap(args: argparse.Namespace) -> int:
     with zmq.Context() as ctx:
         try:
             sock = _subscriber(ctx, endpoint, args.topic)
-        except zmq.ZMQError as exc:
-            print(f"tap: cannot connect to {endpoint!r}: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-        except KeysError as exc:
-            print(f"stage tap: error: {exc}", file=sys.stderr)
-            return EXIT_FAILURE
+        except (zmq.ZMQError, KeysError) as exc:
+            return _connect_failed("tap", endpoint, exc)
         try:
             last = time.monotonic()
             while args.count is None or printed < args.count:
@@ -165,6 +161,15 @@ class _StopOnSignals:
     def __exit__(self, *exc: object) -> None:
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)  # type: ignore[arg-type]
+
+
+def _connect_failed(command: str, endpoint: str, exc: Exception) -> int:
+    """One line for a subscriber that could not be set up: missing keys (exit 1) or a bad endpoint (exit 2)."""
+    if isinstance(exc, KeysError):
+        print(f"stage {command}: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"{command}: cannot connect to {endpoint!r}: {exc}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 class _NothingArrived(Exception):
@@ -244,12 +249,8 @@ def cmd_record(args: argparse.Namespace) -> int:
     except TakeError as exc:
         print(f"record: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except zmq.ZMQError as exc:
-        print(f"record: cannot connect to {endpoint!r}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeysError as exc:
-        print(f"stage record: error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+    except (zmq.ZMQError, KeysError) as exc:
+        return _connect_failed("record", endpoint, exc)
     per_camera = ", ".join(f"{cam} {n}" for cam, n in sorted(counts.items())) or "no samples"
     extra = f"; skipped {dedup.skipped} re-sends" + (f", {rejected} bad messages" if rejected else "")
     print(f"recorded {path}: {sum(counts.values())} samples ({per_camera}) in {elapsed:.1f} s{extra}")

@@ -51,6 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--log-dir", type=Path, default=Path("logs"), metavar="DIR", help="process logs (default logs/)")
     p.add_argument("--presets", type=Path, metavar="DIR", help="preset folder (default presets/<config name>/)")
     p.add_argument("--snapshot-dir", type=Path, metavar="DIR", help="render nodes write PNGs here on SIGUSR1")
+    p.add_argument("--frame-log", type=Path, metavar="DIR",
+                   help="frame lock: the clock and every local node append DIR/<name>.frames.jsonl (docs/cluster.md)")
     p.add_argument("--fresh", action="store_true",
                    help="start from the config's values, not the live state journaled by the last run")
     p.add_argument("--keys", type=Path, metavar="DIR", help="CURVE keys folder (default: $VPSTAGE_KEYS or "
@@ -189,7 +191,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     output = StatusOutput(sys.stderr, verbose=args.verbose)
     options = UpOptions(config=Path(args.config), scene=args.scene, display=args.display, duration_s=args.duration,
                         osc_port=args.osc_port, control=args.control, log_dir=args.log_dir,
-                        presets_dir=args.presets, snapshot_dir=args.snapshot_dir, fresh=args.fresh,
+                        presets_dir=args.presets, snapshot_dir=args.snapshot_dir, frame_log=args.frame_log,
+                        fresh=args.fresh,
                         keys_dir=args.keys)
     try:
         orchestrator = Orchestrator(options, on_status=output.status)

@@ -96,6 +96,10 @@ def _listen_ports(config: StageConfig) -> Iterator[tuple[tuple[Any, ...], int]]:
     m = _TCP_PORT.match(config.control.endpoint)
     if m:
         yield ("control", "endpoint"), int(m.group(1))
+    for key in ("frames", "ready") if config.cluster.frame_lock else ():  # the frame clock listens on them
+        m = _TCP_PORT.match(getattr(config.cluster, key))
+        if m:
+            yield ("cluster", key), int(m.group(1))
     yield ("control", "osc_port"), config.control.osc_port
 
 

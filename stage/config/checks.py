@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from stage.config.cluster_checks import cluster_checks
 from stage.config.endpoint import endpoint_port, endpoint_problem
 from stage.config.errors import format_loc
 from stage.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource
@@ -45,6 +46,7 @@ def check_stage(config: StageConfig, base_dir: Path) -> list[Found]:
         _luts(config, base_dir),
         _color_management(config, base_dir),
         _subnets(config),
+        cluster_checks(config),
     )
     return [found for check in checks for found in check]
 
@@ -188,6 +190,7 @@ def _output_regions(config: StageConfig) -> Iterator[Found]:
 def _endpoints(config: StageConfig) -> Iterator[Found]:
     named = [(("endpoints", k), getattr(config.endpoints, k)) for k in type(config.endpoints).model_fields]
     named.append((("control", "endpoint"), config.control.endpoint))
+    named += [(("cluster", k), getattr(config.cluster, k)) for k in ("frames", "ready")]
     seen: dict[int, tuple[Any, ...]] = {}
     for loc, endpoint in named:
         problem = endpoint_problem(endpoint)

@@ -17,6 +17,15 @@ def endpoint_port(endpoint: str) -> tuple[str, int] | None:
     return m.group(2), int(m.group(3))
 
 
+def endpoint_host(endpoint: str) -> str | None:
+    """The host of a ``tcp://`` endpoint (``*`` included, brackets of an IPv6 address removed); ``None`` for
+    ``ipc://``, ``inproc://`` and malformed endpoints."""
+    m = ENDPOINT.match(endpoint)
+    if m is None or m.group(1) is None:
+        return None
+    return m.group(2).strip("[]")
+
+
 def endpoint_problem(endpoint: str) -> str | None:
     """Why ``endpoint`` is not a usable ZeroMQ endpoint, or None."""
     if not ENDPOINT.match(endpoint):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated
 
 from pydantic import Field, field_validator
 
 from stage.config.cameras import Camera
+from stage.config.cluster import Cluster
 from stage.config.color import ColorManagement
 from stage.config.lightcards import LightCard
 from stage.config.sources import Source, check_networks
@@ -127,6 +129,16 @@ def node_process_name(node: str) -> str:
     return node if node.startswith("render") else f"render-{node}"
 
 
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` or a loopback IP address (``127.0.0.0/8``, ``::1``)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class RenderNode(StrictModel):
     """A render process (usually one per machine/GPU)."""
 
@@ -134,6 +146,14 @@ class RenderNode(StrictModel):
     """Node name; walls refer to it in ``output.node``."""
     outputs: Annotated[list[NodeOutput], Field(min_length=1)]
     """Outputs of this node."""
+    host: Annotated[str, Field(min_length=1, max_length=253)] = "localhost"
+    """Machine the node runs on: ``localhost`` (or any loopback address) for a node ``stage up`` starts and
+    supervises here; a host name or IP address for one started there with ``stage node`` (docs/cluster.md)."""
+
+    @property
+    def is_local(self) -> bool:
+        """True when the node runs on this machine."""
+        return is_loopback_host(self.host)
 
     @property
     def process_name(self) -> str:
@@ -162,6 +182,8 @@ class StageConfig(StrictModel):
     """OSC and control endpoint."""
     endpoints: Endpoints = Endpoints()
     """ZeroMQ endpoints."""
+    cluster: Cluster = Cluster()
+    """Frame lock across render nodes (docs/cluster.md)."""
     color: ColorManagement = ColorManagement()
     """Colour management: an OpenColorIO config and the working space (docs/color.md)."""
     scene: str | None = None

@@ -1,8 +1,9 @@
 """What the orchestrator runs: the child command lines of a stage config, and which children a config edit touches.
 
-Children: ``tracking`` (``python -m tracking CONFIG --publish <endpoints.pose>``) and ``render-<node>`` for every
-node (``python -m renderer CONFIG --node NODE --scene SCENE ...`` with the orchestrator's endpoints; a node already
-named ``render-1`` runs as ``render-1``, never ``render-render-1``). They read the
+Children: ``tracking`` (``python -m tracking CONFIG --publish <endpoints.pose>``), ``render-<node>`` for every
+node on this machine (``python -m renderer CONFIG --node NODE --scene SCENE ...`` with the orchestrator's
+endpoints; a node already named ``render-1`` runs as ``render-1``, never ``render-render-1``; nodes on other hosts
+run ``stage node`` there) and, with ``cluster.frame_lock``, ``clock`` (``stage clock CONFIG``). They read the
 *running copy* of the config (:class:`RunningConfig`), not the file the operator edits, so a child restarted after
 a crash never picks up an edit that ``stage reload`` has not validated yet.
 
@@ -12,7 +13,8 @@ a crash never picks up an edit that ``stage reload`` has not validated yet.
 * per render node: its outputs, the walls it shows, ``render``, ``cameras``, ``endpoints.pose``, the stage's largest
   wall resolution (outer cube size) and, when there are light cards, every wall (card placement) → restart that
   node; new nodes are started, removed ones stopped;
-* ``control.*``, ``endpoints.state``/``render_stats`` → only a restart of ``stage up`` applies them (reported);
+* ``control.*``, ``endpoints.state``/``render_stats``, ``cluster`` and node hosts → only a restart of ``stage up``
+  applies them (reported);
 * ``name``, ``scene`` (the default for the next start), ``eye_height_m``, ``control.watchdog_*`` → applied, nothing
   restarted. The live
   state (exposure, overscan, …) keeps the operator's values.
@@ -34,6 +36,8 @@ from stage.orchestrator.supervisor import ChildSpec
 log = logging.getLogger(__name__)
 
 TRACKING = "tracking"
+CLOCK = "clock"
+"""The frame clock of a frame-locked cluster (``cluster.frame_lock``: docs/cluster.md)."""
 
 
 def node_child(node: str) -> str:
@@ -61,14 +65,23 @@ def tracking_spec(config_file: Path, endpoints: Endpoints) -> ChildSpec:
     return ChildSpec(TRACKING, [sys.executable, "-m", "tracking", str(config_file), "--publish", endpoints.pose])
 
 
+def clock_spec(config_file: Path, frame_log: Path | None) -> ChildSpec:
+    argv = [sys.executable, "-m", "stage.cli", "clock", str(config_file)]
+    if frame_log is not None:
+        argv += ["--frame-log", str(frame_log)]
+    return ChildSpec(CLOCK, argv)
+
+
 def node_spec(config_file: Path, node: str, scene: str | None, endpoints: Endpoints, display: str,
-              snapshot_dir: Path | None) -> ChildSpec:
+              snapshot_dir: Path | None, frame_log: Path | None = None) -> ChildSpec:
     argv = [sys.executable, "-m", "renderer", str(config_file), "--node", node, f"--display={display}",
             "--pose", endpoints.pose, "--state", endpoints.state, "--stats", endpoints.render_stats]
     if scene:
         argv += ["--scene", scene]
     if snapshot_dir is not None:
         argv += ["--snapshot-dir", str(snapshot_dir)]
+    if frame_log is not None:
+        argv += ["--frame-log", str(frame_log)]
     return ChildSpec(node_child(node), argv)
 
 
@@ -124,6 +137,8 @@ def reload_plan(old: StageConfig, new: StageConfig) -> ReloadPlan:
     for key in ("state", "render_stats"):
         if o["endpoints"][key] != n["endpoints"][key]:
             plan.needs_up_restart.append(f"endpoints.{key}")
+    if o["cluster"] != n["cluster"] or [x["host"] for x in o["nodes"]] != [x["host"] for x in n["nodes"]]:
+        plan.needs_up_restart.append("cluster")  # the clock and which nodes run here
     return plan
 
 

@@ -66,6 +66,7 @@ def status_document(orch: Orchestrator) -> dict[str, Any]:
                     "last_error": orch.journal.last_error},
         "nodes": orch.health.nodes_doc(now),
         "tracking": orch.health.tracking_doc(now),
+        "cluster": orch.health.cluster_doc(now),
         "stale_cameras": orch.health.stale_cameras(now),
         "counters": {
             "osc": dict(orch.osc.counters),

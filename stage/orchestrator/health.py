@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from stage.orchestrator.children import TRACKING, node_of
-from stage.wire import render_stats
+from stage.orchestrator.children import CLOCK, TRACKING, node_of
+from stage.wire import cluster_stats, render_stats
 from stage.wire.pose import StatsMessage, WireError, decode_stats
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ class Health:
         self.nodes = list(nodes)
         self.render: dict[str, _Latest] = {}
         self.tracking: _Latest | None = None
+        self.cluster: _Latest | None = None
+        """The frame clock's newest ``cluster/stats`` (frame lock only)."""
         self.rejects = 0
         self.unknown_nodes = 0
         """Render stats from node names that are not in the config: counted and dropped (any local process can
@@ -56,6 +58,8 @@ class Health:
         """Arrival time (monotonic) of the newest stats of child ``child`` (``tracking`` or ``render-<node>``)."""
         if child == TRACKING:
             return self.tracking.arrived_s if self.tracking else None
+        if child == CLOCK:
+            return self.cluster.arrived_s if self.cluster else None
         latest = self.render.get(node_of(child, self.nodes))
         return latest.arrived_s if latest else None
 
@@ -64,6 +68,18 @@ class Health:
             self.tracking = _Latest(decode_stats(frames), now)
         except WireError as exc:
             self._reject(exc)
+
+    def on_cluster(self, frames: list[bytes], now: float) -> None:
+        try:
+            self.cluster = _Latest(cluster_stats.decode(frames), now)
+        except WireError as exc:
+            self._reject(exc)
+
+    def cluster_doc(self, now: float) -> dict | None:
+        """The frame clock's newest ``cluster/stats`` as JSON (docs/cluster.md), or None when none is fresh."""
+        if self.cluster is None or now - self.cluster.arrived_s > STATS_FRESH_S:
+            return None
+        return self.cluster.value.model_dump(mode="json")  # type: ignore[attr-defined]
 
     def _reject(self, exc: WireError) -> None:
         self.rejects += 1

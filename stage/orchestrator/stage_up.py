@@ -59,6 +59,8 @@ from stage.orchestrator.store import StateStore
 from stage.orchestrator.supervisor import ChildSpec, Supervisor
 from stage.orchestrator.watchdog import hung_for
 from stage.scene.catalog import SceneChecks, scene_candidates
+from stage.sockets import drain
+from stage.wire.cluster_stats import CLUSTER_STATS_TOPIC
 from stage.wire.pose import STATS_TOPIC
 from stage.wire.render_stats import RENDER_TOPIC_PREFIX
 
@@ -90,6 +92,8 @@ class UpOptions:
     log_dir: Path = Path("logs")
     presets_dir: Path | None = None
     snapshot_dir: Path | None = None
+    frame_log: Path | None = None
+    """Frame lock: the clock and every local node append their frame logs here (docs/cluster.md)."""
     fresh: bool = False
     """Start from the config's values instead of the journal of the last run."""
     keys_dir: Path | None = None
@@ -230,6 +234,13 @@ class Orchestrator:
         self.endpoints = ch.Endpoints(cfg.endpoints.pose, self.state_pub.endpoint,
                                       self.render_sub.getsockopt_string(zmq.LAST_ENDPOINT))
         self._connect_tracking()
+        self.cluster_sub = None
+        if cfg.cluster.frame_lock:  # the frame clock's cluster/stats, for stage status and its watchdog
+            self.cluster_sub = self._keep(self.context.socket(zmq.SUB))
+            self.cluster_sub.setsockopt(zmq.LINGER, 0)
+            self.cluster_sub.setsockopt(zmq.SUBSCRIBE, CLUSTER_STATS_TOPIC.encode())
+            secure(self.cluster_sub, cfg.cluster.frames, server=False, directory=self.keys_dir)
+            self.cluster_sub.connect(cfg.cluster.frames)
 
     def _keep(self, sock):
         self._sockets.append(sock)
@@ -255,10 +266,12 @@ class Orchestrator:
         keys folder (``$VPSTAGE_KEYS``) for its CURVE sockets off loopback."""
         if name == ch.TRACKING:
             spec = ch.tracking_spec(self.running.file, self.endpoints)
+        elif name == ch.CLOCK:
+            spec = ch.clock_spec(self.running.file, self.options.frame_log)
         else:
             node = ch.node_of(name, [n.name for n in self.config.nodes])
             spec = ch.node_spec(self.running.file, node, self.store.state.scene, self.endpoints,
-                                self.options.display, self.options.snapshot_dir)
+                                self.options.display, self.options.snapshot_dir, self.options.frame_log)
         spec.env[KEYS_ENV] = str(self.keys_dir)
         return spec
 
@@ -266,8 +279,11 @@ class Orchestrator:
         """Write the running config copy and start every child."""
         self.running.write(self.config_text)
         self.supervisor.add(ChildSpec(ch.TRACKING, []))
+        if self.config.cluster.frame_lock:
+            self.supervisor.add(ChildSpec(ch.CLOCK, []))
         for node in self.config.nodes:
-            self.supervisor.add(ChildSpec(ch.node_child(node.name), []))
+            if node.is_local:  # a node on another host runs `stage node` there (docs/cluster.md)
+                self.supervisor.add(ChildSpec(ch.node_child(node.name), []))
         log.info("stage up: %s — control %s, OSC udp %s:%d, state %s, logs %s/", self.config.name,
                  self.control.endpoint, self.config.control.osc_bind, self.osc.port, self.endpoints.state,
                  self.options.log_dir)
@@ -282,11 +298,14 @@ class Orchestrator:
         if self.osc.fileno() in ready:
             self.osc.handle_readable(now)
         if self.render_sub in ready:
-            for frames in _drain(self.render_sub, MAX_BATCH):
+            for frames in drain(self.render_sub, MAX_BATCH):
                 self.health.on_render(frames, now)
         if self.tracking_sub in ready:
-            for frames in _drain(self.tracking_sub, MAX_BATCH):
+            for frames in drain(self.tracking_sub, MAX_BATCH):
                 self.health.on_tracking(frames, now)
+        if self.cluster_sub is not None and self.cluster_sub in ready:
+            for frames in drain(self.cluster_sub, MAX_BATCH):
+                self.health.on_cluster(frames, now)
         if self.state_pub.socket in ready:
             self.state_pub.handle_subscriptions()
         if self.control.socket in ready:
@@ -337,8 +356,10 @@ class Orchestrator:
 
     def _build_poller(self) -> zmq.Poller:
         poller = zmq.Poller()
-        for sock in (self.control.socket, self.render_sub, self.tracking_sub, self.state_pub.socket):
-            poller.register(sock, zmq.POLLIN)
+        for sock in (self.control.socket, self.render_sub, self.tracking_sub, self.state_pub.socket,
+                     self.cluster_sub):
+            if sock is not None:
+                poller.register(sock, zmq.POLLIN)
         poller.register(self.osc.fileno(), zmq.POLLIN)
         return poller
 
@@ -400,13 +421,3 @@ class Orchestrator:
             self.auth = None
             self.context.term()
             self.context = None
-
-
-def _drain(sock: zmq.Socket, limit: int) -> list[list[bytes]]:
-    out = []
-    for _ in range(limit):
-        try:
-            out.append(sock.recv_multipart(zmq.NOBLOCK))
-        except zmq.Again:
-            break
-    return out

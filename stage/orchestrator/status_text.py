@@ -136,6 +136,28 @@ def _journal_lines(doc: dict[str, Any]) -> list[str]:
     return [line]
 
 
+def _ms(value: float | None) -> str:
+    return f"{value:.1f} ms" if value is not None else "-"
+
+
+def _cluster_lines(cluster: dict[str, Any] | None) -> list[str]:
+    """Frame lock (docs/cluster.md): per node its barrier state and wait, per camera tracking → present."""
+    if cluster is None:
+        return []
+    out = [f"frame lock: {cluster['rate']} fps, {cluster['frames']} frames, {cluster['skipped']} skipped"]
+    for name, n in cluster["nodes"].items():
+        poses = ", ".join(f"{c} #{seq}" for c, seq in n["last_poses"].items()) or "-"
+        out.append(f"  {name:<16} {n['state']:<8} frames {n['frames']}  barrier wait p50 "
+                   f"{_ms(n['barrier_wait_ms_p50'])} p99 {_ms(n['barrier_wait_ms_p99'])}  drops {n['drops']}  "
+                   f"last frame {poses}")
+    for camera, c in cluster["cameras"].items():
+        parts = ", ".join(f"{k.removesuffix('_ms_p50')} {_ms(v)}" for k, v in c.items() if k.endswith("_ms_p50")
+                          and k != "total_ms_p50")
+        out.append(f"  {camera:<16} tracking → present p50 {_ms(c['total_ms_p50'])} p99 {_ms(c['total_ms_p99'])}"
+                   f" ({parts})")
+    return out
+
+
 def format_status(doc: dict[str, Any]) -> str:
     """The human form of ``stage status``."""
     lines = [f"{doc['stage']} — up {doc['uptime_s']:.1f} s, control {doc['control']}, OSC udp {doc['osc_port']}, "
@@ -148,6 +170,7 @@ def format_status(doc: dict[str, Any]) -> str:
     lines.append(f"tracking: {f'{rate:.0f} Hz' if rate is not None else 'no stats'}"
                  + "".join(f", {n} {s['rate_hz']:.0f} Hz ({s['kind']}, {s['packets']} packets)"
                            for n, s in tracking.get("sources", {}).items()))
+    lines += _cluster_lines(doc.get("cluster"))
     lines.append(f"stale cameras: {', '.join(doc['stale_cameras']) or '-'}")
     osc = doc["counters"]["osc"]
     lines.append(osc_line(osc, doc.get("osc_last_reject")))

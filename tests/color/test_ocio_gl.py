@@ -114,7 +114,7 @@ def test_exposure_and_white_balance_act_in_the_working_space(rig: GridRig) -> No
     gpu = rig.render(colors, WallColor(), rig.frame(STUDIO, white_balance_k=3200.0))
     assert_within_one_code(gpu, cpu(STUDIO, selection, colors @ wb.T), colors)
     grey = rig.render(np.array([[0.18, 0.18, 0.18]]), WallColor(), rig.frame(STUDIO, white_balance_k=3200.0))[0]
-    assert grey[0] > grey[1] > grey[2]  # tungsten balance: warm
+    assert grey[0] < grey[1] < grey[2]  # a 3200 K (tungsten) camera balance turns daylight content blue
 
 
 def test_live_display_view_switch_overrides_the_config(rig: GridRig) -> None:

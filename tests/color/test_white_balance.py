@@ -1,4 +1,5 @@
-"""White balance: 6500 K is the identity, lower temperatures warm, the adapted white lands on the target."""
+"""White balance, camera style (Unreal's White Balance temperature type): 6500 K is the identity, light of the
+set temperature comes out neutral, so lower temperatures cool the picture (issue 13)."""
 
 from __future__ import annotations
 
@@ -22,26 +23,29 @@ def test_planckian_locus_reference_point() -> None:
         planckian_uv(500.0)
 
 
-def test_3200k_warms_by_a_plausible_amount() -> None:
+def test_3200k_cools_like_a_tungsten_balanced_camera() -> None:
+    """A DP's 3200 K: daylight-white content turns blue (before issue 13 it turned orange)."""
     white = white_balance_matrix(3200.0) @ np.ones(3)
     r, g, b = white
-    assert 1.4 < r < 1.9 and 0.8 < g < 1.0 and 0.2 < b < 0.45  # tungsten: about (1.63, 0.88, 0.31)
+    assert 0.25 < r < 0.55 and 1.0 < g < 1.2 and 2.3 < b < 3.3  # about (0.37, 1.03, 2.61)
     luminance = rgb_to_xyz_matrix(GAMUTS["rec709"])[1] @ white
-    assert luminance == pytest.approx(1.0, abs=2e-3)  # Bradford keeps the locus white's Y; D65's nearly
+    assert luminance == pytest.approx(1.0, abs=1e-9)  # white balance is not exposure
 
 
-def test_neutral_white_lands_on_the_target_chromaticity() -> None:
+def test_light_of_the_set_temperature_comes_out_neutral() -> None:
+    """A white lit at ``kelvin`` (the Planckian white, tint moved the other way) maps to the neutral 6500 K white's
+    chromaticity."""
     npm = rgb_to_xyz_matrix(GAMUTS["rec709"])
-    neutral_rgb = np.linalg.solve(npm, xy_to_xyz(white_xy(6500.0)))  # the locus at 6500 K, in Rec.709
+    neutral = white_xy(6500.0)
     for kelvin, tint in ((3200.0, 0.0), (5600.0, 0.3), (9000.0, -0.5)):
-        xyz = npm @ white_balance_matrix(kelvin, tint) @ neutral_rgb
-        assert (xyz[0] / xyz.sum(), xyz[1] / xyz.sum()) == pytest.approx(white_xy(kelvin, tint), abs=1e-9)
-        assert xyz[1] == pytest.approx(1.0, abs=1e-9)
+        lit_rgb = np.linalg.solve(npm, xy_to_xyz(white_xy(kelvin, -tint)))
+        xyz = npm @ white_balance_matrix(kelvin, tint) @ lit_rgb
+        assert (xyz[0] / xyz.sum(), xyz[1] / xyz.sum()) == pytest.approx(neutral, abs=1e-9)
 
 
 def test_direction_and_monotonic() -> None:
     ratios = [(lambda w: w[0] / w[2])(white_balance_matrix(k) @ np.ones(3)) for k in (2000, 3200, 5600, 9000, 15000)]
-    assert all(a > b for a, b in zip(ratios, ratios[1:], strict=False))  # warmer as the temperature falls
+    assert all(a < b for a, b in zip(ratios, ratios[1:], strict=False))  # cooler as the temperature falls
     magenta, green = white_balance_matrix(6500, 1.0) @ np.ones(3), white_balance_matrix(6500, -1.0) @ np.ones(3)
     assert magenta[1] < 1.0 < magenta[0] and magenta[2] > 1.0
     assert green[1] > 1.0 > green[0] and green[2] < 1.0

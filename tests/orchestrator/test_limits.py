@@ -67,7 +67,7 @@ def test_config_wall_brightness_has_the_live_limit() -> None:
 
 
 def test_render_node_keeps_history_for_the_longest_live_delay() -> None:
-    from renderer.node_io import MAX_DELAY_S
+    from stage.pose_latch import MAX_DELAY_S
 
     assert MAX_DELAY_S == field_limits("camera_delay_ms.*")[1] / 1000.0 == 1.0
 

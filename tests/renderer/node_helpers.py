@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ import numpy as np
 import zmq
 from PIL import Image
 
+from renderer.node_outputs import snapshot_path
 from stage.wire.pose import encode_pose_dict
 from stage.wire.render_stats import RenderStats, decode
 from tests.procs import REPO, Proc, recv_frames
@@ -103,8 +105,13 @@ def snapshot(proc: Proc, directory: Path, n: int) -> np.ndarray:
 
     proc.signal(signal.SIGUSR1)
     proc.wait_for(rf"snapshot #{n}:", 10.0)
-    with Image.open(directory / f"{NODE}-o1.png") as image:
+    with Image.open(snapshot_path(directory, NODE, "o1", n, "png")) as image:
         return np.asarray(image.convert("RGB"))
+
+
+def snapshot_record(directory: Path, n: int) -> dict:
+    """The frame record (``<node>-frame.NNNN.json``) written with snapshot number ``n``."""
+    return json.loads(snapshot_path(directory, NODE, "frame", n, "json").read_text())
 
 
 def region(image: np.ndarray, rect: tuple[int, int, int, int]) -> np.ndarray:
@@ -122,4 +129,4 @@ def stop(proc: Proc, timeout_s: float = 10.0) -> int:
 
 
 __all__ = ["MAIN_RECT", "NODE", "SIDE_RECT", "bound", "pose_frames", "recv_frames", "region", "snapshot",
-           "start_node", "stop", "wait_stats", "write_tiny_config"]
+           "snapshot_record", "start_node", "stop", "wait_stats", "write_tiny_config"]

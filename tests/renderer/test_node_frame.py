@@ -3,7 +3,7 @@
 A real render node process gets a live state (exposure, white balance and tint, time of day, overscan, soft edge,
 scene placement, wall brightness, light cards; then the same with the chroma key) over its state socket and a pose
 over its pose socket, on the gallery scene whose sculpture spins (``spin_deg_per_s``). Its snapshot records the
-frame's scene time and camera (``n1-frame.json``); ``stage render`` is then run with that pose, ``--time`` and the
+frame's scene time and camera (``n1-frame.NNNN.json``); ``stage render`` is then run with that pose, ``--time`` and the
 same live parameters as ``--set``. Both run on Mesa llvmpipe, so every wall pixel must be identical: a node that
 ignored any one live parameter, or the scene time, would differ (see docs/rendering.md, "One frame builder").
 """
@@ -30,6 +30,7 @@ from tests.renderer.node_helpers import (
     pose_frames,
     region,
     snapshot,
+    snapshot_record,
     start_node,
     stop,
     wait_stats,
@@ -111,12 +112,12 @@ def test_node_frame_equals_stage_render_with_live_state(tmp_path: Path, zctx) ->
                                tick=tick)
             count += 1
             image = snapshot(proc, snap_dir, count)
-            record = json.loads((snap_dir / "n1-frame.json").read_text())
+            record = snapshot_record(snap_dir, count)
             assert record["state_rev"] == rev and record["time_s"] > 1e9  # scene time: the frame start, Unix clock
             snapshots[name] = (image, record)
         # Same pose and state a moment later: the sculpture has turned on the live wall (the scene is animated).
         wait_stats(stats_sub, lambda s: s.frame > stats.frame + 15, tick=tick)
-        later, later_record = snapshot(proc, snap_dir, count + 1), json.loads((snap_dir / "n1-frame.json").read_text())
+        later, later_record = snapshot(proc, snap_dir, count + 1), snapshot_record(snap_dir, count + 1)
         assert later_record["time_s"] > record["time_s"] + 0.3
         turned = np.abs(region(later, MAIN_RECT).astype(int) - region(image, MAIN_RECT)).max(axis=2) > 8
         assert turned.sum() > 20, "the spinning sculpture must move on a live wall"

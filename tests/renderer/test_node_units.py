@@ -8,9 +8,9 @@ import pytest
 
 from renderer.frame_stats import FrameStats, Pacer, missed_deadlines, percentile
 from renderer.node import build_parser
-from renderer.node_io import STALE_AFTER_S, PoseLatch, RejectCounter
-from renderer.node_outputs import NodeSetupError, Output, node_walls
+from renderer.node_outputs import NodeSetupError, Output, node_walls, write_snapshots
 from stage.config.loader import load_stage_config
+from stage.pose_latch import STALE_AFTER_S, PoseLatch, RejectCounter
 from stage.wire.pose import WireError
 from stage.wire.render_stats import RenderStats, decode, encode
 from tests.renderer.node_helpers import pose_frames, write_tiny_config
@@ -108,3 +108,19 @@ def test_cli_and_scene_paths(tmp_path) -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args(["c.yaml", "--node", "n", "--headless", "--windowed"])
     # scene paths: tests/config/test_scene_path.py (one resolver for every command and the node)
+
+
+def test_every_snapshot_keeps_its_own_numbered_files(tmp_path) -> None:
+    """SIGUSR1 twice: two numbered PNGs per output and two frame records, none overwritten (issue 13); the
+    unnumbered names are the newest (what ``stage demo`` watches)."""
+    from PIL import Image
+
+    for count, level in ((1, 10), (2, 200)):
+        image = np.full((2, 3, 4), level, np.uint8)
+        write_snapshots(tmp_path, "n1", {"o1": image}, count, {"time_s": float(count)})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "n1-frame.0001.json", "n1-frame.0002.json", "n1-frame.json", "n1-o1.0001.png", "n1-o1.0002.png", "n1-o1.png"]
+    assert (tmp_path / "n1-o1.png").read_bytes() == (tmp_path / "n1-o1.0002.png").read_bytes()
+    assert orjson.loads((tmp_path / "n1-frame.json").read_bytes())["time_s"] == 2.0
+    assert [int(np.asarray(Image.open(tmp_path / f"n1-o1.000{n}.png"))[0, 0, 0]) for n in (1, 2)] == [10, 200]
+    assert orjson.loads((tmp_path / "n1-frame.0001.json").read_bytes())["time_s"] == 1.0

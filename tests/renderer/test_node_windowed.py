@@ -3,8 +3,6 @@ reports stats, exits 0 on SIGTERM."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 import zmq
@@ -19,6 +17,7 @@ from tests.renderer.node_helpers import (
     bound,
     region,
     snapshot,
+    snapshot_record,
     start_node,
     stop,
     wait_stats,
@@ -42,7 +41,7 @@ def test_windowed_node_draws_what_the_headless_node_draws(tmp_path, xvfb_display
             stats = wait_stats(stats_sub, lambda s: s.frame > 0 and s.fps > 0)
             assert stats.display == "windowed"
             window = snapshot(proc, snap_dir, 1)
-            record = json.loads((snap_dir / f"{NODE}-frame.json").read_text())
+            record = snapshot_record(snap_dir, 1)
             assert stop(proc) == 0
         finally:
             proc.kill()

@@ -75,23 +75,72 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
             assert proc.stderr.strip().splitlines()[-1].startswith("stage render: error: "), proc.stderr
 
 
-def test_take_renders_every_sample_to_numbered_frames(tmp_path: Path) -> None:
+def _demo_take(tmp_path: Path, n: int) -> Path:
     from tests.daemon.test_replay import write_take
 
     take = tmp_path / "t.take.jsonl"
-    write_take(take, 3, 0.04)
+    write_take(take, n, 0.04)
     take.write_text(take.read_text().replace('"cam"', '"cam1"'))  # the demo stage's camera
-    proc = stage("render", "configs/demo.yaml", "--take", str(take), "--camera-width", "64", "--out",
-                 str(tmp_path / "frames"))
+    return take
+
+
+def test_take_renders_image_sequences_per_output(tmp_path: Path) -> None:
+    """One numbered sequence per output, not a folder per frame (issue 13), and one render.json for the take."""
+    take = _demo_take(tmp_path, 3)
+    out = tmp_path / "frames"
+    proc = stage("render", "configs/demo.yaml", "--take", str(take), "--camera-width", "64", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
-    frames = sorted(p.name for p in (tmp_path / "frames").iterdir())
-    assert frames == ["000000", "000001", "000002"]
-    cams = [(tmp_path / "frames" / f / "camera.png").read_bytes() for f in frames]
+    assert "\r" not in proc.stderr and "frame/s" not in proc.stderr, "no progress bar when stderr is not a terminal"
+    numbers = ("0001", "0002", "0003")
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == sorted(
+        [f"camera.{n}.png" for n in numbers] + [f"preview.{n}.png" for n in numbers] + ["render.json"])
+    walls = ("ceiling", "main", "side-right")
+    assert sorted(p.name for p in (out / "walls").iterdir()) == [f"{w}.{n}.png" for w in walls for n in numbers]
+    cams = [(out / f"camera.{n}.png").read_bytes() for n in numbers]
     assert len(set(cams)) == 3, "each sample is its own pose"
-    doc = json.loads((tmp_path / "frames" / "000002" / "render.json").read_text())
-    assert doc["camera"]["position_m"] == [0.02, 0.0, 1.5] and doc["camera"]["rotation_deg"][0] == 2.0
+    doc = json.loads((out / "render.json").read_text())
+    assert (doc["first_frame"], doc["last_frame"], doc["camera"]) == (1, 3, "camera.####.png")
+    assert doc["walls"][0]["image"] == "walls/main.####.png" and doc["walls"][0]["resolution"] == [512, 256]
+    assert [f["frame"] for f in doc["frames"]] == [1, 2, 3]
+    last = doc["frames"][2]
+    assert last["camera"]["position_m"] == [0.02, 0.0, 1.5] and last["camera"]["rotation_deg"][0] == 2.0
+    assert last["camera"]["image"] == "camera.0003.png" and abs(last["time_s"] - 0.08) < 1e-9
     wrong = stage("render", "configs/demo.yaml", "--take", str(take), "--camera", "nope", "--out", str(tmp_path))
     assert wrong.returncode == 2 and "unknown camera" in wrong.stderr
+
+
+def test_take_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    """stderr on a pseudo-terminal (80 columns): tqdm's bar reaches 2/2 frames."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    take = _demo_take(tmp_path, 2)
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    try:
+        proc = subprocess.run([sys.executable, "-m", "stage.cli", "render", "configs/demo.yaml", "--take", str(take),
+                               "--camera-width", "32", "--out", str(tmp_path / "seq")], cwd=REPO,
+                              stdout=subprocess.PIPE, stderr=follower, text=True, timeout=300)
+        os.close(follower)
+        follower = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal's other side is closed and drained
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+    assert proc.returncode == 0
+    assert b"2/2" in shown and b"frame" in shown, shown
 
 
 def test_pose_typed_with_a_negative_first_value(tmp_path: Path) -> None:

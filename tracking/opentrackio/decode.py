@@ -141,13 +141,18 @@ def _limit(path: str, problem: str) -> TrackingParseError:
     return TrackingParseError("limit", f"OpenTrackIO {path}: {problem}")
 
 
-def _obj(parent: dict, key: str, path: str) -> dict | None:
+def _typed(parent: dict, key: str, path: str, kind: type, what: str) -> Any:
+    """``parent[key]`` when it is exactly of type ``kind``; None when absent; else a schema reject naming ``what``."""
     value = parent.get(key, _MISSING)
     if value is _MISSING:
         return None
-    if type(value) is dict:
+    if type(value) is kind:
         return value
-    raise _fail(path + key, f"expected an object, got {type(value).__name__}")
+    raise _fail(path + key, f"expected {what}, got {type(value).__name__}")
+
+
+def _obj(parent: dict, key: str, path: str) -> dict | None:
+    return _typed(parent, key, path, dict, "an object")
 
 
 def _number(value: Any, where: str) -> float:
@@ -198,12 +203,7 @@ def _int(parent: dict, key: str, path: str, lo: int, hi: int, required: bool = F
 
 
 def _str(parent: dict, key: str, path: str) -> str | None:
-    value = parent.get(key, _MISSING)
-    if value is _MISSING:
-        return None
-    if type(value) is str:
-        return value
-    raise _fail(path + key, f"expected a string, got {type(value).__name__}")
+    return _typed(parent, key, path, str, "a string")
 
 
 _TIMECODE_FIELDS = (("hours", 23), ("minutes", 59), ("seconds", 59), ("frames", 119))

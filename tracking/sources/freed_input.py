@@ -10,7 +10,7 @@ from tracking.errors import TrackingParseError
 from tracking.freed import parse_d1, to_sample
 from tracking.freed_presets import get_preset
 from tracking.sources.base import Input, Received
-from tracking.sources.udp import drain, open_udp
+from tracking.sources.udp import admitted, open_udp
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +30,7 @@ class FreeDInput(Input):
 
     def read(self, now: float) -> list[Received]:
         out: list[Received] = []
-        for data, sender in drain(self.sock):
-            self.counters.packets += 1
-            if not self.senders.allows(sender[0]):
-                self.counters.reject("sender_not_allowed")
-                continue
+        for data, sender in admitted(self.sock, self.senders, self.counters):
             try:
                 out.append((to_sample(parse_d1(data), self.preset), now))
             except TrackingParseError as exc:

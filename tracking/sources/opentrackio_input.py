@@ -18,7 +18,7 @@ from tracking.opentrackio.header import parse_datagram
 from tracking.opentrackio.reassembly import Reassembler
 from tracking.sequence import SequenceGate
 from tracking.sources.base import Input, Received
-from tracking.sources.udp import drain, open_udp
+from tracking.sources.udp import admitted, open_udp
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +42,7 @@ class OpenTrackIOInput(Input):
     def read(self, now: float) -> list[Received]:
         out: list[Received] = []
         mono = time.monotonic()
-        for data, sender in drain(self.sock):
-            self.counters.packets += 1
-            if not self.senders.allows(sender[0]):
-                self.counters.reject("sender_not_allowed")
-                continue
+        for data, sender in admitted(self.sock, self.senders, self.counters):
             try:
                 message = self.reassembler.push(sender, parse_datagram(data), mono)
                 if message is None:

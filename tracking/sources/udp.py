@@ -12,6 +12,9 @@ import ipaddress
 import socket
 import struct
 
+from stage.netfilter import AddressFilter
+from tracking.stats import SourceCounters
+
 RECV_BUFFER_BYTES = 4 * 1024 * 1024
 """Kernel receive buffer asked for: bursts from several trackers must not overflow it."""
 MAX_DATAGRAM_BYTES = 65535
@@ -59,3 +62,15 @@ def drain(sock: socket.socket) -> list[tuple[bytes, tuple]]:
             break
     return out
 
+
+def admitted(sock: socket.socket, senders: AddressFilter, counters: SourceCounters) -> list[tuple[bytes, tuple]]:
+    """:func:`drain`, counting every datagram as a packet and every one from a sender outside ``senders`` as a
+    ``sender_not_allowed`` reject; returns the rest."""
+    out = []
+    for data, sender in drain(sock):
+        counters.packets += 1
+        if senders.allows(sender[0]):
+            out.append((data, sender))
+        else:
+            counters.reject("sender_not_allowed")
+    return out

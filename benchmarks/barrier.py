@@ -1,0 +1,111 @@
+"""Swap-barrier overhead of the frame lock on loopback: N null render nodes (rendering nothing) and the leader.
+
+    python -m benchmarks.barrier [--nodes 3 8] [--frames 600] [--rate 60]
+
+For each node count: the leader runs in this process (releasing as soon as the last member is ready, so nothing but
+the barrier is measured) and every node is its own process (``python -m stage.cluster.null_node``) writing a frame
+log. Per frame with every node in the barrier:
+
+* ``barrier_ms``: from the last node's render end to the last node receiving the release (ready message out, leader
+  decision, release message in) — the time the barrier adds to a frame;
+* ``leader_ms``: from the last ``ready`` being sent to the leader sending the release.
+
+Prints one JSON object with p50/p99 per node count. All processes share this machine's cores, so the numbers include
+the scheduler: run on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from stage.cluster.frame_log import read_frame_log
+from stage.cluster.leader import FrameLeader, LeaderSettings
+from stage.cluster.records import ReleasedFrame
+
+REPO = Path(__file__).resolve().parent.parent
+JOIN_TIMEOUT_S = 120.0
+WARMUP_FRAMES = 30
+
+
+def _percentiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p99": None}
+    a = np.asarray(values)
+    return {"p50": round(float(np.percentile(a, 50)), 4), "p99": round(float(np.percentile(a, 99)), 4)}
+
+
+def run(nodes: int, frames: int, rate: Fraction) -> dict:
+    names = [f"n{i}" for i in range(nodes)]
+    released: list[ReleasedFrame] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        logs = Path(tmp)
+        leader = FrameLeader(LeaderSettings(rate=rate, frames_endpoint="tcp://127.0.0.1:*",
+                                            ready_endpoint="tcp://127.0.0.1:*", barrier_timeout_s=0.5,
+                                            hold_until_due=False), on_release=released.append)
+        procs = [subprocess.Popen([sys.executable, "-m", "stage.cluster.null_node", "--node", name, "--frames",
+                                   leader.frames_endpoint, "--ready", leader.ready_endpoint, "--frame-log", str(logs)],
+                                  cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for name in names]
+        try:
+            deadline = time.monotonic() + JOIN_TIMEOUT_S
+            while len(leader.membership.members()) < nodes or not released or released[-1].frame.members != names:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"benchmarks.barrier: only {leader.membership.members()} joined")
+                leader.step()
+            start = len(released)
+            counted = 0
+            while counted < frames + WARMUP_FRAMES:
+                r = leader.step()
+                counted += sorted(r.ready) == names
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(30)
+            leader.close()
+        lines = {n: {x["frame"]: x for x in read_frame_log(logs / f"{n}.frames.jsonl")} for n in names}
+    barrier_ms, leader_ms = [], []
+    together = [r for r in released[start:] if sorted(r.ready) == names][WARMUP_FRAMES:]
+    for r in together:
+        per_node = [lines[n].get(r.frame.frame) for n in names]
+        if any(x is None for x in per_node):
+            continue
+        barrier_ms.append((max(x["t_release_recv"] for x in per_node) - max(x["t_render_end"] for x in per_node))
+                          * 1000.0)
+        leader_ms.append((r.t_release - max(m.t_ready for m in r.ready.values())) * 1000.0)
+    return {
+        "nodes": nodes, "frames": len(barrier_ms),
+        "dropped": sum(len(r.dropped) for r in released[start:]),
+        "skipped_frames": leader.counters["skipped"],
+        "barrier_ms": _percentiles(barrier_ms), "leader_ms": _percentiles(leader_ms),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.barrier", description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, nargs="+", default=[3, 8])
+    parser.add_argument("--frames", type=int, default=600, help="frames measured per node count")
+    parser.add_argument("--rate", default="60", help="frame rate (24, 24000/1001, 59.94 ...)")
+    args = parser.parse_args(argv)
+    from stage.config.frame_rate import format_frame_rate, parse_frame_rate
+
+    rate = parse_frame_rate(args.rate)
+    results = {f"nodes_{n}": run(n, args.frames, rate) for n in args.nodes}
+    load = os.getloadavg()
+    print(json.dumps({"rate": format_frame_rate(rate), "cpus": os.cpu_count(), "loadavg_1m": round(load[0], 2),
+                      **results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
