@@ -7,6 +7,8 @@ import os
 import stat
 from typing import BinaryIO
 
+import orjson
+
 
 class InputFileError(ValueError):
     """A file that cannot be read as input; ``reason`` is one line without the file name."""
@@ -48,3 +50,17 @@ def read_limited(path: str | os.PathLike[str], max_bytes: int) -> bytes:
     if len(data) > max_bytes:  # grew while being read
         raise InputFileError(path, f"file too large (more than {max_bytes} bytes)")
     return data
+
+
+def json_object(data: bytes, max_bytes: int) -> dict:
+    """The JSON object in ``data``; raises ``ValueError`` with a one-line reason (too large, not JSON, not an
+    object). The size is checked before parsing."""
+    if len(data) > max_bytes:
+        raise ValueError(f"too large ({len(data)} bytes, at most {max_bytes})")
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise ValueError("not a JSON object")
+    return doc

@@ -37,6 +37,7 @@ from typing import Any
 import orjson
 import zmq
 
+from stage.files import json_object
 from stage.keys import KeyPair, is_loopback, make_server
 
 log = logging.getLogger(__name__)
@@ -64,14 +65,10 @@ class Request:
 
 def parse_request(body: bytes) -> tuple[str, dict[str, Any]]:
     """``(cmd, arguments)`` of one request body; raises :class:`RequestError`. Pure."""
-    if len(body) > MAX_REQUEST_BYTES:
-        raise RequestError(f"request too large ({len(body)} bytes)")
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise RequestError(f"request is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise RequestError("request must be a JSON object")
+        data = json_object(body, MAX_REQUEST_BYTES)
+    except ValueError as exc:
+        raise RequestError(f"request {exc}") from None
     cmd = data.pop("cmd", None)
     if cmd not in COMMANDS:
         raise RequestError(f"unknown command {cmd!r} (commands: {', '.join(COMMANDS)})")

@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from stage.files import json_object
 from stage.live import LiveState
 from stage.orchestrator.disk import DiskWorker
 from stage.orchestrator.files import atomic_write
@@ -62,13 +63,11 @@ def encode_journal(journal: Journal) -> bytes:
 
 def decode_journal(data: bytes) -> Journal:
     """A :class:`Journal` from the file's bytes; raises :class:`JournalError`. Pure."""
-    if len(data) > MAX_JOURNAL_BYTES:
-        raise JournalError(f"larger than {MAX_JOURNAL_BYTES} bytes")
     try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise JournalError(f"not JSON ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("v") != JOURNAL_VERSION:
+        doc = json_object(data, MAX_JOURNAL_BYTES)
+    except ValueError as exc:
+        raise JournalError(str(exc)) from None
+    if doc.get("v") != JOURNAL_VERSION:
         raise JournalError(f"not a version {JOURNAL_VERSION} journal")
     rev, state, undo = doc.get("rev"), doc.get("state"), doc.get("undo", [])
     if not isinstance(rev, int) or isinstance(rev, bool) or rev < 0:
