@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from stage.config.errors import ConfigError
 from stage.config.loader import load_stage_config
@@ -16,22 +16,20 @@ from stage.config.stage import StageConfig
 from stage.orchestrator import children as ch
 from stage.orchestrator.control import PROTOCOL_VERSION, Request, ok, refused
 from stage.orchestrator.osc_map import ChangeError
+from stage.orchestrator.show import Show
 from stage.orchestrator.supervisor import ChildSpec, SupervisorError
 from stage.orchestrator.watchdog import WatchdogPolicy
 
-if TYPE_CHECKING:
-    from stage.orchestrator.stage_up import Orchestrator
-
 log = logging.getLogger(__name__)
 
-Handler = Callable[["Orchestrator", Request], "dict[str, Any] | None"]
+Handler = Callable[[Show, Request], "dict[str, Any] | None"]
 
 
 def watchdog_policy(config: StageConfig) -> WatchdogPolicy:
     return WatchdogPolicy(config.control.watchdog_s, config.control.watchdog_startup_s)
 
 
-def _processes(orch: Orchestrator, now: float) -> dict[str, dict]:
+def _processes(orch: Show, now: float) -> dict[str, dict]:
     """Supervisor status of each child plus the age of its newest stats (the watchdog's view)."""
     procs = orch.supervisor.status(now)
     for name, age in orch.report_ages(now).items():
@@ -39,7 +37,7 @@ def _processes(orch: Orchestrator, now: float) -> dict[str, dict]:
     return procs
 
 
-def status_document(orch: Orchestrator) -> dict[str, Any]:
+def status_document(orch: Show) -> dict[str, Any]:
     """Everything ``stage status --json`` shows."""
     now = time.monotonic()
     store = orch.store
@@ -83,7 +81,7 @@ def status_document(orch: Orchestrator) -> dict[str, Any]:
     }
 
 
-def reload_config(orch: Orchestrator) -> dict[str, Any]:
+def reload_config(orch: Show) -> dict[str, Any]:
     """Validate the edited config and check that every child it restarts or starts can start; then apply it
     (restarting exactly the children it touches, without blocking the control loop) — or change nothing."""
     try:
@@ -128,15 +126,15 @@ def reload_config(orch: Orchestrator) -> dict[str, Any]:
               needs_up_restart=plan.needs_up_restart, parameters_added=sorted(added))
 
 
-def _set(orch: Orchestrator, req: Request) -> dict[str, Any]:
+def _set(orch: Show, req: Request) -> dict[str, Any]:
     return ok(changed=orch.store.set(req.args["param"], req.args["value"], source="cli"), rev=orch.store.rev)
 
 
-def _scene(orch: Orchestrator, req: Request) -> dict[str, Any]:
+def _scene(orch: Show, req: Request) -> dict[str, Any]:
     return ok(changed=orch.store.set_scene(req.args["name"], source="cli"), rev=orch.store.rev)
 
 
-def _preset_save(orch: Orchestrator, req: Request) -> None:
+def _preset_save(orch: Show, req: Request) -> None:
     """Written on the disk worker; answered when the file is there (or not)."""
 
     def done(path: Path | None, error: ChangeError | None) -> None:
@@ -147,7 +145,7 @@ def _preset_save(orch: Orchestrator, req: Request) -> None:
     return None
 
 
-def _down(orch: Orchestrator, req: Request) -> None:
+def _down(orch: Show, req: Request) -> None:
     log.info("stage down requested")
     orch.pending_down.append(req)
     orch.stop_requested = True
@@ -168,7 +166,7 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def handle(orch: Orchestrator, request: Request) -> dict[str, Any] | None:
+def handle(orch: Show, request: Request) -> dict[str, Any] | None:
     """The reply to ``request`` (``None``: answered later). Refused changes leave the state as it was."""
     try:
         return HANDLERS[request.cmd](orch, request)
