@@ -47,8 +47,8 @@ bench: setup
 	$(BIN)/python -m benchmarks
 
 docs: setup
-	$(BIN)/python -m stage.docgen
-	$(BIN)/python -m stage.orchestrator.osc_tablet
+	$(BIN)/python -m stage.app.docgen
+	$(BIN)/python -m stage.app.orchestrator.osc_tablet
 
 clean:
 	rm -rf $(VENV) out logs .pytest_cache

@@ -3,7 +3,7 @@
     python -m benchmarks.barrier [--nodes 3 8] [--frames 600] [--rate 60]
 
 For each node count: the leader runs in this process (releasing as soon as the last member is ready, so nothing but
-the barrier is measured) and every node is its own process (``python -m stage.cluster.null_node``) writing a frame
+the barrier is measured) and every node is its own process (``python -m stage.core.cluster.null_node``) writing a frame
 log. Per frame with every node in the barrier:
 
 * ``barrier_ms``: from the last node's render end to the last node receiving the release (ready message out, leader
@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from stage.cluster.frame_log import read_frame_log
-from stage.cluster.leader import FrameLeader, LeaderSettings
-from stage.cluster.records import ReleasedFrame
+from stage.core.cluster.frame_log import read_frame_log
+from stage.core.cluster.leader import FrameLeader, LeaderSettings
+from stage.core.cluster.records import ReleasedFrame
 
 REPO = Path(__file__).resolve().parent.parent
 JOIN_TIMEOUT_S = 120.0
@@ -52,7 +52,7 @@ def run(nodes: int, frames: int, rate: Fraction) -> dict:
         leader = FrameLeader(LeaderSettings(rate=rate, frames_endpoint="tcp://127.0.0.1:*",
                                             ready_endpoint="tcp://127.0.0.1:*", barrier_timeout_s=0.5,
                                             hold_until_due=False), on_release=released.append)
-        procs = [subprocess.Popen([sys.executable, "-m", "stage.cluster.null_node", "--node", name, "--frames",
+        procs = [subprocess.Popen([sys.executable, "-m", "stage.core.cluster.null_node", "--node", name, "--frames",
                                    leader.frames_endpoint, "--ready", leader.ready_endpoint, "--frame-log", str(logs)],
                                   cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                  for name in names]
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=600, help="frames measured per node count")
     parser.add_argument("--rate", default="60", help="frame rate (24, 24000/1001, 59.94 ...)")
     args = parser.parse_args(argv)
-    from stage.config.frame_rate import format_frame_rate, parse_frame_rate
+    from stage.core.config.frame_rate import format_frame_rate, parse_frame_rate
 
     rate = parse_frame_rate(args.rate)
     results = {f"nodes_{n}": run(n, args.frames, rate) for n in args.nodes}

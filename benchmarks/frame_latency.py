@@ -3,7 +3,7 @@
     python -m benchmarks.frame_latency [--nodes 1 3] [--seconds 10] [--render-ms 0 | --render]
 
 Runs the demo stage's tracking (``stage track``: its simulated camera at 60 Hz), the frame clock (``stage clock``)
-at 60 fps and N null render nodes (``python -m stage.cluster.null_node``, "rendering" for ``--render-ms``), all
+at 60 fps and N null render nodes (``python -m stage.core.cluster.null_node``, "rendering" for ``--render-ms``), all
 as processes on loopback, and reads the nodes' frame logs. Per presented frame and camera:
 
 * ``arrival_to_present_ms``: the daemon received the pose (``t_recv``) → the node presented the frame; the issue's
@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from stage.cluster.frame_log import read_frame_log
-from stage.config.loader import load_stage_config
-from stage.config.wall_geometry import wall_resolution_px
+from stage.core.cluster.frame_log import read_frame_log
+from stage.core.config.loader import load_stage_config
+from stage.core.config.wall_geometry import wall_resolution_px
 
 REPO = Path(__file__).resolve().parent.parent
 WARMUP_S = 3.0
@@ -81,9 +81,9 @@ def _p(values: list[float], q: float) -> float | None:
 
 def _node(kind: str, name: str, config: Path, cluster, logs: Path, render_ms: float) -> list[str]:
     if kind == "render":
-        return [sys.executable, "-m", "stage.cli", "node", str(config), "--node", name, "--headless", "--frame-log",
+        return [sys.executable, "-m", "stage.app.cli", "node", str(config), "--node", name, "--headless", "--frame-log",
                 str(logs)]
-    return [sys.executable, "-m", "stage.cluster.null_node", "--node", name, "--frames", cluster.frames, "--ready",
+    return [sys.executable, "-m", "stage.core.cluster.null_node", "--node", name, "--frames", cluster.frames, "--ready",
             cluster.ready, "--frame-log", str(logs), "--render-ms", str(render_ms)]
 
 
@@ -93,9 +93,9 @@ def run(nodes: int, seconds: float, render_ms: float, kind: str = "null") -> dic
         config = _config(directory, nodes)
         logs = directory / "frames"
         cluster = load_stage_config(config).cluster
-        procs = [subprocess.Popen([sys.executable, "-m", "stage.cli", "track", str(config)], cwd=REPO,
+        procs = [subprocess.Popen([sys.executable, "-m", "stage.app.cli", "track", str(config)], cwd=REPO,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-                 subprocess.Popen([sys.executable, "-m", "stage.cli", "clock", str(config)], cwd=REPO,
+                 subprocess.Popen([sys.executable, "-m", "stage.app.cli", "clock", str(config)], cwd=REPO,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
         procs += [subprocess.Popen(_node(kind, f"n{i}", config, cluster, logs, render_ms), cwd=REPO,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(nodes)]

@@ -63,8 +63,8 @@ def measure(size: tuple[int, int], runs: int, warmup: int, focal_length: float =
         from renderer.gl.wall_pass import WallCompositor, WallFrame, WallSurface
         from renderer.lightcards import PlacedCard
         from renderer.views import CameraState, camera_view
-        from stage.config.color import ColorManagement, WallColor
-        from stage.config.walls import FlatWall
+        from stage.core.config.color import ColorManagement, WallColor
+        from stage.core.config.walls import FlatWall
 
         info = context.info()
         wall = FlatWall(name="w", kind="flat", resolution_px=size, output={"node": "n"},
@@ -126,7 +126,7 @@ def measure(size: tuple[int, int], runs: int, warmup: int, focal_length: float =
 
 def inner_coverage(wall, clip: np.ndarray) -> float:
     """Fraction of the wall's pixels inside the inner frustum (where OCIO runs every frame)."""
-    from stage.config.wall_geometry import pixel_positions
+    from stage.core.config.wall_geometry import pixel_positions
 
     p = pixel_positions(wall).reshape(-1, 3)
     c = np.c_[p, np.ones(len(p))] @ np.asarray(clip).T

@@ -3,7 +3,7 @@
     python -m benchmarks.osc_loop [--messages 20000]
 
 Sends ``--messages`` fader messages (exposure and wall brightness, alternating) over loopback UDP to an
-:class:`~stage.orchestrator.osc_server.OscServer` on the demo stage's store, then lets it handle them batch by batch
+:class:`~stage.app.orchestrator.osc_server.OscServer` on the demo stage's store, then lets it handle them batch by batch
 as the main loop does (``handle_readable``); the baseline is a bare ``recvfrom`` loop over the same datagrams, in
 the same run. Reports µs per message for both, the longest single batch (what one loop iteration can stall) and
 how many changes were coalesced. Prints one JSON object.
@@ -44,10 +44,10 @@ def _send(sock: socket.socket, port: int, data: list[bytes]) -> None:
 
 
 def measure(n: int) -> dict:
-    from stage.config.loader import load_stage_config
-    from stage.live import LiveState
-    from stage.orchestrator.osc_server import OscServer
-    from stage.orchestrator.store import StateStore
+    from stage.app.orchestrator.osc_server import OscServer
+    from stage.app.orchestrator.store import StateStore
+    from stage.core.config.loader import load_stage_config
+    from stage.core.live import LiveState
 
     config = load_stage_config(REPO / "configs" / "demo.yaml")
     data = _datagrams(n)

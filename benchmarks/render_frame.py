@@ -29,10 +29,10 @@ import numpy as np
 from benchmarks import raster_floor
 from renderer.gl import GLError
 from renderer.views import CameraState
-from stage.config.loader import load_scene_config, load_stage_config
-from stage.config.stage import StageConfig
-from stage.config.wall_geometry import wall_resolution_px
-from stage.live import LiveState
+from stage.core.config.loader import load_scene_config, load_stage_config
+from stage.core.config.stage import StageConfig
+from stage.core.config.wall_geometry import wall_resolution_px
+from stage.core.live import LiveState
 
 log = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parent.parent
@@ -180,7 +180,7 @@ def pose_to_frame(seconds: float, config: Path = REPO / "configs" / "demo.yaml",
 
     import zmq
 
-    from stage.wire.render_stats import decode
+    from stage.core.wire.render_stats import decode
     from tests.renderer.node_helpers import pose_frames
 
     ctx = zmq.Context()

@@ -192,9 +192,9 @@ def run_relay(cameras: int, rate_hz: float, seconds: float) -> dict:
 
 
 def decode_cost() -> dict:
-    from stage.config.cameras import Camera
-    from stage.config.sources import Calibration
-    from stage.wire.pose import encode_pose_dict
+    from stage.core.config.cameras import Camera
+    from stage.core.config.sources import Calibration
+    from stage.core.wire.pose import encode_pose_dict
     from tracking.opentrackio.decode import SourceCache, decode_payload, sample_from_message
     from tracking.opentrackio.header import parse_datagram
     from tracking.pipeline import CameraPipeline

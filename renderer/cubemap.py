@@ -37,7 +37,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from stage.geometry.projection import perspective_from_fov
+from stage.core.geometry.projection import perspective_from_fov
 
 #: Face names in GL target order (``GL_TEXTURE_CUBE_MAP_POSITIVE_X + index``).
 CUBE_FACES: tuple[str, ...] = ("+X", "-X", "+Y", "-Y", "+Z", "-Z")

@@ -25,10 +25,10 @@ import numpy as np
 from renderer.gl.wall_pass import MAX_CAMERAS, WallFrame, camera_looks
 from renderer.lightcards import PlacedCard, place_cards
 from renderer.views import CameraState, CameraView, camera_view
-from stage.color.white_balance import white_balance_matrix
-from stage.config.scene import SceneConfig
-from stage.config.stage import StageConfig
-from stage.live import LiveState, WallLive, display_views
+from stage.core.color.white_balance import white_balance_matrix
+from stage.core.config.scene import SceneConfig
+from stage.core.config.stage import StageConfig
+from stage.core.live import LiveState, WallLive, display_views
 
 DEFAULT_WALL = WallLive()
 """Live settings of a wall the live state does not name."""

@@ -1,7 +1,7 @@
 """Frame timing of a render node, pure Python (no GL, no sockets): frame times, deadlines, pose ages, percentiles.
 
 The node calls :meth:`FrameStats.frame_done` once per frame with monotonic times and the poses it used, and
-:meth:`FrameStats.interval` once a second to get the numbers for a :class:`~stage.wire.render_stats.RenderStats`
+:meth:`FrameStats.interval` once a second to get the numbers for a :class:`~stage.core.wire.render_stats.RenderStats`
 message. :class:`Pacer` decides when the next frame starts so that it finishes just before its deadline (late
 latching: the poses are read as late as the predicted frame time allows).
 """

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from stage.geometry.raycast import SectionSet, cast_rays
-from stage.geometry.sections import Section
+from stage.core.geometry.raycast import SectionSet, cast_rays
+from stage.core.geometry.sections import Section
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stage.config.lightcards import LightCard
-from stage.config.wall_geometry import section_set, wall_resolution_px, wall_sections
-from stage.config.walls import Wall
-from stage.geometry.pixelmap import point_of_pixel
-from stage.geometry.raycast import cast_rays
+from stage.core.config.lightcards import LightCard
+from stage.core.config.wall_geometry import section_set, wall_resolution_px, wall_sections
+from stage.core.config.walls import Wall
+from stage.core.geometry.pixelmap import point_of_pixel
+from stage.core.geometry.raycast import cast_rays
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from stage.pose import rot_x, rot_z
+from stage.core.pose import rot_x, rot_z
 
 if TYPE_CHECKING:
-    from stage.config.scene import SceneObject, Terrain
+    from stage.core.config.scene import SceneObject, Terrain
 
 #: The mesh kinds, in the order the renderer draws them; equal to the scene objects' ``kind`` values.
 MESH_KINDS: tuple[str, ...] = ("box", "sphere", "cylinder")

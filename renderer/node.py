@@ -5,7 +5,7 @@
 Per frame: sleep until the latest start that still meets the deadline (1/``render.target_fps``), apply the waiting
 state messages (one coalesced application), drain the pose socket keeping each camera's newest pose (late
 latching), render the inner frusta, the cached outer cube map and the walls, then swap (windows, vsync) or
-``glFinish`` (headless). Stats go out once a second on ``render/<node>`` (:mod:`stage.wire.render_stats`).
+``glFinish`` (headless). Stats go out once a second on ``render/<node>`` (:mod:`stage.core.wire.render_stats`).
 SIGINT/SIGTERM stop it (exit 0); SIGUSR1 writes every output as ``<node>-<output>.NNNN.png`` (snapshot number
 NNNN from 0001, with ``<node>-frame.NNNN.json`` beside it) into ``--snapshot-dir``, which also happens at exit.
 """
@@ -23,16 +23,16 @@ from renderer.frame_stats import FrameStats, Pacer
 from renderer.gl import ensure_pyopengl_egl
 from renderer.node_io import NodeSockets, camera_state
 from renderer.node_lock import run_locked
-from stage import argtypes
-from stage.cluster.follower import FrameFollower
-from stage.cluster.state_sync import StateTimeline
-from stage.config.errors import ConfigError, Problem
-from stage.config.paths import scene_file
-from stage.live import LiveState
-from stage.pose_latch import LatchedPose, PoseLatch, RejectCounter
-from stage.wire.pose import WIRE_VERSION, WireError
-from stage.wire.render_stats import STATS_INTERVAL_S, RenderStats
-from stage.wire.state import StateFollower
+from stage.core import argtypes
+from stage.core.cluster.follower import FrameFollower
+from stage.core.cluster.state_sync import StateTimeline
+from stage.core.config.errors import ConfigError, Problem
+from stage.core.config.paths import scene_file
+from stage.core.live import LiveState
+from stage.core.pose_latch import LatchedPose, PoseLatch, RejectCounter
+from stage.core.wire.pose import WIRE_VERSION, WireError
+from stage.core.wire.render_stats import STATS_INTERVAL_S, RenderStats
+from stage.core.wire.state import StateFollower
 
 log = logging.getLogger("renderer.node")
 
@@ -89,7 +89,7 @@ class Node:
     """The frame loop; owns the sockets and the GL side (:class:`renderer.node_outputs.NodeRenderer`)."""
 
     def __init__(self, args: argparse.Namespace, signals: Signals) -> None:
-        from stage.config.loader import load_scene_config, load_stage_config
+        from stage.core.config.loader import load_scene_config, load_stage_config
 
         self.args, self.config_path = args, Path(args.config)
         self.config = config = load_stage_config(self.config_path)

@@ -1,6 +1,6 @@
 """A render node's sockets: SUB to the pose stream and the live-state stream, PUB of its stats.
 
-The decoding is pure (:class:`stage.pose_latch.PoseLatch` takes frames, keeps the newest valid pose of every camera
+The decoding is pure (:class:`stage.core.pose_latch.PoseLatch` takes frames, keeps the newest valid pose of every camera
 and counts the rest); :class:`NodeSockets` only moves bytes, never blocks, and closes with ``linger=0``. The pose SUB
 socket is drained completely every frame instead of using ``ZMQ_CONFLATE`` (which does not support multipart
 messages).
@@ -14,11 +14,11 @@ import time
 import zmq
 
 from renderer.views import CameraState
-from stage.keys import secure
-from stage.pose_latch import LatchedPose, PoseLatch
-from stage.sockets import drain
-from stage.wire.pose import POSE_TOPIC_PREFIX
-from stage.wire.render_stats import RenderStats, encode
+from stage.core.keys import secure
+from stage.core.pose_latch import LatchedPose, PoseLatch
+from stage.core.sockets import drain
+from stage.core.wire.pose import POSE_TOPIC_PREFIX
+from stage.core.wire.render_stats import RenderStats, encode
 
 log = logging.getLogger(__name__)
 

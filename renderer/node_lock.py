@@ -14,14 +14,14 @@ import time
 from typing import Any, Protocol
 
 from renderer.frame_stats import FrameStats
-from stage.cluster.frame_log import FrameLog
-from stage.cluster.locked_render import LockedRenderer
-from stage.cluster.node_loop import LockedLoop
-from stage.config.paths import scene_file
-from stage.live import LiveState
-from stage.pose_latch import LatchedPose
-from stage.wire.pose import PoseMessage
-from stage.wire.render_stats import STATS_INTERVAL_S
+from stage.core.cluster.frame_log import FrameLog
+from stage.core.cluster.locked_render import LockedRenderer
+from stage.core.cluster.node_loop import LockedLoop
+from stage.core.config.paths import scene_file
+from stage.core.live import LiveState
+from stage.core.pose_latch import LatchedPose
+from stage.core.wire.pose import PoseMessage
+from stage.core.wire.render_stats import STATS_INTERVAL_S
 
 log = logging.getLogger(__name__)
 

@@ -25,11 +25,11 @@ from renderer.gl.scene_geometry import PreparedScene
 from renderer.gl.stage_renderer import StageRenderer, outer_face_size
 from renderer.gl.wall_pass import MAX_CAMERAS
 from renderer.views import CameraState
-from stage.config.scene import SceneConfig
-from stage.config.stage import NodeOutput, StageConfig
-from stage.config.wall_geometry import wall_resolution_px
-from stage.config.walls import Wall
-from stage.live import LiveState
+from stage.core.config.scene import SceneConfig
+from stage.core.config.stage import NodeOutput, StageConfig
+from stage.core.config.wall_geometry import wall_resolution_px
+from stage.core.config.walls import Wall
+from stage.core.live import LiveState
 
 log = logging.getLogger(__name__)
 

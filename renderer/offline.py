@@ -15,11 +15,11 @@ from PIL import Image
 
 from renderer.frame import build_frame
 from renderer.views import CameraState, CameraView, camera_resolution_px, camera_view
-from stage.color.png16 import save_png16, to_uint8, to_uint16
-from stage.config.scene import SceneConfig
-from stage.config.stage import StageConfig
-from stage.config.wall_geometry import wall_resolution_px, wall_sections
-from stage.live import LiveState
+from stage.core.color.png16 import save_png16, to_uint8, to_uint16
+from stage.core.config.scene import SceneConfig
+from stage.core.config.stage import StageConfig
+from stage.core.config.wall_geometry import wall_resolution_px, wall_sections
+from stage.core.live import LiveState
 
 
 @dataclass

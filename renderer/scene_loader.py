@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 def load_prepared(path: Path) -> PreparedScene:
     """Load, check and prepare a scene file (raises ``ConfigError`` or ``AssetError``)."""
     from renderer.gl.scene_geometry import prepare_scene
-    from stage.config.loader import load_scene_config
+    from stage.core.config.loader import load_scene_config
 
     return prepare_scene(load_scene_config(path))
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stage.geometry.projection import perspective_from_lens
-from stage.lens import entrance_pupil_position
-from stage.pose import Pose
+from stage.core.geometry.projection import perspective_from_lens
+from stage.core.lens import entrance_pupil_position
+from stage.core.pose import Pose
 
 NEAR_M = 0.05
 """Near plane of every camera render, metres (LED walls are never this close)."""

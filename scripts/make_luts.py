@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stage.color.cube_lut import format_cube, identity_table  # noqa: E402
+from stage.core.color.cube_lut import format_cube, identity_table  # noqa: E402
 
 SIZE = 17
 WARM_EXPONENTS = (0.92, 0.98, 1.08)

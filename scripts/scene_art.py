@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from stage.scene.gltf_write import GltfBuilder
+from stage.core.scene.gltf_write import GltfBuilder
 
 # 3 × 5 bitmap digits, rows top to bottom.
 DIGITS = ["111101101101111", "010110010010111", "111001111100111", "111001111001111", "101101111001001",

@@ -45,7 +45,7 @@ def _private_keys(tmp_path_factory: pytest.TempPathFactory) -> None:
     processes inherit the variable."""
     import os
 
-    from stage.keys import ENV, ensure_keys
+    from stage.core.keys import ENV, ensure_keys
 
     os.environ[ENV] = str(tmp_path_factory.mktemp("keys") / "keys")
     ensure_keys()

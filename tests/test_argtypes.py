@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from renderer.node import build_parser as node_parser
-from stage.cli import build_parser as stage_parser
+from stage.app.cli import build_parser as stage_parser
 
 
 @pytest.mark.parametrize("pose", ["-0.6,-2,1.4,12,15,6", "-.5,2,1,0,0,0", "-1e-3,0,1.5,-10,-2,0", "-3, -2, 1, 0, 0, 0"])

@@ -33,7 +33,7 @@ def test_rows_make_each_comparison_a_ratio_of_the_same_run() -> None:
 
 
 def test_stage_bench_runs_the_benchmarks_runner() -> None:
-    run = subprocess.run([sys.executable, "-m", "stage.cli", "bench", "--quick", "--only", "osc_loop", "--json"],
+    run = subprocess.run([sys.executable, "-m", "stage.app.cli", "bench", "--quick", "--only", "osc_loop", "--json"],
                          cwd=REPO, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
@@ -41,6 +41,6 @@ def test_stage_bench_runs_the_benchmarks_runner() -> None:
     assert osc["received"] == osc["messages"] and osc["applied"] + osc["coalesced"] == osc["messages"]
     row = next(r for r in doc["table"] if r["benchmark"] == "osc_loop" and r["baseline"])
     assert row["ratio"] == round(row["value"] / row["baseline_value"], 2)
-    table = subprocess.run([sys.executable, "-m", "stage.cli", "bench", "--quick", "--only", "osc_loop"],
+    table = subprocess.run([sys.executable, "-m", "stage.app.cli", "bench", "--quick", "--only", "osc_loop"],
                            cwd=REPO, capture_output=True, text=True, timeout=300)
     assert table.returncode == 0 and table.stdout.splitlines()[0].split()[:2] == ["benchmark", "measure"]

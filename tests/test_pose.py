@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from stage.pose import Pose, ptr_from_rotation, rotation_from_ptr, unwrap_deg
+from stage.core.pose import Pose, ptr_from_rotation, rotation_from_ptr, unwrap_deg
 
 S = math.sqrt(0.5)
 
@@ -79,7 +79,7 @@ def test_unwrap_crosses_180_without_a_jump() -> None:
 
 
 def test_fast_rows_equal_the_matrix_form() -> None:
-    from stage.pose import world_from_camera_rows
+    from stage.core.pose import world_from_camera_rows
 
     rng = np.random.default_rng(3)
     for _ in range(200):
@@ -90,7 +90,7 @@ def test_fast_rows_equal_the_matrix_form() -> None:
 
 
 def test_closed_form_equals_the_product_of_elementary_rotations() -> None:
-    from stage.pose import rot_x, rot_y, rot_z
+    from stage.core.pose import rot_x, rot_y, rot_z
 
     for ptr in [(10, 20, 30), (-170, 80, -5), (179.5, -60, 120), (33, -89, 7)]:
         np.testing.assert_allclose(rotation_from_ptr(*ptr), rot_z(ptr[0]) @ rot_x(ptr[1]) @ rot_y(ptr[2]), atol=1e-14)
@@ -98,8 +98,8 @@ def test_closed_form_equals_the_product_of_elementary_rotations() -> None:
 
 def test_one_unwrap_with_a_documented_tie_rule() -> None:
     """Ties (a step of exactly 180°) go to −180°, the half-open range of ``wrap_deg``; one function everywhere."""
-    from stage.orchestrator import osc_map
-    from stage.pose import wrap_deg
+    from stage.app.orchestrator import osc_map
+    from stage.core.pose import wrap_deg
     from tracking import oneeuro, pipeline
 
     assert unwrap_deg(0.0, 180.0) == -180.0

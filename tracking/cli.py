@@ -19,12 +19,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 
-from stage import argtypes
-from stage.config.cameras import Camera
-from stage.config.errors import ConfigError, Problem
-from stage.config.sources import Source
-from stage.keys import KeysError
-from stage.take import TakeError
+from stage.core import argtypes
+from stage.core.config.cameras import Camera
+from stage.core.config.errors import ConfigError, Problem
+from stage.core.config.sources import Source
+from stage.core.keys import KeysError
+from stage.core.take import TakeError
 from tracking.daemon import TrackingDaemon, TrackingSetup
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def setup_from_urls(urls: list[str], publish: str) -> TrackingSetup:
 
 
 def setup_from_config(path: str, publish: str | None) -> TrackingSetup:
-    from stage.config.loader import load_stage_config
+    from stage.core.config.loader import load_stage_config
 
     config = load_stage_config(path)
     return TrackingSetup(

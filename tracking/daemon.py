@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import zmq
 
-from stage.config.cameras import Camera
-from stage.config.sources import Source
-from stage.wire.pose import (
+from stage.core.config.cameras import Camera
+from stage.core.config.sources import Source
+from stage.core.wire.pose import (
     STALE_REPUBLISH_INTERVAL_S,
     STATS_INTERVAL_S,
     WIRE_VERSION,

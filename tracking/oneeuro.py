@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from stage.pose import unwrap_deg, wrap_deg
+from stage.core.pose import unwrap_deg, wrap_deg
 
 
 def _alpha(cutoff_hz: float, te_s: float) -> float:
@@ -72,7 +72,7 @@ class OneEuroFilter:
 class PoseFilter:
     """One Euro filter for a 6-DOF pose: position (m) and pan/tilt/roll (degrees), per axis.
 
-    Angles are unwrapped (:func:`stage.pose.unwrap_deg`, the only unwrap on this path) against the previous
+    Angles are unwrapped (:func:`stage.core.pose.unwrap_deg`, the only unwrap on this path) against the previous
     sample before filtering, so an input going
     179° → −179° is seen as 179° → 181° and the output moves smoothly through 180°. The returned angles
     stay in that continuous (unwrapped) range; wrap them with ``wrap_output=True`` if needed.

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stage.config.cameras import Camera, LensTable, OneEuroSettings
-from stage.config.sources import Calibration
-from stage.lens import LensSolver
-from stage.pose import ptr_from_rotation, rotation_from_ptr, unwrap_deg, world_from_camera_rows, wrap_deg
-from stage.wire.pose import WIRE_MINOR, WIRE_VERSION
+from stage.core.config.cameras import Camera, LensTable, OneEuroSettings
+from stage.core.config.sources import Calibration
+from stage.core.lens import LensSolver
+from stage.core.pose import ptr_from_rotation, rotation_from_ptr, unwrap_deg, world_from_camera_rows, wrap_deg
+from stage.core.wire.pose import WIRE_MINOR, WIRE_VERSION
 from tracking.oneeuro import PoseFilter
 from tracking.sample import TrackerSample
 
@@ -44,7 +44,7 @@ class SolvedPose:
     iris_encoder: float | None = None
 
     def body(self, t_pub: float, stale: bool) -> dict:
-        """The wire body (:class:`stage.wire.pose.PoseMessage` fields)."""
+        """The wire body (:class:`stage.core.wire.pose.PoseMessage` fields)."""
         return {
             "v": WIRE_VERSION,
             "v_minor": WIRE_MINOR,

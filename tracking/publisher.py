@@ -12,7 +12,7 @@ import logging
 
 import zmq
 
-from stage.keys import secure
+from stage.core.keys import secure
 
 log = logging.getLogger(__name__)
 

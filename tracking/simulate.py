@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stage.config.sources import SimulatedSource
+from stage.core.config.sources import SimulatedSource
 
 HANDHELD_DEFAULT_NOISE = 0.01
 """Shake amplitude of the ``handheld`` move when ``noise`` is 0: metres, ×10 for degrees."""
@@ -34,7 +34,7 @@ def look_at_ptr(position: np.ndarray, target: np.ndarray) -> tuple[float, float]
 
 
 class SimulatedMove:
-    """Evaluates a :class:`~stage.config.sources.SimulatedSource` move at time ``t`` (seconds from start)."""
+    """Evaluates a :class:`~stage.core.config.sources.SimulatedSource` move at time ``t`` (seconds from start)."""
 
     def __init__(self, settings: SimulatedSource):
         self.settings = settings

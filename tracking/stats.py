@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 
-from stage.wire.pose import SourceStats
+from stage.core.wire.pose import SourceStats
 
 LATENCY_WINDOW = 4096
 """Latency samples kept per interval for the percentiles."""

@@ -4,7 +4,7 @@ Order of operations (docs/color.md)::
 
     scene-linear Rec.709 × gain (2^EV × brightness)
       → colour matrix  = gamut conversion (Rec.709 → wall gamut) · white balance (in Rec.709)
-      → hue-preserving highlight clip (at 1.0, or the wall's peak for PQ: stage/color/highlights.py)
+      → hue-preserving highlight clip (at 1.0, or the wall's peak for PQ: stage/core/color/highlights.py)
       → transfer encode (linear / sRGB / BT.1886 / PQ with 1.0 = 100 nits, clipped at the wall's peak)
       → 3D LUT (in the encoded signal), clipped to [0, 1]
 
@@ -12,7 +12,7 @@ The transfer function, whether the matrix is the identity and the LUT interpolat
 ``#define``s (:meth:`OutputTransform.defines`), like the wall pass's other variants. Both LUT interpolations fetch
 the lattice with ``texelFetch`` and interpolate in 32-bit float: hardware trilinear filtering uses fixed-point
 weights (8 fractional bits on common GPUs), too coarse for 16-bit PQ output. The numpy references are
-:func:`stage.color.cube_lut.apply_trilinear` / :func:`~stage.color.cube_lut.apply_tetrahedral`.
+:func:`stage.core.color.cube_lut.apply_trilinear` / :func:`~stage.core.color.cube_lut.apply_tetrahedral`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from stage.color.cube_lut import CubeLUT, load_cube
-from stage.color.gamut import SCENE_GAMUT, conversion_matrix
-from stage.color.ocio import (
+from stage.core.color.cube_lut import CubeLUT, load_cube
+from stage.core.color.gamut import SCENE_GAMUT, conversion_matrix
+from stage.core.color.ocio import (
     DisplayView,
     builtin_preview_processor,
     display_processor,
@@ -33,10 +33,10 @@ from stage.color.ocio import (
     ocio_preview_processor,
     working_from_rec709,
 )
-from stage.color.ocio_gpu import LutTable, OcioShader, extract_shader
-from stage.color.transfer import PQ_MAX_NITS, REFERENCE_WHITE_NITS, TRANSFERS
-from stage.color.white_balance import NEUTRAL_K, white_balance_matrix
-from stage.config.color import ColorManagement, WallColor
+from stage.core.color.ocio_gpu import LutTable, OcioShader, extract_shader
+from stage.core.color.transfer import PQ_MAX_NITS, REFERENCE_WHITE_NITS, TRANSFERS
+from stage.core.color.white_balance import NEUTRAL_K, white_balance_matrix
+from stage.core.config.color import ColorManagement, WallColor
 
 LUT_TEXTURE_UNIT = 3
 PREVIEW_FUNCTION = "ocio_preview"
@@ -48,7 +48,7 @@ HIGH_BIT_DEPTH_TRANSFERS = frozenset({"pq"})
 """Transfers whose output needs more than 8 bits (rendered to a float target and written as 16-bit PNG)."""
 
 HIGHLIGHTS_GLSL = (Path(__file__).parent / "shaders" / "highlights.glsl").read_text(encoding="utf-8")
-"""``clip_highlights(linear, limit)``: the hue-preserving clip (:func:`stage.color.highlights.clip_highlights`)."""
+"""``clip_highlights(linear, limit)``: the hue-preserving clip (:func:`stage.core.color.highlights.clip_highlights`)."""
 
 OUTPUT_TRANSFORM_GLSL = HIGHLIGHTS_GLSL + """
 // ---- output transform (renderer/gl/color_pass.py) ----
@@ -208,7 +208,7 @@ def ocio_output_transform(color: WallColor, management: ColorManagement, selecti
     """A wall's output transform through its OCIO display/view/look (``selection``, the live choice), with the
     calibration LUT (``color.lut``) as an OCIO ``FileTransform`` on the display signal; white balance is conjugated
     into the working space; ``inner_looks``: a look per inner-frustum layer (or ``None``).
-    :class:`stage.color.ocio.OcioError` if a name is missing."""
+    :class:`stage.core.color.ocio.OcioError` if a name is missing."""
     ref = management.ocio_config
     processor = display_processor(ref, management.working_space, selection, color.lut, color.lut_interpolation)
     wb = white_balance_matrix(white_balance_k, tint)
@@ -347,7 +347,7 @@ def _upload_table(table: LutTable) -> int:
 
 class LutCache:
     """Parsed LUTs and their textures by file path (one GL context). A path is loaded once; a bad file raises
-    :class:`stage.color.cube_lut.LUTError` (``file:line: reason``)."""
+    :class:`stage.core.color.cube_lut.LUTError` (``file:line: reason``)."""
 
     def __init__(self) -> None:
         self._luts: dict[str, CubeLUT] = {}

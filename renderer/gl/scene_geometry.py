@@ -1,6 +1,6 @@
 """CPU side of the scene pass (numpy only, no GL; safe in a worker thread): what a scene draws and how it is lit.
 
-:func:`prepare_scene` turns a :class:`~stage.config.scene.SceneConfig` into a :class:`PreparedScene`: per
+:func:`prepare_scene` turns a :class:`~stage.core.config.scene.SceneConfig` into a :class:`PreparedScene`: per
 primitive kind the rows of per-instance attributes (``array`` objects expanded here, deterministically), the
 meshes that need their own draw (textured planes, terrain, glTF primitives) and the decoded panorama. Asset files
 are read here, so this is the slow part of a scene switch; :meth:`renderer.gl.scene_pass.ScenePass.set_scene`
@@ -23,7 +23,7 @@ import numpy as np
 
 from renderer.meshes import Mesh, mesh_for_kind, normal_matrix, object_matrix, placement_matrix, sun_direction
 from renderer.meshes import terrain_mesh as build_terrain
-from stage.config.scene import MAX_POINT_LIGHTS, ArrayObject, SceneConfig, asset_path
+from stage.core.config.scene import MAX_POINT_LIGHTS, ArrayObject, SceneConfig, asset_path
 
 #: Kinds drawn instanced (one draw call each, whatever the number of objects and array copies).
 INSTANCED_KINDS: tuple[str, ...] = ("box", "sphere", "cylinder", "plane")
@@ -128,9 +128,9 @@ def _custom_from_mesh(mesh: Mesh, m: np.ndarray, color, emissive: float, texture
 
 def prepare_scene(scene: SceneConfig) -> PreparedScene:
     """Expand arrays, build terrain meshes, read textures, glTF models and the panorama (raises
-    :class:`~stage.scene.assets.AssetError` for a file that is missing or broken)."""
-    from stage.scene.assets import load_image, load_panorama
-    from stage.scene.gltf import load_gltf
+    :class:`~stage.core.scene.assets.AssetError` for a file that is missing or broken)."""
+    from stage.core.scene.assets import load_image, load_panorama
+    from stage.core.scene.gltf import load_gltf
 
     rows: dict[str, list[np.ndarray]] = {k: [] for k in INSTANCED_KINDS}
     prepared = PreparedScene(scene, {})

@@ -1,4 +1,4 @@
-"""The scene pass: draws a :class:`~stage.config.scene.SceneConfig` from any camera into the bound framebuffer.
+"""The scene pass: draws a :class:`~stage.core.config.scene.SceneConfig` from any camera into the bound framebuffer.
 
 One :class:`ScenePass` per GL context (3.3 core). :meth:`ScenePass.draw` takes ``view`` (camera_from_world) and
 ``projection`` (clip_from_camera) in OpenGL conventions (CONVENTIONS.md; world = stage axes, metres) and draws:
@@ -47,7 +47,7 @@ from renderer.gl.scene_geometry import (
 )
 from renderer.gl.scene_textures import MeshBuffers, upload_mesh, upload_texture
 from renderer.meshes import mesh_for_kind, object_matrix
-from stage.config.scene import SceneConfig
+from stage.core.config.scene import SceneConfig
 
 logger = logging.getLogger(__name__)
 

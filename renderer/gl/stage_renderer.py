@@ -21,10 +21,10 @@ from renderer.gl.targets import CubeTarget, LayeredTarget
 from renderer.gl.wall_pass import MAX_CAMERAS, WallCompositor, WallFrame, WallSurface
 from renderer.lightcards import PlacedCard
 from renderer.views import FAR_M, NEAR_M, CameraView
-from stage.color.ocio_gpu import OcioShader
-from stage.config.scene import SceneConfig
-from stage.config.wall_geometry import wall_sections
-from stage.config.walls import Wall
+from stage.core.color.ocio_gpu import OcioShader
+from stage.core.config.scene import SceneConfig
+from stage.core.config.wall_geometry import wall_sections
+from stage.core.config.walls import Wall
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ MAX_CUBE_FACE_PX = 2048
 def outer_face_size(walls: list[Wall], resolution_scale: float) -> int:
     """Cube face size giving about ``resolution_scale`` of the walls' LED density seen from the viewpoint: a face
     spans 90°, so a wall spanning ~90° of view with W pixels wants a W-pixel face."""
-    from stage.config.wall_geometry import wall_resolution_px
+    from stage.core.config.wall_geometry import wall_resolution_px
 
     widest = max((max(wall_resolution_px(w)) for w in walls), default=256)
     return int(min(MAX_CUBE_FACE_PX, max(MIN_CUBE_FACE_PX, round(widest * resolution_scale))))
@@ -137,7 +137,7 @@ class StageRenderer:
     def camera_image(self, view: CameraView, size_px: tuple[int, int], gain: float, transfer: str = "srgb",
                      time_s: float = 0.0, white_balance: np.ndarray | None = None) -> np.ndarray:
         """The scene straight from the camera (lens FOV, no overscan), output-encoded: RGBA8, row 0 top.
-        ``white_balance`` is a 3×3 linear Rec.709 matrix (``stage.color.white_balance``; default identity)."""
+        ``white_balance`` is a 3×3 linear Rec.709 matrix (``stage.core.color.white_balance``; default identity)."""
         from OpenGL import GL
 
         linear = Framebuffer(*size_px, "rgba16f", depth=True)

@@ -26,12 +26,12 @@ from renderer.gl.resources import FULLSCREEN_VERTEX_SHADER, Framebuffer, Fullscr
 from renderer.gl.scene_pass import load_shader
 from renderer.gl.targets import CubeTarget, LayeredTarget
 from renderer.lightcards import PlacedCard
-from stage.color.ocio import DisplayView, to_working
-from stage.config.cameras import Camera
-from stage.config.color import ColorManagement
-from stage.config.wall_geometry import pixel_positions, wall_resolution_px, wall_sections, wall_size_m
-from stage.config.walls import Wall
-from stage.geometry.frustum_cover import WallCover
+from stage.core.color.ocio import DisplayView, to_working
+from stage.core.config.cameras import Camera
+from stage.core.config.color import ColorManagement
+from stage.core.config.wall_geometry import pixel_positions, wall_resolution_px, wall_sections, wall_size_m
+from stage.core.config.walls import Wall
+from stage.core.geometry.frustum_cover import WallCover
 
 MAX_CAMERAS = 4
 MAX_CARDS = 8
@@ -68,14 +68,14 @@ class WallFrame:
     """Overrides every wall's ``color.transfer`` (``linear``, ``srgb``, ``bt1886``, ``pq``); ``None`` keeps each
     wall's own."""
     white_balance_k: float = 6500.0
-    """Live white balance, kelvin (6500 = unchanged; stage.color.white_balance)."""
+    """Live white balance, kelvin (6500 = unchanged; stage.core.color.white_balance)."""
     tint: float = 0.0
     """Live green (−1) – magenta (+1) tint."""
     color_management: ColorManagement | None = None
     """The stage's ``color`` block (its ``ocio_config`` resolved by loading); ``None`` or no ``ocio_config``: every
     wall uses the built-in chain."""
     display_views: Mapping[str, DisplayView] = field(default_factory=dict)
-    """Live OCIO display/view/look by wall name (:func:`stage.live.display_views`); a wall not here uses its
+    """Live OCIO display/view/look by wall name (:func:`stage.core.live.display_views`); a wall not here uses its
     ``color.display``/``view``/``look``."""
     inner_looks: tuple[str | None, ...] = ()
     """OCIO look per entry of ``inner_clip`` (its camera's ``inner_look``: :func:`camera_looks`); missing: none."""
@@ -126,7 +126,7 @@ class WallCompositor:
 
     def output_transform(self, surface: WallSurface, frame: WallFrame) -> tuple[OutputTransform, str]:
         """The wall's output transform this frame and its shader ``#define``s (its ``color`` config, the live white
-        balance, the frame's transfer override); loads its LUT on first use (:class:`stage.color.cube_lut.LUTError`
+        balance, the frame's transfer override); loads its LUT on first use (:class:`stage.core.color.cube_lut.LUTError`
         if it is bad). Memoised: a frame normally only looks it up (the render node calls this per wall per
         frame)."""
         color = surface.wall.color
@@ -202,7 +202,7 @@ class WallCompositor:
         the inner frusta does not change from frame to frame, so it is drawn once into a float texture — again
         only when the transform (white balance included), gain, cards, outer cube map (``version``) or viewpoint
         change — and copied; the full pass runs only in the pixel rectangle the inner frusta cover
-        (:class:`stage.geometry.frustum_cover.WallCover`, scissored). Exact: the cache is this same pass without
+        (:class:`stage.core.geometry.frustum_cover.WallCover`, scissored). Exact: the cache is this same pass without
         cameras, and every pixel an inner frustum touches is inside the rectangle."""
         from OpenGL import GL
 

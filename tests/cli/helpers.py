@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from stage.cli import main
+from stage.app.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "configs" / "demo.yaml"
@@ -41,17 +41,17 @@ def _accepted(*args: object, **kwargs: object) -> None:
 @pytest.fixture
 def no_real_work(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     import renderer.offline
-    import stage.orchestrator.client
-    import stage.orchestrator.demo_run
-    import stage.orchestrator.stage_up
+    import stage.app.orchestrator.client
+    import stage.app.orchestrator.demo_run
+    import stage.app.orchestrator.stage_up
     import tracking.cli
 
-    monkeypatch.setattr(stage.orchestrator.stage_up.Orchestrator, "_bind", _accepted)  # after config and scenes
-    monkeypatch.setattr(stage.orchestrator.demo_run, "run_demo", _accepted)
+    monkeypatch.setattr(stage.app.orchestrator.stage_up.Orchestrator, "_bind", _accepted)  # after config and scenes
+    monkeypatch.setattr(stage.app.orchestrator.demo_run, "run_demo", _accepted)
     monkeypatch.setattr(renderer.offline, "render_frame", _accepted)
     monkeypatch.setattr(tracking.cli, "TrackingDaemon", _accepted)
-    monkeypatch.setattr(stage.orchestrator.client, "request", _accepted)
-    monkeypatch.setattr(stage.orchestrator.client, "down", _accepted)
+    monkeypatch.setattr(stage.app.orchestrator.client, "request", _accepted)
+    monkeypatch.setattr(stage.app.orchestrator.client, "down", _accepted)
     yield
 
 

@@ -117,7 +117,7 @@ def test_render_node_unknown_node_and_bad_endpoint() -> None:
 def test_unexpected_errors_are_one_line_exit_1(monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     """The last resort at the top of ``stage``: a bug is one line naming the error, never a traceback."""
-    import stage.commands.validate as validate
+    import stage.app.commands.validate as validate
 
     def boom(*args: object) -> None:
         raise ZeroDivisionError("boom")

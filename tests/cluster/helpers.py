@@ -9,11 +9,11 @@ from pathlib import Path
 
 import zmq
 
-from stage.cluster.frame_log import read_frame_log
-from stage.keys import secure, stop_authenticator
-from stage.live import LiveState
-from stage.wire.pose import WIRE_VERSION, encode_pose_dict
-from stage.wire.state import encode_snapshot
+from stage.core.cluster.frame_log import read_frame_log
+from stage.core.keys import secure, stop_authenticator
+from stage.core.live import LiveState
+from stage.core.wire.pose import WIRE_VERSION, encode_pose_dict
+from stage.core.wire.state import encode_snapshot
 
 IDENTITY = ((1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0), (0.0, 0.0, 1.0, 0.0), (0.0, 0.0, 0.0, 1.0))
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from stage.cluster.frame_log import read_frame_log
-from stage.keys import ENV, default_dir, ensure_keys
+from stage.core.cluster.frame_log import read_frame_log
+from stage.core.keys import ENV, default_dir, ensure_keys
 from tests.cluster.helpers import wait_for_log
 from tests.procs import REPO, Proc
 
@@ -80,16 +80,17 @@ def test_nodes_on_other_hosts_join_and_present_identical_frames(tmp_path: Path, 
                  f"  frames: {frames}\n  ready: {ready}\n")
         config = tmp_path / "stage.yaml"
         config.write_text(text)
-        procs["clock"] = Proc(["-m", "stage.cli", "clock", str(config), "--frame-log", str(logs)], prefix=lead_ns)
+        procs["clock"] = Proc(["-m", "stage.app.cli", "clock", str(config), "--frame-log", str(logs)], prefix=lead_ns)
         procs["clock"].wait_for(rf"stage clock: 50 fps, frames on tcp://{lead_ip}:5561")
         for name, ns in (("node1", n1_ns), ("node2", n2_ns)):
-            procs[name] = Proc(["-m", "stage.cluster.null_node", "--node", name, "--frames", frames, "--ready", ready,
+            procs[name] = Proc(["-m", "stage.core.cluster.null_node", "--node", name, "--frames", frames,
+                                "--ready", ready,
                                 "--frame-log", str(logs)], prefix=ns)
         # A machine without the stage's keys: its own key pair, not in the clock's authorized/ folder.
         stranger = tmp_path / "stranger-keys"
         ensure_keys(stranger)
         shutil.copy(default_dir() / "server.key", stranger / "server.key")
-        procs["stranger"] = Proc(["-m", "stage.cluster.null_node", "--node", "stranger", "--frames", frames,
+        procs["stranger"] = Proc(["-m", "stage.core.cluster.null_node", "--node", "stranger", "--frames", frames,
                                   "--ready", ready, "--frame-log", str(logs)], prefix=n2_ns,
                                  env={ENV: str(stranger)})
         wait_for_log(logs / "_clock.frames.jsonl",

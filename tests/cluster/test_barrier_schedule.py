@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from stage.cluster.barrier import DROPPED, IN, JOINING, FrameBarrier, Membership
-from stage.cluster.schedule import MIN_LEAD_NS, LatchLead, due_ns, next_frame
+from stage.core.cluster.barrier import DROPPED, IN, JOINING, FrameBarrier, Membership
+from stage.core.cluster.schedule import MIN_LEAD_NS, LatchLead, due_ns, next_frame
 
 
 def test_join_at_the_frame_boundary_drop_and_rejoin() -> None:

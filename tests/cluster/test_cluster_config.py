@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from stage.cli import main
-from stage.config.frame_rate import (
+from stage.app.cli import main
+from stage.core.config.frame_rate import (
     describe_frame_rate,
     format_frame_rate,
     frame_at,
@@ -130,8 +130,8 @@ def test_remote_node_in_frame_lock_needs_reachable_cluster_endpoints(tmp_path: P
 
 
 def test_frame_lock_ports_in_the_ephemeral_range_warn_only_with_frame_lock_on() -> None:
-    from stage.config.advice import stage_advice
-    from stage.config.loader import load_stage_config
+    from stage.core.config.advice import stage_advice
+    from stage.core.config.loader import load_stage_config
 
     config = load_stage_config(REPO / "configs" / "demo.yaml")
     assert ("cluster", "frames") not in dict(stage_advice(config, port_range=(5000, 6000)))
@@ -141,7 +141,7 @@ def test_frame_lock_ports_in_the_ephemeral_range_warn_only_with_frame_lock_on() 
 
 
 def test_stage_node_with_an_unknown_node_is_one_line_and_exit_2() -> None:
-    proc = subprocess.run([sys.executable, "-m", "stage.cli", "node", "configs/demo.yaml", "--node", "nope",
+    proc = subprocess.run([sys.executable, "-m", "stage.app.cli", "node", "configs/demo.yaml", "--node", "nope",
                            "--headless"], capture_output=True, text=True, timeout=60, cwd=REPO)
     err = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(err) == 1, proc.stderr

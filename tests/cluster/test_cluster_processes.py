@@ -1,5 +1,5 @@
 """The frame lock as real processes: ``stage clock`` and three null render nodes (``python -m
-stage.cluster.null_node``), frame logs on disk. SIGKILL one node: the other two keep presenting, and the restarted
+stage.core.cluster.null_node``), frame logs on disk. SIGKILL one node: the other two keep presenting, and the restarted
 node rejoins with matching frames. Assertions come from the frame logs only; nothing is timed."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from stage.cluster.frame_log import read_frame_log
+from stage.core.cluster.frame_log import read_frame_log
 from tests.cluster.helpers import Inputs, check_presented_as_released, frame_logs, wait_for_log
 from tests.procs import REPO, Proc, free_tcp_port
 
@@ -44,14 +44,14 @@ def test_kill_one_node_the_others_keep_presenting_and_it_rejoins(tmp_path: Path,
     procs: dict[str, Proc] = {}
 
     def node(name: str) -> Proc:
-        return Proc(["-m", "stage.cluster.null_node", "--node", name, "--frames", frames, "--ready", ready,
+        return Proc(["-m", "stage.core.cluster.null_node", "--node", name, "--frames", frames, "--ready", ready,
                      "--frame-log", str(logs)])
 
     def together(lines: list[dict], names: list[str], after: int = -1) -> list[dict]:
         return [x for x in lines if x["ready"] == names and x["frame"] > after]
 
     try:
-        procs["clock"] = Proc(["-m", "stage.cli", "clock", str(config), "--frame-log", str(logs)])
+        procs["clock"] = Proc(["-m", "stage.app.cli", "clock", str(config), "--frame-log", str(logs)])
         procs["clock"].wait_for(r"stage clock: 60000/1001 \(59\.940\) fps")
         for name in ("a", "b", "c"):
             procs[name] = node(name)
@@ -90,7 +90,7 @@ def test_clock_on_a_taken_port_is_one_line_and_exit_2(tmp_path: Path, inputs: In
         taken.listen()
         frames = f"tcp://127.0.0.1:{taken.getsockname()[1]}"
         config = _config(tmp_path, inputs, frames, f"tcp://127.0.0.1:{free_tcp_port()}")
-        proc = subprocess.run([sys.executable, "-m", "stage.cli", "clock", str(config)], capture_output=True,
+        proc = subprocess.run([sys.executable, "-m", "stage.app.cli", "clock", str(config)], capture_output=True,
                               text=True, timeout=60, cwd=REPO)
     errors = [line for line in proc.stderr.splitlines() if "error" in line]
     assert proc.returncode == 2 and "Traceback" not in proc.stderr

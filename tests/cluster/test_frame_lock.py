@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 import zmq
 
-from stage.cluster.follower import FrameFollower
-from stage.cluster.frame_log import FrameLog, read_frame_log
-from stage.cluster.leader import FrameLeader, LeaderSettings
-from stage.cluster.node_loop import SILENT, LockedLoop, Rendered, rendered_as_sent
-from stage.cluster.records import ReleasedFrame
-from stage.wire.cluster_stats import CLUSTER_STATS_TOPIC
-from stage.wire.cluster_stats import decode as decode_stats
-from stage.wire.frame import FrameMessage
+from stage.core.cluster.follower import FrameFollower
+from stage.core.cluster.frame_log import FrameLog, read_frame_log
+from stage.core.cluster.leader import FrameLeader, LeaderSettings
+from stage.core.cluster.node_loop import SILENT, LockedLoop, Rendered, rendered_as_sent
+from stage.core.cluster.records import ReleasedFrame
+from stage.core.wire.cluster_stats import CLUSTER_STATS_TOPIC
+from stage.core.wire.cluster_stats import decode as decode_stats
+from stage.core.wire.frame import FrameMessage
 from tests.cluster.helpers import Inputs
 from tests.procs import recv_frames, subscriber
 

@@ -1,4 +1,4 @@
-"""The frame-lock wire (stage/wire/frame.py): round trips, a newer writer's extra fields, a different major version
+"""The frame-lock wire (stage/core/wire/frame.py): round trips, a newer writer's extra fields, a different major version
 and malformed messages."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from stage.wire.base import WIRE_MAJOR
-from stage.wire.frame import (
+from stage.core.wire.base import WIRE_MAJOR
+from stage.core.wire.frame import (
     FrameMessage,
     PresentReport,
     ReadyMessage,
@@ -18,7 +18,7 @@ from stage.wire.frame import (
     encode_ready,
     encode_release,
 )
-from stage.wire.pose import PoseMessage, WireError
+from stage.core.wire.pose import PoseMessage, WireError
 from tests.cluster.helpers import pose_body
 
 

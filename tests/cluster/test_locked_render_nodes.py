@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from stage.cluster.frame_log import read_frame_log
+from stage.core.cluster.frame_log import read_frame_log
 from tests.cluster.helpers import Inputs, check_presented_as_released, frame_logs, wait_for_log
 from tests.procs import REPO, Proc, free_tcp_port
 
@@ -70,14 +70,15 @@ def test_three_render_nodes_present_identical_frames(tmp_path: Path) -> None:
     procs: dict[str, Proc] = {}
 
     def node(name: str, cwd: Path = REPO) -> Proc:
-        return Proc(["-m", "stage.cli", "node", str(config), "--node", name, "--headless", "--frame-log", str(logs)],
+        return Proc(["-m", "stage.app.cli", "node", str(config), "--node", name, "--headless", "--frame-log",
+                     str(logs)],
                     cwd=cwd)
 
     def together(lines: list[dict]) -> list[dict]:
         return [x for x in lines if x["ready"] == NODES]
 
     try:
-        procs["clock"] = Proc(["-m", "stage.cli", "clock", str(config), "--frame-log", str(logs)])
+        procs["clock"] = Proc(["-m", "stage.app.cli", "clock", str(config), "--frame-log", str(logs)])
         procs["clock"].wait_for(r"stage clock: 20 fps")
         for name in NODES[:2]:
             procs[name] = node(name)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from stage.cluster.frame_log import read_frame_log
+from stage.core.cluster.frame_log import read_frame_log
 from tests.cluster.helpers import check_presented_as_released, frame_logs, wait_for_log
 from tests.orchestrator.test_stage_up import Stage, wait_until
 from tests.procs import REPO, free_tcp_port

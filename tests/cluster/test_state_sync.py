@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import zmq
 
-from stage.cluster.state_sync import KEEP_REVISIONS, StateTimeline
-from stage.live import LiveState
-from stage.wire.state import encode_delta, encode_snapshot
+from stage.core.cluster.state_sync import KEEP_REVISIONS, StateTimeline
+from stage.core.live import LiveState
+from stage.core.wire.state import encode_delta, encode_snapshot
 from tests.procs import recv_frames
 
 
@@ -74,9 +74,9 @@ def test_keeps_a_bounded_history_and_counts_malformed_messages() -> None:
 
 
 def test_locked_renderer_draws_the_frames_inputs_at_the_frames_time() -> None:
-    from stage.cluster.locked_render import LockedRenderer
-    from stage.wire.frame import FrameMessage
-    from stage.wire.pose import PoseMessage
+    from stage.core.cluster.locked_render import LockedRenderer
+    from stage.core.wire.frame import FrameMessage
+    from stage.core.wire.pose import PoseMessage
     from tests.cluster.helpers import pose_body
 
     timeline = StateTimeline(LiveState())

@@ -1,16 +1,16 @@
-"""The leader's telemetry summary (stage/cluster/telemetry.py) from hand-made frames with known times: per node
+"""The leader's telemetry summary (stage/core/cluster/telemetry.py) from hand-made frames with known times: per node
 barrier wait, render time, drops and last poses; per camera the tracking-to-present latency and its breakdown."""
 
 from __future__ import annotations
 
 import pytest
 
-from stage.cluster.barrier import Membership
-from stage.cluster.records import ReleasedFrame
-from stage.cluster.telemetry import ClusterTelemetry
-from stage.wire.cluster_stats import decode, encode
-from stage.wire.frame import FrameMessage, PresentReport, ReadyMessage
-from stage.wire.pose import PoseMessage
+from stage.core.cluster.barrier import Membership
+from stage.core.cluster.records import ReleasedFrame
+from stage.core.cluster.telemetry import ClusterTelemetry
+from stage.core.wire.cluster_stats import decode, encode
+from stage.core.wire.frame import FrameMessage, PresentReport, ReadyMessage
+from stage.core.wire.pose import PoseMessage
 from tests.cluster.helpers import pose_body
 
 T0 = 1_800_000_000.0

@@ -10,9 +10,9 @@ from renderer.gl.resources import Framebuffer
 from renderer.gl.targets import CubeTarget, LayeredTarget
 from renderer.gl.wall_pass import MAX_CARDS, WallCompositor, WallFrame, WallSurface
 from renderer.lightcards import PlacedCard
-from stage.color.ocio import DisplayView
-from stage.config.color import ColorManagement, WallColor
-from stage.config.walls import FlatWall
+from stage.core.color.ocio import DisplayView
+from stage.core.config.color import ColorManagement, WallColor
+from stage.core.config.walls import FlatWall
 
 WALL_M = 2.0
 

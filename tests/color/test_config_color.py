@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from stage.config.color import WallColor
-from stage.config.errors import ConfigError
-from stage.config.loader import load_stage_config
+from stage.core.config.color import WallColor
+from stage.core.config.errors import ConfigError
+from stage.core.config.loader import load_stage_config
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from stage.color.cube_lut import (
+from stage.core.color.cube_lut import (
     CubeLUT,
     LUTError,
     apply_lut,

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from stage.color.gamut import GAMUTS, conversion_matrix, rgb_to_xyz_matrix, xyz_to_rgb_matrix
+from stage.core.color.gamut import GAMUTS, conversion_matrix, rgb_to_xyz_matrix, xyz_to_rgb_matrix
 
 BT2087_709_TO_2020 = np.array([  # ITU-R BT.2087-0, equation (4)
     [0.6274, 0.3293, 0.0433],

@@ -13,11 +13,11 @@ from renderer.gl import GLContext
 from renderer.gl.resources import Framebuffer
 from renderer.gl.wall_pass import WallFrame
 from renderer.lightcards import PlacedCard
-from stage.color import transfer as tf
-from stage.color.cube_lut import CubeLUT, apply_lut, format_cube, identity_table
-from stage.color.gamut import conversion_matrix
-from stage.color.white_balance import white_balance_matrix
-from stage.config.color import WallColor
+from stage.core.color import transfer as tf
+from stage.core.color.cube_lut import CubeLUT, apply_lut, format_cube, identity_table
+from stage.core.color.gamut import conversion_matrix
+from stage.core.color.white_balance import white_balance_matrix
+from stage.core.config.color import WallColor
 from tests.color.gl_rig import WallRig
 
 pytestmark = pytest.mark.gl

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stage.color.highlights import clip_highlights, hue_ratio
-from stage.color.transfer import encode, pq_decode, srgb_decode
-from stage.config.color import WallColor
+from stage.core.color.highlights import clip_highlights, hue_ratio
+from stage.core.color.transfer import encode, pq_decode, srgb_decode
+from stage.core.config.color import WallColor
 from tests.color.test_gl_color import Rig, one, rig  # noqa: F401  (the rig fixture)
 
 SAND = (0.5, 0.4, 0.1)

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stage.cli import main
-from stage.color.ocio import (
+from stage.app.cli import main
+from stage.core.color.ocio import (
     DisplayView,
     OcioError,
     apply_cpu,
@@ -22,9 +22,9 @@ from stage.color.ocio import (
     resolve_config_ref,
     working_from_rec709,
 )
-from stage.color.transfer import srgb_encode
-from stage.config.errors import ConfigError
-from stage.config.loader import load_stage_config
+from stage.core.color.transfer import srgb_encode
+from stage.core.config.errors import ConfigError
+from stage.core.config.loader import load_stage_config
 
 REPO = Path(__file__).resolve().parents[2]
 STUDIO = "ocio://studio-config-latest"

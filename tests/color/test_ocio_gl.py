@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from renderer.gl import GLContext
-from stage.color.ocio import DisplayView, apply_cpu, display_processor, working_from_rec709
-from stage.color.white_balance import white_balance_matrix
-from stage.config.color import ColorManagement, WallColor
+from stage.core.color.ocio import DisplayView, apply_cpu, display_processor, working_from_rec709
+from stage.core.color.white_balance import white_balance_matrix
+from stage.core.config.color import ColorManagement, WallColor
 from tests.color.gl_rig import GridRig
 
 pytestmark = pytest.mark.gl
@@ -195,7 +195,7 @@ def test_camera_inner_look_applies_to_its_inner_frustum_only(rig: GridRig) -> No
 
     from OpenGL import GL
 
-    from stage.color.ocio import look_processor
+    from stage.core.color.ocio import look_processor
 
     look = "ACES 1.3 Reference Gamut Compression"
     inner_color = np.array([[1.0, 0.0, 0.0]])  # on the AP1 boundary: the gamut compression moves it
@@ -222,7 +222,7 @@ def test_light_card_colour_space_is_converted_by_ocio(rig: GridRig) -> None:
     from dataclasses import replace
 
     from renderer.gl.resources import Framebuffer
-    from stage.color.ocio import to_working
+    from stage.core.color.ocio import to_working
 
     picked = (0.8, 0.5, 0.2)
     space = "sRGB Encoded Rec.709 (sRGB)"
@@ -236,7 +236,7 @@ def test_light_card_colour_space_is_converted_by_ocio(rig: GridRig) -> None:
     finally:
         fb.delete()
     working = 2.0 * np.asarray(to_working(STUDIO.ocio_config, STUDIO.working_space, space, picked))
-    from stage.color.transfer import srgb_decode
+    from stage.core.color.transfer import srgb_decode
 
     to_ap1 = working_from_rec709(STUDIO.ocio_config, STUDIO.working_space)  # sRGB decode (ours), then → AP1
     np.testing.assert_allclose(working / 2.0, to_ap1 @ srgb_decode(np.asarray(picked)), atol=1e-5)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from stage.color.png16 import PNGError, decode_png, encode_png16, load_png16, save_png16, to_uint8, to_uint16
+from stage.core.color.png16 import PNGError, decode_png, encode_png16, load_png16, save_png16, to_uint8, to_uint16
 
 
 def test_round_trip_is_exact_and_deterministic(tmp_path: Path) -> None:

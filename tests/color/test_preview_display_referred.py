@@ -1,6 +1,6 @@
 """Previews show every wall display-referred on an sRGB monitor, whatever its display: the same light encoded for
 different displays previews the same, while the wall signals themselves differ. Built-in chain and OCIO alike
-(the preview transform is an OCIO processor in both cases: ``stage.color.ocio.*_preview_processor``)."""
+(the preview transform is an OCIO processor in both cases: ``stage.core.color.ocio.*_preview_processor``)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 from renderer.gl import GLContext
 from renderer.offline import render_frame
 from renderer.views import CameraState
-from stage.config.color import ColorManagement, WallColor
-from stage.config.loader import load_scene_config, load_stage_config
-from stage.lens import LensSolver
-from stage.live import LiveState
+from stage.core.config.color import ColorManagement, WallColor
+from stage.core.config.loader import load_scene_config, load_stage_config
+from stage.core.lens import LensSolver
+from stage.core.live import LiveState
 
 pytestmark = pytest.mark.gl
 

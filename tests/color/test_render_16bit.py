@@ -11,10 +11,10 @@ from PIL import Image
 from renderer.gl import GLContext
 from renderer.offline import render_frame, write_frame
 from renderer.views import CameraState
-from stage.color.png16 import load_png16
-from stage.config.color import WallColor
-from stage.config.loader import load_scene_config, load_stage_config
-from stage.lens import LensSolver
+from stage.core.color.png16 import load_png16
+from stage.core.config.color import WallColor
+from stage.core.config.loader import load_scene_config, load_stage_config
+from stage.core.lens import LensSolver
 
 pytestmark = pytest.mark.gl
 

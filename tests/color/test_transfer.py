@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stage.color import transfer as tf
+from stage.core.color import transfer as tf
 
 
 def test_pq_constants_are_the_exact_rationals() -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stage.color.gamut import GAMUTS, rgb_to_xyz_matrix, xy_to_xyz
-from stage.color.white_balance import planckian_uv, uv_to_xy, white_balance_matrix, white_xy
+from stage.core.color.gamut import GAMUTS, rgb_to_xyz_matrix, xy_to_xyz
+from stage.core.color.white_balance import planckian_uv, uv_to_xy, white_balance_matrix, white_xy
 
 
 def test_6500k_tint_0_is_identity() -> None:

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from stage.config.advice import stage_advice
-from stage.config.loader import load_stage_config
-from stage.config.wall_geometry import wall_resolution_px, wall_sections, wall_size_m
-from stage.config.walls import CurvedWall, FlatWall
+from stage.core.config.advice import stage_advice
+from stage.core.config.loader import load_stage_config
+from stage.core.config.wall_geometry import wall_resolution_px, wall_sections, wall_size_m
+from stage.core.config.walls import CurvedWall, FlatWall
 
 REPO = Path(__file__).resolve().parents[2]
 CABINETS = {"size_mm": [500, 500], "pixels": [192, 192], "count": [24, 6]}
@@ -92,7 +92,7 @@ def test_pitch_that_rounds_warns_with_the_numbers(tmp_path: Path) -> None:
     # gives 577 where 500 mm cabinets of 192 px give 576).
     path = tmp_path / "stage.yaml"
     path.write_text(_demo_with_main(PITCH_WALL).replace("scene: ../scenes/demo.yaml", "scene: null"))
-    proc = subprocess.run([sys.executable, "-m", "stage.cli", "validate", str(path)], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "stage.app.cli", "validate", str(path)], capture_output=True,
                           text=True, timeout=60, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     warnings = [line for line in proc.stderr.splitlines() if "warning:" in line]

@@ -1,4 +1,4 @@
-"""One scene resolver with one precedence (stage/config/paths.py), used by every command and the render node."""
+"""One scene resolver with one precedence (stage/core/config/paths.py), used by every command and the render node."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from stage.config.paths import scene_file
+from stage.core.config.paths import scene_file
 
 
 @pytest.fixture
@@ -38,8 +38,8 @@ def test_a_given_path_beats_the_config_and_is_looked_up_in_the_working_directory
 def test_every_command_uses_the_one_resolver() -> None:
     """No command or node keeps its own copy of the scene-path rule."""
     root = Path(__file__).resolve().parents[2]
-    users = ["stage/commands/render.py", "stage/commands/validate.py", "stage/commands/golden.py",
-             "stage/orchestrator/stage_up.py", "stage/orchestrator/demo_run.py", "renderer/node.py"]
+    users = ["stage/app/commands/render.py", "stage/app/commands/validate.py", "stage/app/commands/golden.py",
+             "stage/app/orchestrator/stage_up.py", "stage/app/orchestrator/demo_run.py", "renderer/node.py"]
     for rel in users:
         text = (root / rel).read_text()
         assert "scene_file(" in text, rel

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from stage.config import load_scene_config, load_stage_config
-from stage.config.wall_geometry import wall_resolution_px
-from stage.docgen import DOC_PATH, generate
-from stage.docgen import main as docgen_main
+from stage.app.docgen import DOC_PATH, generate
+from stage.app.docgen import main as docgen_main
+from stage.core.config import load_scene_config, load_stage_config
+from stage.core.config.wall_geometry import wall_resolution_px
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -62,7 +62,7 @@ def test_generated_blocks_of_hand_written_docs_are_current() -> None:
 
 @pytest.mark.parametrize("path", sorted((REPO / "configs" / "poses").glob("*.yaml")), ids=lambda p: p.name)
 def test_every_shipped_poses_file_loads(path: Path) -> None:
-    from stage.golden_poses import load_poses
+    from stage.core.golden_poses import load_poses
 
     demo = load_stage_config(REPO / "configs" / "demo.yaml")
     assert load_poses(path, [c.id for c in demo.cameras])

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from stage.config.color import WallColor
-from stage.config.loader import load_stage_config
-from stage.summary import color_text, summary_lines
+from stage.app.summary import color_text, summary_lines
+from stage.core.config.color import WallColor
+from stage.core.config.loader import load_stage_config
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,7 +40,7 @@ def test_summary_into_a_closed_pipe_is_quiet() -> None:
     import sys
 
     # `stage validate CONFIG | true`: the reader is gone before the summary is written; no traceback, exit 0.
-    proc = subprocess.run(f"set -o pipefail; {sys.executable} -m stage.cli validate configs/demo.yaml | true",
+    proc = subprocess.run(f"set -o pipefail; {sys.executable} -m stage.app.cli validate configs/demo.yaml | true",
                           shell=True, cwd=REPO, capture_output=True, text=True, timeout=60,
                           executable="/bin/bash")
     assert (proc.returncode, proc.stderr) == (0, "")

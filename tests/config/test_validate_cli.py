@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from stage.cli import main
+from stage.app.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = (REPO / "configs" / "demo.yaml").read_text()
@@ -26,7 +26,7 @@ def _write(tmp_path: Path, text: str, name: str = "stage.yaml") -> Path:
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "stage.cli", *args], capture_output=True, text=True, timeout=60, cwd=REPO
+        [sys.executable, "-m", "stage.app.cli", *args], capture_output=True, text=True, timeout=60, cwd=REPO
     )
 
 

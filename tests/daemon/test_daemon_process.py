@@ -7,7 +7,7 @@ import signal
 import pytest
 import zmq
 
-from stage.wire.pose import decode_pose, decode_stats
+from stage.core.wire.pose import decode_pose, decode_stats
 from tests.procs import Proc, recv_frames, subscriber
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stage.config.sources import FreeDSource, OpenTrackIOSource
+from stage.core.config.sources import FreeDSource, OpenTrackIOSource
 from tests.procs import free_udp_port
 from tracking.freed import encode_d1
 from tracking.opentrackio.header import ENCODING_CBOR, ENCODING_JSON, encode_datagram

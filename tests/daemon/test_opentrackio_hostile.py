@@ -12,7 +12,7 @@ import cbor2
 import pytest
 import zmq
 
-from stage.wire.pose import SourceStats, decode_pose, decode_stats
+from stage.core.wire.pose import SourceStats, decode_pose, decode_stats
 from tests.daemon.test_udp_inputs import first_pose, start
 from tests.procs import free_udp_port, recv_frames, subscriber
 from tracking.opentrackio.header import ENCODING_CBOR, ENCODING_JSON, encode_datagram

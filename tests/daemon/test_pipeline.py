@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from stage.config.cameras import Camera
-from stage.config.sources import Calibration
-from stage.pose import Pose
+from stage.core.config.cameras import Camera
+from stage.core.config.sources import Calibration
+from stage.core.pose import Pose
 from tracking.pipeline import CameraPipeline, Held
 from tracking.sample import TrackerSample
 

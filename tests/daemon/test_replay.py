@@ -7,8 +7,8 @@ import time
 
 import zmq
 
-from stage.pose import Pose
-from stage.wire.pose import decode_pose
+from stage.core.pose import Pose
+from stage.core.wire.pose import decode_pose
 from tests.procs import Proc, recv_frames, subscriber
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import zmq
 
-from stage.wire.pose import PoseMessage, decode_pose, decode_stats
+from stage.core.wire.pose import PoseMessage, decode_pose, decode_stats
 from tests.procs import Proc, free_udp_port, recv_frames, subscriber
 from tracking.freed import encode_d1
 from tracking.opentrackio.header import ENCODING_JSON, encode_datagram

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stage.config.wall_geometry import pixel_positions, wall_sections
-from stage.config.walls import CurvedWall, FlatWall
-from stage.geometry.footprint import CameraFrustum, polygon_area, section_footprint, wall_footprints
-from stage.pose import Pose
+from stage.core.config.wall_geometry import pixel_positions, wall_sections
+from stage.core.config.walls import CurvedWall, FlatWall
+from stage.core.geometry.footprint import CameraFrustum, polygon_area, section_footprint, wall_footprints
+from stage.core.pose import Pose
 
 # 8 m × 4.5 m at y = 5 m, 100 px per metre.
 FLAT = FlatWall(

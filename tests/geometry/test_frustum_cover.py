@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from renderer.views import CameraState, camera_view
-from stage.config import load_stage_config
-from stage.config.wall_geometry import pixel_positions, wall_resolution_px, wall_sections
-from stage.config.walls import CurvedWall
-from stage.geometry.frustum_cover import covered_rect
+from stage.core.config import load_stage_config
+from stage.core.config.wall_geometry import pixel_positions, wall_resolution_px, wall_sections
+from stage.core.config.walls import CurvedWall
+from stage.core.geometry.frustum_cover import covered_rect
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = load_stage_config(REPO / "configs" / "demo.yaml")

@@ -6,13 +6,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stage.config.wall_geometry import wall_sections
-from stage.config.walls import FlatWall
-from stage.geometry.kooima import off_axis_projection, section_projection
-from stage.geometry.pixelmap import pixel_of_point, point_of_pixel
-from stage.geometry.raycast import SectionSet, cast_rays
-from stage.geometry.sections import Section
-from stage.pose import Pose
+from stage.core.config.wall_geometry import wall_sections
+from stage.core.config.walls import FlatWall
+from stage.core.geometry.kooima import off_axis_projection, section_projection
+from stage.core.geometry.pixelmap import pixel_of_point, point_of_pixel
+from stage.core.geometry.raycast import SectionSet, cast_rays
+from stage.core.geometry.sections import Section
+from stage.core.pose import Pose
 
 NEAR, FAR = 0.1, 100.0
 A = -(FAR + NEAR) / (FAR - NEAR)

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stage.config.cameras import FixedLens, LensTable
-from stage.lens import LensSolver, LensState, entrance_pupil_position, focal_length_from_fov, fov_deg, solve_lens
-from stage.pose import Pose
+from stage.core.config.cameras import FixedLens, LensTable
+from stage.core.lens import LensSolver, LensState, entrance_pupil_position, focal_length_from_fov, fov_deg, solve_lens
+from stage.core.pose import Pose
 
 TABLE = LensTable.model_validate(
     {

@@ -6,9 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stage.config.wall_geometry import pixel_positions, wall_sections
-from stage.config.walls import CurvedWall, FlatWall
-from stage.geometry.pixelmap import pixel_of_point, point_of_pixel
+from stage.core.config.wall_geometry import pixel_positions, wall_sections
+from stage.core.config.walls import CurvedWall, FlatWall
+from stage.core.geometry.pixelmap import pixel_of_point, point_of_pixel
 
 FLAT = FlatWall(
     name="flat", kind="flat",

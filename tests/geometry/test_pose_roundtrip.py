@@ -1,4 +1,4 @@
-"""Pose → matrix → pose round trips and the documented rotation signs (stage.pose)."""
+"""Pose → matrix → pose round trips and the documented rotation signs (stage.core.pose)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stage.pose import GL_FROM_STAGE_CAMERA_AXES, Pose
+from stage.core.pose import GL_FROM_STAGE_CAMERA_AXES, Pose
 
 angles = st.tuples(st.floats(-179.9, 179.9), st.floats(-88.9, 88.9), st.floats(-179.9, 179.9))
 positions = st.tuples(*(st.floats(-20, 20),) * 3)

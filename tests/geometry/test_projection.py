@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from stage.geometry.projection import frustum, lens_frustum_extents, perspective_from_fov, perspective_from_lens
+from stage.core.geometry.projection import frustum, lens_frustum_extents, perspective_from_fov, perspective_from_lens
 
 NEAR, FAR = 0.1, 100.0
 A = -(FAR + NEAR) / (FAR - NEAR)

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stage.config.wall_geometry import pixel_positions, section_set, wall_sections
-from stage.config.walls import CeilingWall, CurvedWall, FlatWall
-from stage.geometry import raycast
-from stage.geometry.raycast import WallHit, cast_rays
+from stage.core.config.wall_geometry import pixel_positions, section_set, wall_sections
+from stage.core.config.walls import CeilingWall, CurvedWall, FlatWall
+from stage.core.geometry import raycast
+from stage.core.geometry.raycast import WallHit, cast_rays
 
 CURVED = CurvedWall(
     name="main", kind="curved",

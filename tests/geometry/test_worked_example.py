@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from stage.config.wall_geometry import wall_resolution_px, wall_sections
-from stage.config.walls import FlatWall
-from stage.geometry.kooima import section_projection
-from stage.geometry.projection import perspective_from_lens
-from stage.geometry.raycast import SectionSet, cast_rays
-from stage.lens import entrance_pupil_position, fov_deg
-from stage.pose import Pose
+from stage.core.config.wall_geometry import wall_resolution_px, wall_sections
+from stage.core.config.walls import FlatWall
+from stage.core.geometry.kooima import section_projection
+from stage.core.geometry.projection import perspective_from_lens
+from stage.core.geometry.raycast import SectionSet, cast_rays
+from stage.core.lens import entrance_pupil_position, fov_deg
+from stage.core.pose import Pose
 
 WALL = FlatWall(
     name="wall", kind="flat",

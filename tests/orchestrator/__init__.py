@@ -12,11 +12,11 @@ from typing import Any
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from stage.config import load_stage_config
-from stage.config.lightcards import LightCard
-from stage.live import LiveState
-from stage.orchestrator.osc_server import OscServer
-from stage.orchestrator.store import StateStore
+from stage.app.orchestrator.osc_server import OscServer
+from stage.app.orchestrator.store import StateStore
+from stage.core.config import load_stage_config
+from stage.core.config.lightcards import LightCard
+from stage.core.live import LiveState
 
 REPO = Path(__file__).resolve().parents[2]
 SCENES = ["scenes/demo.yaml", "scenes/night.yaml", "scenes/desert.yaml"]

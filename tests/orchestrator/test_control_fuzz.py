@@ -10,8 +10,8 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stage.orchestrator.control import COMMANDS, Request, RequestError, parse_request
-from stage.orchestrator.handlers import handle
+from stage.app.orchestrator.control import COMMANDS, Request, RequestError, parse_request
+from stage.app.orchestrator.handlers import handle
 from tests.orchestrator import make_store
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=False)

@@ -14,7 +14,7 @@ from tests.procs import REPO
 
 def test_demo_writes_previews_contact_sheet_and_summary(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    run = subprocess.run([sys.executable, "-m", "stage.cli", "demo", "--headless", "--duration", "3", "--out",
+    run = subprocess.run([sys.executable, "-m", "stage.app.cli", "demo", "--headless", "--duration", "3", "--out",
                           str(out)], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stdout + run.stderr
     summary = json.loads((out / "summary.json").read_text())

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import zmq
 
-from stage import keys
-from stage.orchestrator import client
+from stage.app.orchestrator import client
+from stage.core import keys
 from tests.orchestrator.test_stage_up import Stage, alive, wait_until
 
 WATCHDOG = "control: {watchdog_s: 2.0, watchdog_startup_s: 30.0}\n"
@@ -75,7 +75,7 @@ def test_a_second_stage_up_on_the_same_state_folder_is_refused(tmp_path: Path) -
     first = Stage(tmp_path)
     try:
         first.wait_rendering()
-        run = subprocess.run([sys.executable, "-m", "stage.cli", "up", str(first.config), "--headless",
+        run = subprocess.run([sys.executable, "-m", "stage.app.cli", "up", str(first.config), "--headless",
                               "--presets", str(tmp_path / "presets"), "--duration", "1"], cwd=tmp_path,
                              capture_output=True, text=True, timeout=60)
         assert run.returncode == 1 and f"another `stage up` (pid {first.proc.popen.pid})" in run.stderr
@@ -157,7 +157,8 @@ def test_streams_off_loopback_run_on_curve_end_to_end(tmp_path: Path) -> None:
         finally:
             ctx.term()
         # `stage tap` on the same address is a CURVE client with the user's keys: it gets the poses.
-        tap = subprocess.run([sys.executable, "-m", "stage.cli", "tap", doc["endpoints"]["pose"], "--topic", "pose/",
+        tap = subprocess.run([sys.executable, "-m", "stage.app.cli", "tap", doc["endpoints"]["pose"],
+                              "--topic", "pose/",
                               "--count", "1", "--timeout", "10"], capture_output=True, text=True, timeout=60)
         assert tap.returncode == 0, tap.stderr
         assert json.loads(tap.stdout.splitlines()[0])["camera"] == "cam1"

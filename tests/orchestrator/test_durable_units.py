@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from stage import keys
-from stage.orchestrator.disk import DiskWorker
-from stage.orchestrator.health import Health
-from stage.orchestrator.journal import Journal, JournalError, JournalKeeper, decode_journal, encode_journal
-from stage.orchestrator.osc_server import OscServer
-from stage.orchestrator.presets import PresetError, write_preset
-from stage.orchestrator.runlock import LockedError, RunLock, remove_stale_running_copies, start_time
-from stage.orchestrator.store import ChangeError
-from stage.orchestrator.watchdog import WatchdogPolicy, hung_for
-from stage.wire import render_stats
+from stage.app.orchestrator.disk import DiskWorker
+from stage.app.orchestrator.health import Health
+from stage.app.orchestrator.journal import Journal, JournalError, JournalKeeper, decode_journal, encode_journal
+from stage.app.orchestrator.osc_server import OscServer
+from stage.app.orchestrator.presets import PresetError, write_preset
+from stage.app.orchestrator.runlock import LockedError, RunLock, remove_stale_running_copies, start_time
+from stage.app.orchestrator.store import ChangeError
+from stage.app.orchestrator.watchdog import WatchdogPolicy, hung_for
+from stage.core import keys
+from stage.core.wire import render_stats
 from tests.orchestrator import Tablet, encode, make_store, pump
 from tests.procs import free_udp_port
 
@@ -210,7 +210,7 @@ def test_watchdog_deadlines() -> None:
 def test_run_lock_is_exclusive(tmp_path: Path) -> None:
     first = RunLock(tmp_path / "presets")
     first.acquire()
-    holder = subprocess.run([sys.executable, "-c", "import sys; from stage.orchestrator.runlock import RunLock;"
+    holder = subprocess.run([sys.executable, "-c", "import sys; from stage.app.orchestrator.runlock import RunLock;"
                              "RunLock(sys.argv[1]).acquire()", str(tmp_path / "presets")],
                             capture_output=True, text=True, timeout=30)
     assert holder.returncode == 1 and f"pid {os.getpid()}" in holder.stderr
@@ -278,7 +278,7 @@ def test_keys_are_private_and_refused_when_others_can_read_them(tmp_path: Path) 
 
 
 def test_unicast_tracking_port_in_use_is_refused_and_senders_filtered() -> None:
-    from stage.config.sources import FreeDSource
+    from stage.core.config.sources import FreeDSource
     from tracking.freed import encode_d1
     from tracking.sources.freed_input import FreeDInput
     from tracking.sources.udp import open_udp
@@ -346,15 +346,15 @@ def test_sockets_leaving_loopback_use_curve_and_refuse_strangers(tmp_path: Path)
 
 def test_stage_keys_makes_and_shows_the_keys(tmp_path: Path) -> None:
     directory = tmp_path / "k"
-    run = subprocess.run([sys.executable, "-m", "stage.cli", "keys", "--keys", str(directory)], capture_output=True,
+    run = subprocess.run([sys.executable, "-m", "stage.app.cli", "keys", "--keys", str(directory)], capture_output=True,
                          text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert "made now" in run.stdout and keys.load_pair(directory, "server").public.decode() in run.stdout
-    again = subprocess.run([sys.executable, "-m", "stage.cli", "keys", "--keys", str(directory)],
+    again = subprocess.run([sys.executable, "-m", "stage.app.cli", "keys", "--keys", str(directory)],
                            capture_output=True, text=True, timeout=60)
     assert "already there" in again.stdout
     os.chmod(directory, 0o755)
-    bad = subprocess.run([sys.executable, "-m", "stage.cli", "status", "--keys", str(directory), "--control",
+    bad = subprocess.run([sys.executable, "-m", "stage.app.cli", "status", "--keys", str(directory), "--control",
                           "tcp://127.0.0.1:9", "--timeout", "0.2"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and bad.stderr.startswith("stage status: error: ") and "chmod 700" in bad.stderr
 
@@ -386,7 +386,7 @@ def test_a_flood_of_preset_saves_is_refused_not_queued(tmp_path: Path) -> None:
 
 def test_a_routing_failure_inside_a_batch_goes_to_the_last_resort(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from stage.orchestrator import osc_server
+    from stage.app.orchestrator import osc_server
 
     store = make_store(tmp_path / "presets")
     server = OscServer(store, "127.0.0.1", 0, ["127.0.0.0/8"])

@@ -14,15 +14,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from stage.config.loader import load_stage_config
-from stage.live import LiveState
-from stage.orchestrator.control import Request
-from stage.orchestrator.handlers import handle
-from stage.orchestrator.osc_map import ChangeError
-from stage.orchestrator.osc_server import OscServer
-from stage.orchestrator.stage_up import scene_list
-from stage.orchestrator.store import StateStore
-from stage.scene.catalog import SceneChecks
+from stage.app.orchestrator.control import Request
+from stage.app.orchestrator.handlers import handle
+from stage.app.orchestrator.osc_map import ChangeError
+from stage.app.orchestrator.osc_server import OscServer
+from stage.app.orchestrator.stage_up import scene_list
+from stage.app.orchestrator.store import StateStore
+from stage.core.config.loader import load_stage_config
+from stage.core.live import LiveState
+from stage.core.scene.catalog import SceneChecks
 from tests.orchestrator import REPO, Tablet, make_store, served_store
 
 
@@ -130,7 +130,7 @@ def test_broken_scenes_are_listed_not_loaded_and_refused_when_selected(tmp_path:
 
 def test_validate_reports_every_broken_scene_beside_the_config_scene(tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    from stage.cli import main
+    from stage.app.cli import main
 
     folder = _scene_folder(tmp_path)
     config = tmp_path / "stage.yaml"

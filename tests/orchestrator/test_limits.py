@@ -8,11 +8,11 @@ import math
 import pytest
 from pydantic import ValidationError
 
-from stage.config.lightcards import LightCard
-from stage.live import LiveState, WallLive, field_limits
-from stage.orchestrator.osc_map import RULES, coerce
-from stage.orchestrator.presets import PresetError, read_preset, write_preset
-from stage.wire.state import apply_changes
+from stage.app.orchestrator.osc_map import RULES, coerce
+from stage.app.orchestrator.presets import PresetError, read_preset, write_preset
+from stage.core.config.lightcards import LightCard
+from stage.core.live import LiveState, WallLive, field_limits
+from stage.core.wire.state import apply_changes
 
 
 def _state() -> LiveState:
@@ -57,7 +57,7 @@ def test_wall_brightness_card_intensity_and_size_agree_everywhere(tmp_path) -> N
 
 
 def test_config_wall_brightness_has_the_live_limit() -> None:
-    from stage.config.walls import FlatWall
+    from stage.core.config.walls import FlatWall
 
     corners = {"lower_left": [-2, 4, 0], "lower_right": [2, 4, 0], "upper_left": [-2, 4, 2]}
     base = {"name": "w", "kind": "flat", "resolution_px": [64, 32], "output": {"node": "n"}, "corners": corners}
@@ -67,7 +67,7 @@ def test_config_wall_brightness_has_the_live_limit() -> None:
 
 
 def test_render_node_keeps_history_for_the_longest_live_delay() -> None:
-    from stage.pose_latch import MAX_DELAY_S
+    from stage.core.pose_latch import MAX_DELAY_S
 
     assert MAX_DELAY_S == field_limits("camera_delay_ms.*")[1] / 1000.0 == 1.0
 

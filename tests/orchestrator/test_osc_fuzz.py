@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stage.orchestrator.osc_map import route
-from stage.orchestrator.osc_server import OscServer
+from stage.app.orchestrator.osc_map import route
+from stage.app.orchestrator.osc_server import OscServer
 from tests.orchestrator import WALLS, Tablet, encode, make_store
 
 ADDRESSES = [

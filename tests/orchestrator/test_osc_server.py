@@ -14,9 +14,9 @@ from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.udp_client import SimpleUDPClient
 
-from stage.orchestrator.osc_server import OscServer
-from stage.orchestrator.status_text import osc_line
-from stage.orchestrator.store import StateStore
+from stage.app.orchestrator.osc_server import OscServer
+from stage.app.orchestrator.status_text import osc_line
+from stage.app.orchestrator.store import StateStore
 from tests.orchestrator import SCENES, WALLS, Tablet, encode, make_store, pump
 
 log = logging.getLogger(__name__)
@@ -270,7 +270,7 @@ def test_refused_messages_are_logged_rate_limited_with_address_and_reason(
     outsider = OscServer(store, "127.0.0.1", 0, ["10.0.0.0/8"])
     tablet = Tablet(outsider)
     try:
-        with caplog.at_level(logging.WARNING, logger="stage.orchestrator.osc_server"):
+        with caplog.at_level(logging.WARNING, logger="stage.app.orchestrator.osc_server"):
             for _ in range(20):
                 tablet.send("/stage/exposure", 5.0)
         lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
@@ -285,7 +285,7 @@ def test_refused_messages_are_logged_rate_limited_with_address_and_reason(
 
 def test_a_refused_message_is_logged_and_its_reason_kept(server: OscServer, tablet: Tablet,
                                                           caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="stage.orchestrator.osc_server"):
+    with caplog.at_level(logging.WARNING, logger="stage.app.orchestrator.osc_server"):
         tablet.send("/stage/wall/nowhere/brightness", 0.5)
     assert any("unknown_name" in r.getMessage() and "nowhere" in r.getMessage() for r in caplog.records)
     assert "unknown wall 'nowhere'" in (server.last_reject or "")

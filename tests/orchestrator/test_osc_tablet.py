@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from stage.orchestrator import osc_tablet
-from stage.orchestrator.osc_map import LEGACY_SIMPLE, ChangeError, coerce, route
-from stage.orchestrator.store import StateStore
+from stage.app.orchestrator import osc_tablet
+from stage.app.orchestrator.osc_map import LEGACY_SIMPLE, ChangeError, coerce, route
+from stage.app.orchestrator.store import StateStore
 from tests.orchestrator import REPO, SCENES, WALLS, Tablet, make_store, served_store
 from tests.orchestrator.open_stage_control import (
     APP_VERSION,
@@ -82,7 +82,7 @@ def _version(text: str) -> tuple[int, ...]:
 # ---- the file --------------------------------------------------------------------------------------------------
 
 def test_session_is_generated_from_the_live_state() -> None:
-    assert osc_tablet.main(["--check"]) == 0, "run: python -m stage.orchestrator.osc_tablet"
+    assert osc_tablet.main(["--check"]) == 0, "run: python -m stage.app.orchestrator.osc_tablet"
 
 
 def test_session_targets_the_pinned_app_version(session: dict[str, Any]) -> None:
@@ -276,8 +276,8 @@ def test_layout_covers_the_demo_stage(session: dict[str, Any]) -> None:
 def test_ocio_stage_tablet_switches_display_view_and_look(tmp_path: Path) -> None:
     """A stage with an OCIO config gets a text input per wall for display, view and look (widgets the app keeps,
     sending ``s``); the server takes a valid name and refuses an unknown one with the choices."""
-    from stage.config import load_stage_config
-    from stage.live import LiveState
+    from stage.core.config import load_stage_config
+    from stage.core.live import LiveState
 
     config = load_stage_config(REPO / "configs" / "demo-aces-openvpcal.yaml")
     state = LiveState.from_config(config, scene=SCENES[0])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stage.cli import main
-from stage.config.loader import load_stage_config
-from stage.orchestrator import children as ch
+from stage.app.cli import main
+from stage.app.orchestrator import children as ch
+from stage.core.config.loader import load_stage_config
 from tests.procs import REPO
 
 

@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-from stage.config.loader import load_stage_config
-from stage.live import LiveState
-from stage.orchestrator import children as ch
-from stage.orchestrator.handlers import reload_config
-from stage.orchestrator.health import Health
-from stage.orchestrator.store import StateStore
-from stage.orchestrator.supervisor import ChildSpec, Supervisor
+from stage.app.orchestrator import children as ch
+from stage.app.orchestrator.handlers import reload_config
+from stage.app.orchestrator.health import Health
+from stage.app.orchestrator.store import StateStore
+from stage.app.orchestrator.supervisor import ChildSpec, Supervisor
+from stage.core.config.loader import load_stage_config
+from stage.core.live import LiveState
 
 STAGE_YAML = """
 name: reload

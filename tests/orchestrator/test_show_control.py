@@ -76,7 +76,7 @@ def test_stage_scene_takes_a_path_relative_to_where_it_is_typed(stage_up: Stage)
     (st.tmp / "work" / "elsewhere").mkdir()
     (st.tmp / "work" / "elsewhere" / "mine.yaml").write_text("name: Mine\nsky: {kind: solid, color: [0.1, 0.2, 0.3]}\n")
     (st.tmp / "work" / "typed-here").mkdir()
-    run = subprocess.run([sys.executable, "-m", "stage.cli", "scene", "../elsewhere/mine.yaml", "--control",
+    run = subprocess.run([sys.executable, "-m", "stage.app.cli", "scene", "../elsewhere/mine.yaml", "--control",
                           st.control], cwd=st.tmp / "work" / "typed-here", capture_output=True, text=True, timeout=30)
     assert run.returncode == 0, run.stderr
     status = st.status()

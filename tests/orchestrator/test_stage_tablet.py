@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stage.config.loader import load_stage_config
-from stage.live import LiveState
-from stage.orchestrator.osc_map import ChangeError, route
+from stage.app.orchestrator.osc_map import ChangeError, route
+from stage.core.config.loader import load_stage_config
+from stage.core.live import LiveState
 from tests.orchestrator import REPO
 from tests.orchestrator.open_stage_control import CONTAINERS, PROPS, SENDS_OSC, address
 from tests.orchestrator.tablet_model import widgets
@@ -19,7 +19,7 @@ COLOR_STAGE = REPO / "tests" / "color" / "data" / "color-stage.yaml"  # one wall
 
 
 def test_stage_tablet_writes_a_session_for_that_stage(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "stage.cli", "tablet", str(COLOR_STAGE)], cwd=tmp_path,
+    proc = subprocess.run([sys.executable, "-m", "stage.app.cli", "tablet", str(COLOR_STAGE)], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "color-stage.tablet.json"
@@ -42,11 +42,11 @@ def test_stage_tablet_writes_a_session_for_that_stage(tmp_path: Path) -> None:
 
 
 def test_stage_tablet_to_stdout_and_bad_config(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "stage.cli", "tablet", str(COLOR_STAGE), "--out", "-"],
+    proc = subprocess.run([sys.executable, "-m", "stage.app.cli", "tablet", str(COLOR_STAGE), "--out", "-"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and json.loads(proc.stdout)["type"] == "session"
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nwalls: 3\n")
-    proc = subprocess.run([sys.executable, "-m", "stage.cli", "tablet", str(bad)], cwd=tmp_path,
+    proc = subprocess.run([sys.executable, "-m", "stage.app.cli", "tablet", str(bad)], cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stderr.startswith(f"{bad}:") and "Traceback" not in proc.stderr

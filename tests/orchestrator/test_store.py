@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from stage.orchestrator import files as files_mod
-from stage.orchestrator.osc_map import RULES
-from stage.orchestrator.store import ChangeError, StateStore
+from stage.app.orchestrator import files as files_mod
+from stage.app.orchestrator.osc_map import RULES
+from stage.app.orchestrator.store import ChangeError, StateStore
 from tests.orchestrator import SCENES, make_store
 
 

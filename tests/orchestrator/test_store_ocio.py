@@ -1,6 +1,6 @@
 """Live OCIO display/view/look per wall (CLI ``stage set`` and OSC go through the store): checked against the
 stage's OCIO config with the valid choices, the view follows a display change, undo restores both, presets keep
-them, and the render nodes get them as :func:`stage.live.display_views`."""
+them, and the render nodes get them as :func:`stage.core.live.display_views`."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from stage.color.ocio import DisplayView
-from stage.config import load_stage_config
-from stage.live import LiveState, display_views
-from stage.orchestrator.osc_map import route, to_osc
-from stage.orchestrator.store import ChangeError, StateStore
+from stage.app.orchestrator.osc_map import route, to_osc
+from stage.app.orchestrator.store import ChangeError, StateStore
+from stage.core.color.ocio import DisplayView
+from stage.core.config import load_stage_config
+from stage.core.live import LiveState, display_views
 from tests.orchestrator import REPO, make_store
 
 LED = "P3-D65 - BT.1886 - OpenVPCal LED"
@@ -103,7 +103,7 @@ def test_osc_addresses_and_echo(store: StateStore) -> None:
 
 def test_demo_copy_keeps_a_relative_ocio_config_reachable(tmp_path: Path) -> None:
     """``stage demo`` runs a copy of the config in a work folder: the OCIO config path is made absolute."""
-    from stage.orchestrator.demo_run import demo_config
+    from stage.app.orchestrator.demo_run import demo_config
 
     copy = demo_config(REPO / "configs" / "demo-aces-openvpcal.yaml", tmp_path / "work")
     assert load_stage_config(copy).color.ocio_config == str(REPO / "configs" / "ocio" / "openvpcal-example"

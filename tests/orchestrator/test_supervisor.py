@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from stage.orchestrator.exit_reason import last_error_line
-from stage.orchestrator.status_text import _process_lines
-from stage.orchestrator.supervisor import ChildSpec, RestartPolicy, Supervisor, rotate_log
+from stage.app.orchestrator.exit_reason import last_error_line
+from stage.app.orchestrator.status_text import _process_lines
+from stage.app.orchestrator.supervisor import ChildSpec, RestartPolicy, Supervisor, rotate_log
 from tests.procs import REPO, Proc
 
 SLEEPER = [sys.executable, "-c", "import time; print('child up', flush=True); time.sleep(60)"]
@@ -110,7 +110,7 @@ def test_children_die_with_a_sigkilled_parent(tmp_path: Path) -> None:
     script = textwrap.dedent(f"""
         import sys, time
         from pathlib import Path
-        from stage.orchestrator.supervisor import ChildSpec, Supervisor
+        from stage.app.orchestrator.supervisor import ChildSpec, Supervisor
         sup = Supervisor(Path({str(tmp_path)!r}))
         kids = [sup.add(ChildSpec(f"c{{i}}", {SLEEPER!r})) for i in range(2)]
         print("pids", *[k.pid for k in kids], file=sys.stderr, flush=True)
@@ -135,7 +135,7 @@ def test_children_die_with_a_sigkilled_parent(tmp_path: Path) -> None:
 
 
 def test_missing_executable_is_a_typed_error(sup: Supervisor) -> None:
-    from stage.orchestrator.supervisor import SupervisorError
+    from stage.app.orchestrator.supervisor import SupervisorError
 
     with pytest.raises(SupervisorError, match="cannot start"):
         sup.add(ChildSpec("ghost", ["/nonexistent/binary"]))
@@ -171,7 +171,7 @@ def test_remove_does_not_block_and_never_restarts(sup: Supervisor) -> None:
 
 
 def test_check_startable_changes_nothing_and_names_the_problem(sup: Supervisor, tmp_path: Path) -> None:
-    from stage.orchestrator.supervisor import SupervisorError
+    from stage.app.orchestrator.supervisor import SupervisorError
 
     child = sup.add(ChildSpec("sleeper", SLEEPER))
     pid = child.pid

@@ -12,8 +12,8 @@ import zmq
 from PIL import Image
 
 from renderer.node_outputs import snapshot_path
-from stage.wire.pose import encode_pose_dict
-from stage.wire.render_stats import RenderStats, decode
+from stage.core.wire.pose import encode_pose_dict
+from stage.core.wire.render_stats import RenderStats, decode
 from tests.procs import REPO, Proc, recv_frames
 from tracking.pipeline import SolvedPose
 

@@ -12,7 +12,7 @@ from renderer.gl import GLContext
 from renderer.gl.program import Program
 from renderer.gl.resources import FULLSCREEN_VERTEX_SHADER, Framebuffer, FullscreenTriangle
 from renderer.gl.scene_pass import ScenePass
-from stage.config.scene import SceneConfig
+from stage.core.config.scene import SceneConfig
 
 AXES = {"+X": (0, 1.0), "-X": (0, -1.0), "+Y": (1, 1.0), "-Y": (1, -1.0), "+Z": (2, 1.0), "-Z": (2, -1.0)}
 

@@ -11,11 +11,11 @@ import pytest
 from renderer.frame import FrameBuilder, build_frame, exposure_gain, inner_views
 from renderer.gl.wall_pass import MAX_CAMERAS
 from renderer.views import CameraState
-from stage.color.white_balance import white_balance_matrix
-from stage.config.lightcards import LightCard
-from stage.config.loader import load_scene_config, load_stage_config
-from stage.live import LiveState
-from stage.wire.state import apply_changes
+from stage.core.color.white_balance import white_balance_matrix
+from stage.core.config.lightcards import LightCard
+from stage.core.config.loader import load_scene_config, load_stage_config
+from stage.core.live import LiveState
+from stage.core.wire.state import apply_changes
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -27,11 +27,11 @@ from renderer.gl import GLContext
 from renderer.golden import compare_images, load_png, save_rgb_png, write_evidence
 from renderer.offline import render_frame
 from renderer.views import CameraState
-from stage.color.png16 import load_png16, save_png16
-from stage.config.color import ColorManagement, WallColor
-from stage.config.loader import load_scene_config, load_stage_config
-from stage.lens import LensSolver
-from stage.live import LiveState
+from stage.core.color.png16 import load_png16, save_png16
+from stage.core.config.color import ColorManagement, WallColor
+from stage.core.config.loader import load_scene_config, load_stage_config
+from stage.core.lens import LensSolver
+from stage.core.live import LiveState
 
 pytestmark = pytest.mark.gl
 

@@ -39,12 +39,12 @@ from renderer.golden import (
 )
 from renderer.offline import render_frame
 from renderer.views import CameraState
-from stage.config.lightcards import LightCard
-from stage.config.loader import load_scene_config, load_stage_config
-from stage.config.wall_geometry import wall_size_m
-from stage.config.walls import Wall
-from stage.lens import LensSolver
-from stage.live import LiveState
+from stage.core.config.lightcards import LightCard
+from stage.core.config.loader import load_scene_config, load_stage_config
+from stage.core.config.wall_geometry import wall_size_m
+from stage.core.config.walls import Wall
+from stage.core.lens import LensSolver
+from stage.core.live import LiveState
 
 pytestmark = pytest.mark.gl
 

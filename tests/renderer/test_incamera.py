@@ -16,8 +16,8 @@ from PIL import Image
 from renderer.incamera import compare, recompose
 from renderer.offline import render_frame, render_json
 from renderer.views import CameraState
-from stage.config import load_scene_config, load_stage_config
-from stage.lens import LensSolver
+from stage.core.config import load_scene_config, load_stage_config
+from stage.core.lens import LensSolver
 
 pytestmark = pytest.mark.gl
 

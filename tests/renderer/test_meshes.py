@@ -20,7 +20,7 @@ from renderer.meshes import (
     unit_box,
     uv_sphere,
 )
-from stage.config.scene import Box, Cylinder, Sphere
+from stage.core.config.scene import Box, Cylinder, Sphere
 
 
 def signed_volume(mesh: Mesh) -> float:

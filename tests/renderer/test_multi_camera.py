@@ -10,7 +10,7 @@ import pytest
 from renderer.gl import create_context
 from renderer.offline import render_frame
 from renderer.views import CameraState
-from stage.config import load_scene_config, load_stage_config
+from stage.core.config import load_scene_config, load_stage_config
 
 pytestmark = pytest.mark.gl
 

@@ -20,9 +20,9 @@ import pytest
 import zmq
 from PIL import Image
 
-from stage.config.loader import load_stage_config
-from stage.live import LiveState
-from stage.wire.state import apply_changes, encode_snapshot
+from stage.core.config.loader import load_stage_config
+from stage.core.live import LiveState
+from stage.core.wire.state import apply_changes, encode_snapshot
 from tests.renderer.node_helpers import (
     MAIN_RECT,
     SIDE_RECT,
@@ -77,7 +77,7 @@ def stage_render(config: Path, record: dict, changes: dict, out: Path) -> dict[s
     cam = record["cameras"][0]
     pose = ",".join(repr(float(v)) for v in (*cam["position_m"], *cam["rotation_deg"]))
     sets = [f"--set={path}={json.dumps(value)}" for path, value in changes.items()]
-    proc = subprocess.run([sys.executable, "-m", "stage.cli", "render", str(config), "--scene", str(SCENE),
+    proc = subprocess.run([sys.executable, "-m", "stage.app.cli", "render", str(config), "--scene", str(SCENE),
                            f"--pose={pose}", "--focal-length", repr(cam["focal_length_mm"]), "--time",
                            repr(record["time_s"]), "--camera-width", "32", "--out", str(out), *sets],
                           capture_output=True, text=True, timeout=120, cwd=REPO)

@@ -11,7 +11,7 @@ import zmq
 
 from renderer.offline import render_frame
 from renderer.views import CameraState
-from stage.config.loader import load_scene_config, load_stage_config
+from stage.core.config.loader import load_scene_config, load_stage_config
 from tests.procs import Proc
 from tests.renderer.node_helpers import (
     MAIN_RECT,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import zmq
 
-from stage.config.loader import load_stage_config
-from stage.live import LiveState, WallLive
-from stage.wire.state import encode_delta, encode_snapshot
+from stage.core.config.loader import load_stage_config
+from stage.core.live import LiveState, WallLive
+from stage.core.wire.state import encode_delta, encode_snapshot
 from tests.renderer.node_helpers import (
     MAIN_RECT,
     SIDE_RECT,

@@ -9,10 +9,10 @@ import pytest
 from renderer.frame_stats import FrameStats, Pacer, missed_deadlines, percentile
 from renderer.node import build_parser
 from renderer.node_outputs import NodeSetupError, Output, node_walls, write_snapshots
-from stage.config.loader import load_stage_config
-from stage.pose_latch import STALE_AFTER_S, PoseLatch, RejectCounter
-from stage.wire.pose import WireError
-from stage.wire.render_stats import RenderStats, decode, encode
+from stage.core.config.loader import load_stage_config
+from stage.core.pose_latch import STALE_AFTER_S, PoseLatch, RejectCounter
+from stage.core.wire.pose import WireError
+from stage.core.wire.render_stats import RenderStats, decode, encode
 from tests.renderer.node_helpers import pose_frames, write_tiny_config
 
 

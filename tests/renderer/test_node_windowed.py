@@ -8,8 +8,8 @@ import pytest
 import zmq
 
 from renderer.node_outputs import NodeRenderer
-from stage.config.loader import load_scene_config, load_stage_config
-from stage.live import LiveState
+from stage.core.config.loader import load_scene_config, load_stage_config
+from stage.core.live import LiveState
 from tests.renderer.node_helpers import (
     MAIN_RECT,
     NODE,

@@ -18,8 +18,8 @@ from renderer.gl import GLContext
 from renderer.gl.targets import mip_levels
 from renderer.offline import render_frame
 from renderer.views import CameraState
-from stage.config.loader import load_scene_config, load_stage_config
-from stage.lens import LensSolver
+from stage.core.config.loader import load_scene_config, load_stage_config
+from stage.core.lens import LensSolver
 
 MAX_GROUND_RMS = 4.0
 """RMS difference (8-bit levels) allowed between the minified and the 1:1 rendering of the ground region; it was

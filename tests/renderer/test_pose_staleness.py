@@ -10,7 +10,7 @@ import time
 import zmq
 
 from renderer.node_io import NodeSockets
-from stage.pose_latch import STALE_AFTER_S, PoseLatch, RejectCounter
+from stage.core.pose_latch import STALE_AFTER_S, PoseLatch, RejectCounter
 from tests.renderer.node_helpers import pose_frames
 
 

@@ -16,10 +16,10 @@ import pytest
 from renderer.gl import GLContext
 from renderer.gl.resources import Framebuffer
 from renderer.gl.scene_pass import ScenePass
-from stage.config.loader import load_scene_config
-from stage.config.scene import SceneConfig
-from stage.geometry.projection import frustum, perspective_from_fov
-from stage.pose import Pose
+from stage.core.config.loader import load_scene_config
+from stage.core.config.scene import SceneConfig
+from stage.core.geometry.projection import frustum, perspective_from_fov
+from stage.core.pose import Pose
 
 pytestmark = pytest.mark.gl
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from stage.cli import main
+from stage.app.cli import main
 
 pytestmark = pytest.mark.gl
 
@@ -34,7 +34,7 @@ def golden_args(action: str, poses: Path, directory: Path, *extra: str) -> list[
 
 
 def run_cli(args: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "stage.cli", *args], cwd=REPO, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "stage.app.cli", *args], cwd=REPO, capture_output=True, text=True,
                           timeout=SUBPROCESS_TIMEOUT_S, check=False)
 
 
@@ -159,8 +159,8 @@ def test_bad_flags_are_usage_errors(flag: list[str], poses: Path, tmp_path: Path
 
 
 def test_shipped_poses_file_fits_the_demo_stage() -> None:
-    from stage.config.loader import load_stage_config
-    from stage.golden_poses import load_poses
+    from stage.core.config.loader import load_stage_config
+    from stage.core.golden_poses import load_poses
 
     config = load_stage_config(CONFIG)
     poses = load_poses(REPO / "configs" / "poses" / "demo-golden.yaml", [c.id for c in config.cameras])

@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def stage(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "stage.cli", *args], capture_output=True, text=True, timeout=120,
+    return subprocess.run([sys.executable, "-m", "stage.app.cli", *args], capture_output=True, text=True, timeout=120,
                           cwd=REPO)
 
 
@@ -121,7 +121,8 @@ def test_take_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     leader, follower = pty.openpty()
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     try:
-        proc = subprocess.run([sys.executable, "-m", "stage.cli", "render", "configs/demo.yaml", "--take", str(take),
+        proc = subprocess.run([sys.executable, "-m", "stage.app.cli", "render", "configs/demo.yaml",
+                               "--take", str(take),
                                "--camera-width", "32", "--out", str(tmp_path / "seq")], cwd=REPO,
                               stdout=subprocess.PIPE, stderr=follower, text=True, timeout=300)
         os.close(follower)

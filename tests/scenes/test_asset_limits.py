@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stage.config.errors import ConfigError
-from stage.config.loader import load_scene_config
-from stage.scene.assets import AssetError, decode_image, load_image, read_asset
-from stage.scene.gltf import GltfError, load_gltf, parse_gltf
-from stage.scene.gltf_write import GltfBuilder
+from stage.core.config.errors import ConfigError
+from stage.core.config.loader import load_scene_config
+from stage.core.scene.assets import AssetError, decode_image, load_image, read_asset
+from stage.core.scene.gltf import GltfError, load_gltf, parse_gltf
+from stage.core.scene.gltf_write import GltfBuilder
 
 TRI = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 
@@ -179,7 +179,7 @@ def test_scene_asset_paths_are_confined_to_the_scene_folder(tmp_path: Path) -> N
 
 
 def test_strips_and_fans_keep_their_winding_and_stay_fast() -> None:
-    from stage.scene.gltf import triangles
+    from stage.core.scene.gltf import triangles
 
     idx = np.array([10, 11, 12, 13, 14], dtype=np.uint32)
     assert triangles(5, idx).tolist() == [[10, 11, 12], [12, 11, 13], [12, 13, 14]]

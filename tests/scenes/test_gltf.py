@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stage.config.errors import ConfigError
-from stage.config.loader import load_scene_config
-from stage.scene.gltf import GltfError, load_gltf, node_matrix, parse_gltf
-from stage.scene.gltf_write import GltfBuilder
+from stage.core.config.errors import ConfigError
+from stage.core.config.loader import load_scene_config
+from stage.core.scene.gltf import GltfError, load_gltf, node_matrix, parse_gltf
+from stage.core.scene.gltf_write import GltfBuilder
 
 TRI = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 
@@ -78,7 +78,7 @@ def test_unsupported_features_warn_not_crash(tmp_path: Path, caplog: pytest.LogC
     g.node(mesh=1)
     path = tmp_path / "odd.glb"
     path.write_bytes(g.glb())
-    with caplog.at_level(logging.WARNING, logger="stage.scene.gltf"):
+    with caplog.at_level(logging.WARNING, logger="stage.core.scene.gltf"):
         model = load_gltf(path)
     assert len(model.primitives) == 1
     text = " ".join(model.warnings)

@@ -14,15 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stage.color.cube_lut import LUTError, format_cube, identity_table, load_cube
-from stage.config.errors import ConfigError
-from stage.config.loader import load_scene_config
-from stage.live import LiveState
-from stage.orchestrator.presets import PresetError, read_preset, write_preset
-from stage.scene.assets import AssetError
-from stage.scene.gltf import load_gltf
-from stage.scene.gltf_write import GltfBuilder
-from stage.take import TakeError, TakeHeader, read_take
+from stage.app.orchestrator.presets import PresetError, read_preset, write_preset
+from stage.core.color.cube_lut import LUTError, format_cube, identity_table, load_cube
+from stage.core.config.errors import ConfigError
+from stage.core.config.loader import load_scene_config
+from stage.core.live import LiveState
+from stage.core.scene.assets import AssetError
+from stage.core.scene.gltf import load_gltf
+from stage.core.scene.gltf_write import GltfBuilder
+from stage.core.take import TakeError, TakeHeader, read_take
 from tests.take.helpers import pose_body
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ def _take_bytes() -> bytes:
 
 
 def _preset_bytes(tmp: Path) -> bytes:
-    from stage.config.loader import load_stage_config
+    from stage.core.config.loader import load_stage_config
 
     state = LiveState.from_config(load_stage_config(REPO / "configs" / "demo.yaml"))
     return write_preset(tmp, "p", state).read_bytes()

@@ -14,10 +14,10 @@ from PIL import Image
 from renderer.gl import GLContext
 from renderer.gl.resources import Framebuffer
 from renderer.gl.scene_pass import ScenePass
-from stage.config.loader import load_scene_config
-from stage.config.scene import SceneConfig, set_base_dir
-from stage.geometry.projection import perspective_from_fov
-from stage.pose import Pose
+from stage.core.config.loader import load_scene_config
+from stage.core.config.scene import SceneConfig, set_base_dir
+from stage.core.geometry.projection import perspective_from_fov
+from stage.core.pose import Pose
 from tests.renderer.test_scene_pass import CountingGL
 
 pytestmark = pytest.mark.gl

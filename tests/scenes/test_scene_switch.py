@@ -12,8 +12,8 @@ import pytest
 
 from renderer.node_outputs import NodeRenderer
 from renderer.scene_loader import SceneLoader, load_prepared
-from stage.config.loader import load_scene_config, load_stage_config
-from stage.live import LiveState
+from stage.core.config.loader import load_scene_config, load_stage_config
+from stage.core.live import LiveState
 from tests.renderer.node_helpers import NODE, write_tiny_config
 
 pytestmark = pytest.mark.gl

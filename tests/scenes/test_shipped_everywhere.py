@@ -13,10 +13,10 @@ from renderer.gl import create_context
 from renderer.incamera import compare, recompose
 from renderer.offline import render_frame, render_json
 from renderer.views import CameraState
-from stage.config import load_scene_config, load_stage_config
-from stage.lens import LensSolver
-from stage.live import LiveState
-from stage.wire.state import encode_snapshot
+from stage.core.config import load_scene_config, load_stage_config
+from stage.core.lens import LensSolver
+from stage.core.live import LiveState
+from stage.core.wire.state import encode_snapshot
 from tests.renderer.node_helpers import (
     MAIN_RECT,
     bound,

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from renderer.gl.scene_geometry import array_rows, prepare_scene, scene_block, sun_at
-from stage.config.loader import load_scene_config
-from stage.config.scene import SceneConfig
+from stage.core.config.loader import load_scene_config
+from stage.core.config.scene import SceneConfig
 
 REPO = Path(__file__).resolve().parents[2]
 SCENES = sorted((REPO / "scenes").glob("*.yaml"))

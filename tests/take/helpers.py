@@ -8,8 +8,8 @@ from typing import Any
 
 import zmq
 
-from stage.pose import Pose
-from stage.wire.pose import WIRE_VERSION, encode_pose_dict
+from stage.core.pose import Pose
+from stage.core.wire.pose import WIRE_VERSION, encode_pose_dict
 
 T0 = 1_767_225_600.25
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stage.cli import main
-from stage.export import ExportError
-from stage.export.resample import resample, timecode_frame_count
-from stage.pose import Pose, rotation_from_ptr
-from stage.quaternion import matrix_from_quaternion, quaternion_from_matrix, slerp
-from stage.take import TakeHeader, TakeWriter
-from stage.wire.pose import PoseMessage
+from stage.app.cli import main
+from stage.core.export import ExportError
+from stage.core.export.resample import resample, timecode_frame_count
+from stage.core.pose import Pose, rotation_from_ptr
+from stage.core.quaternion import matrix_from_quaternion, quaternion_from_matrix, slerp
+from stage.core.take import TakeHeader, TakeWriter
+from stage.core.wire.pose import PoseMessage
 from tests.take.helpers import T0, pose_body
 
 

@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stage.cli import main
-from stage.export import ExportError
-from stage.export.chan import NUKE_FROM_STAGE, euler_zxy_from_matrix, nuke_camera, to_chan
-from stage.export.csv_export import CSV_COLUMNS, to_csv
-from stage.export.opentrackio_export import opentrackio_sample, parse_rate, ptp_timestamp, to_opentrackio
-from stage.pose import STAGE_FROM_GL_CAMERA_AXES, Pose, rot_x, rot_y, rot_z
-from stage.take import TakeHeader, TakeWriter
-from stage.wire.pose import PoseMessage
+from stage.app.cli import main
+from stage.core.export import ExportError
+from stage.core.export.chan import NUKE_FROM_STAGE, euler_zxy_from_matrix, nuke_camera, to_chan
+from stage.core.export.csv_export import CSV_COLUMNS, to_csv
+from stage.core.export.opentrackio_export import opentrackio_sample, parse_rate, ptp_timestamp, to_opentrackio
+from stage.core.pose import STAGE_FROM_GL_CAMERA_AXES, Pose, rot_x, rot_y, rot_z
+from stage.core.take import TakeHeader, TakeWriter
+from stage.core.wire.pose import PoseMessage
 from tests.take.helpers import T0, pose_body
 from tests.take.schema_check import ANNOTATIONS, CHECKED, errors
 

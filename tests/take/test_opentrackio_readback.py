@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from stage.cli import main
-from stage.export.opentrackio_export import take_rate, to_opentrackio
-from stage.take import TakeHeader, TakeWriter
-from stage.wire.pose import PoseMessage
+from stage.app.cli import main
+from stage.core.export.opentrackio_export import take_rate, to_opentrackio
+from stage.core.take import TakeHeader, TakeWriter
+from stage.core.wire.pose import PoseMessage
 from tests.take.camdkit_rules import CamdkitRulesReader, ReferenceParserError
 from tests.take.helpers import T0, pose_body
 from tests.take.schema_check import errors

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stage.take import (
+from stage.core.take import (
     Deduper,
     TakeError,
     TakeExistsError,
@@ -17,7 +17,7 @@ from stage.take import (
     read_take,
     take_path,
 )
-from stage.wire.pose import PoseMessage
+from stage.core.wire.pose import PoseMessage
 from tests.take.helpers import pose_body
 
 HEADER = TakeHeader(name="A001", created=1767225600.5, config="configs/demo.yaml", cameras=("cam1", "cam2"))

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from stage.cli import main
-from stage.take import read_take
-from stage.wire.pose import StatsMessage, encode_stats
+from stage.app.cli import main
+from stage.core.take import read_take
+from stage.core.wire.pose import StatsMessage, encode_stats
 from tests.procs import free_tcp_port
 from tests.take.helpers import Publisher, pose_body, pose_frames
 
@@ -146,7 +146,7 @@ def test_record_without_a_daemon_says_so_and_writes_nothing(tmp_path: Path,
 # --- as a user runs them --------------------------------------------------------------------------------------
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "stage.cli", *args]
+    return [sys.executable, "-m", "stage.app.cli", *args]
 
 
 def test_tap_subprocess_count() -> None:

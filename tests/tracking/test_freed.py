@@ -211,7 +211,7 @@ def test_generic_keeps_24_bits_and_takes_a_ptz_raw_range():
 
 
 def test_freed_source_port_defaults_to_the_presets(monkeypatch):
-    from stage.config.sources import FreeDSource
+    from stage.core.config.sources import FreeDSource
     from tracking.sources import freed_input
 
     bound = []
@@ -255,9 +255,9 @@ def test_the_ptz_example_in_the_docs_validates_and_reads_its_raw_range():
 
     import yaml
 
-    from stage.config.cameras import Camera
-    from stage.config.sources import FreeDSource
-    from stage.lens import LensSolver
+    from stage.core.config.cameras import Camera
+    from stage.core.config.sources import FreeDSource
+    from stage.core.lens import LensSolver
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "tracking.md").read_text()
     block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "zoom_range" in b)

@@ -295,7 +295,7 @@ def test_scale_is_applied_as_the_spec_text_says():
     ],
 )
 def test_limits_beyond_the_schema_are_their_own_reason_and_configurable(examples, path, value, named, relaxed):
-    from stage.config.sources import OpenTrackIOLimits
+    from stage.core.config.sources import OpenTrackIOLimits
 
     msg = _set(examples["complete_static_example"], path, value)
     if path.startswith("transforms"):

@@ -6,12 +6,19 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from stage.config.types import StrictModel
-from stage.live import LiveState, WallLive
-from stage.wire import render_stats
-from stage.wire.base import WIRE_MAJOR, WireError, WireModel
-from stage.wire.pose import PoseMessage, SourceStats, StatsMessage, decode_pose, decode_stats
-from stage.wire.state import DELTA_TOPIC, SNAPSHOT_TOPIC, StateFollower, decode_state, encode_delta, encode_snapshot
+from stage.core.config.types import StrictModel
+from stage.core.live import LiveState, WallLive
+from stage.core.wire import render_stats
+from stage.core.wire.base import WIRE_MAJOR, WireError, WireModel
+from stage.core.wire.pose import PoseMessage, SourceStats, StatsMessage, decode_pose, decode_stats
+from stage.core.wire.state import (
+    DELTA_TOPIC,
+    SNAPSHOT_TOPIC,
+    StateFollower,
+    decode_state,
+    encode_delta,
+    encode_snapshot,
+)
 
 
 def _pose(**extra) -> dict:

@@ -1,4 +1,4 @@
-"""Transform helpers for OpenTrackIO ``transforms`` (private), on top of :mod:`stage.pose`.
+"""Transform helpers for OpenTrackIO ``transforms`` (private), on top of :mod:`stage.core.pose`.
 
 ``R = Rz(pan) @ Rx(tilt) @ Ry(roll)`` maps camera axes to stage axes (degrees, right-hand rule).
 4×4 transforms are for column vectors: ``p_parent = M @ p_child``.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stage.pose import ptr_from_rotation, rotation_from_ptr
+from stage.core.pose import ptr_from_rotation, rotation_from_ptr
 
 __all__ = ["nearest_rotation", "ptr_from_rotation", "rotation_from_ptr", "transform_matrix"]
 

@@ -2,7 +2,7 @@
 
 Field names follow the OpenTrackIO 1.0.1 JSON schema (tests/data/reference/opentrackio/schema.json). Every message
 that the schema accepts is accepted, unless a value lies outside a configured sanity limit
-(:class:`~stage.config.sources.OpenTrackIOLimits`). Only the fields used here are validated; a problem raises
+(:class:`~stage.core.config.sources.OpenTrackIOLimits`). Only the fields used here are validated; a problem raises
 :class:`~tracking.errors.TrackingParseError` naming the JSON path, e.g. ``lens.pinholeFocalLength``, with reason
 
 - ``schema``: the schema refuses the value (wrong type, ``null``, below a schema minimum, ...);
@@ -25,7 +25,7 @@ import cbor2
 import numpy as np
 import orjson
 
-from stage.config.sources import OpenTrackIOLimits
+from stage.core.config.sources import OpenTrackIOLimits
 from tracking.errors import TrackingParseError
 from tracking.opentrackio._rotation import nearest_rotation, ptr_from_rotation, transform_matrix
 from tracking.opentrackio.header import ENCODING_CBOR, ENCODING_JSON

@@ -6,7 +6,7 @@ and counts what it rejects. ``make_input(config)`` builds the right one.
 
 from __future__ import annotations
 
-from stage.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource, SimulatedSource, Source
+from stage.core.config.sources import FreeDSource, OpenTrackIOSource, ReplaySource, SimulatedSource, Source
 from tracking.sources.base import Input
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from stage.config.sources import FreeDSource
-from stage.netfilter import AddressFilter
+from stage.core.config.sources import FreeDSource
+from stage.core.netfilter import AddressFilter
 from tracking.errors import TrackingParseError
 from tracking.freed import parse_d1, to_sample
 from tracking.freed_presets import get_preset

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import time
 
-from stage.config.sources import OpenTrackIOSource
-from stage.netfilter import AddressFilter
+from stage.core.config.sources import OpenTrackIOSource
+from stage.core.netfilter import AddressFilter
 from tracking.errors import TrackingParseError
 from tracking.opentrackio.decode import SourceCache, decode_payload, sample_from_message
 from tracking.opentrackio.header import parse_datagram

@@ -11,8 +11,8 @@ import logging
 import time
 from pathlib import Path
 
-from stage.config.sources import ReplaySource
-from stage.take import read_take
+from stage.core.config.sources import ReplaySource
+from stage.core.take import read_take
 from tracking.sample import TrackerSample
 from tracking.sources.base import Input, Received
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from stage.config.sources import SimulatedSource
+from stage.core.config.sources import SimulatedSource
 from tracking.sample import TrackerSample
 from tracking.simulate import SimulatedMove
 from tracking.sources.base import Input, Received

@@ -12,7 +12,7 @@ import ipaddress
 import socket
 import struct
 
-from stage.netfilter import AddressFilter
+from stage.core.netfilter import AddressFilter
 from tracking.stats import SourceCounters
 
 RECV_BUFFER_BYTES = 4 * 1024 * 1024

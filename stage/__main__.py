@@ -1,0 +1,7 @@
+"""``python -m stage``: the ``stage`` command line."""
+
+import sys
+
+from stage.app.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``stage`` CLI, one module each (see ``stage.app.cli.COMMAND_MODULES``)."""

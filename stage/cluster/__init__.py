@@ -1,4 +1,0 @@
-"""The render cluster's frame lock (docs/cluster.md): the leader's frame clock and the node's side of the swap
-barrier. The messages are :mod:`stage.wire.frame`; the modules here hold the logic (``schedule``, ``barrier``)
-and the sockets (``leader``, ``follower``). Nothing here imports GL.
-"""
