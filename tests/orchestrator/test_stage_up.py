@@ -155,7 +155,7 @@ def test_status_without_orchestrator_is_one_line_and_exit_1() -> None:
 
 
 def test_up_status_osc_and_set(stage: Stage) -> None:
-    run = stage.app.cli("status", "--json")
+    run = stage.cli("status", "--json")
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
     procs = doc["processes"]
@@ -167,27 +167,27 @@ def test_up_status_osc_and_set(stage: Stage) -> None:
     osc = SimpleUDPClient("127.0.0.1", stage.osc_port)
     osc.send_message("/stage/exposure", 1.5)
     wait_until("OSC exposure applied", lambda: stage.status()["parameters"]["exposure_ev"] == 1.5, 5.0)
-    doc = json.loads(stage.app.cli("status", "--json").stdout)
+    doc = json.loads(stage.cli("status", "--json").stdout)
     assert doc["parameters"]["exposure_ev"] == 1.5 and doc["counters"]["osc"]["applied"] >= 1
 
-    bad = stage.app.cli("set", "exposure_ev", "bright")
+    bad = stage.cli("set", "exposure_ev", "bright")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
     assert "exposure_ev" in bad.stderr
     assert stage.status()["parameters"]["exposure_ev"] == 1.5
 
-    good = stage.app.cli("set", "walls.main.brightness", "0.5")
+    good = stage.cli("set", "walls.main.brightness", "0.5")
     assert good.returncode == 0, good.stderr
     rev = stage.status()["rev"]
     # The node follows: its stats report the orchestrator's revision.
     wait_until("node at the current state rev", lambda: stage.status()["nodes"]["n1"]["state_rev"] == rev, 5.0)
 
-    assert stage.app.cli("preset", "save", "look1").returncode == 0
-    assert stage.app.cli("set", "exposure_ev", "-2").returncode == 0
-    assert stage.app.cli("preset", "recall", "look1").returncode == 0
+    assert stage.cli("preset", "save", "look1").returncode == 0
+    assert stage.cli("set", "exposure_ev", "-2").returncode == 0
+    assert stage.cli("preset", "recall", "look1").returncode == 0
     assert stage.status()["parameters"]["exposure_ev"] == 1.5
-    assert stage.app.cli("undo").returncode == 0
+    assert stage.cli("undo").returncode == 0
     assert stage.status()["parameters"]["exposure_ev"] == -2.0
-    unknown = stage.app.cli("scene", "no-such-scene")
+    unknown = stage.cli("scene", "no-such-scene")
     assert unknown.returncode == 2 and "no-such-scene" in unknown.stderr
 
 
@@ -244,20 +244,20 @@ def test_daemon_sigkill_restarts_while_node_keeps_rendering(stage: Stage) -> Non
 
 def test_reload_invalid_edit_is_refused_and_the_show_keeps_running(stage: Stage) -> None:
     pids = stage.pids()
-    good = stage.core.config.read_text()
-    stage.core.config.write_text(good.replace("target_fps: 30", "target_fps: -5"))
-    run = stage.app.cli("reload")
+    good = stage.config.read_text()
+    stage.config.write_text(good.replace("target_fps: 30", "target_fps: -5"))
+    run = stage.cli("reload")
     assert run.returncode == 2
     first = run.stderr.strip().splitlines()[0]
-    assert first.startswith(f"{stage.core.config}:") and "render.target_fps" in first, run.stderr
+    assert first.startswith(f"{stage.config}:") and "render.target_fps" in first, run.stderr
     line = int(first.split(":")[1])
-    assert "target_fps" in stage.core.config.read_text().splitlines()[line - 1]
+    assert "target_fps" in stage.config.read_text().splitlines()[line - 1]
     status = stage.status()
     assert stage.pids() == pids and status["nodes"]["n1"]["fps"] > 0 and not status["errors"]
 
     # A valid edit of the render settings restarts the render node only.
-    stage.core.config.write_text(good.replace("target_fps: 30", "target_fps: 25"))
-    run = stage.app.cli("reload")
+    stage.config.write_text(good.replace("target_fps: 30", "target_fps: 25"))
+    run = stage.cli("reload")
     assert run.returncode == 0, run.stderr
     # The restart does not block the control loop: the new node starts once the old one has exited.
     procs = wait_until("render node replaced",
@@ -270,7 +270,7 @@ def test_reload_invalid_edit_is_refused_and_the_show_keeps_running(stage: Stage)
 
 def test_stage_down_stops_everything(stage: Stage) -> None:
     pids = stage.pids()
-    run = stage.app.cli("down")
+    run = stage.cli("down")
     assert run.returncode == 0, run.stderr
     assert not [p for p in pids if alive(p)]
     assert stage.proc.wait(10) == 0
