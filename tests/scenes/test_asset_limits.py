@@ -161,21 +161,21 @@ def _scene(folder: Path, texture: str, extra: str = "") -> Path:
 def test_scene_asset_paths_are_confined_to_the_scene_folder(tmp_path: Path) -> None:
     from PIL import Image
 
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    Image.new("RGB", (4, 4)).save(shared / "t.png")
+    library = tmp_path / "library"
+    library.mkdir()
+    Image.new("RGB", (4, 4)).save(library / "t.png")
     folder = tmp_path / "scenes"
     folder.mkdir()
-    for texture in ("../shared/t.png", str(shared / "t.png")):
+    for texture in ("../library/t.png", str(library / "t.png")):
         with pytest.raises(ConfigError) as exc:
             load_scene_config(_scene(folder, texture))
         assert "objects[0].texture" in exc.value.lines()[0] and "outside" in exc.value.lines()[0]
         assert "asset_folders" in exc.value.lines()[0]
-    (folder / "link.png").symlink_to(shared / "t.png")
+    (folder / "link.png").symlink_to(library / "t.png")
     with pytest.raises(ConfigError, match="outside"):
         load_scene_config(_scene(folder, "link.png"))
-    scene = load_scene_config(_scene(folder, "../shared/t.png", "asset_folders: [../shared]\n"))
-    assert scene.objects[0].texture == "../shared/t.png"
+    scene = load_scene_config(_scene(folder, "../library/t.png", "asset_folders: [../library]\n"))
+    assert scene.objects[0].texture == "../library/t.png"
 
 
 def test_strips_and_fans_keep_their_winding_and_stay_fast() -> None:
