@@ -16,8 +16,8 @@ BACKGROUND = (24, 24, 28)
 TEXT = (230, 230, 230)
 DIM = (160, 160, 170)
 
-Row = tuple[str, list[tuple[str, Path]]]
-"""A row's heading and its ``(caption, image file)`` cells."""
+Row = tuple[str, list[tuple[str, Path | np.ndarray]]]
+"""A row's heading and its ``(caption, image)`` cells: an image file, or uint8 RGB pixels (``H × W × 3``)."""
 
 
 def _font(size: int) -> ImageFont.ImageFont:
@@ -32,9 +32,12 @@ def contact_sheet(title: str, rows: list[Row], out: Path, thumb_h: int = THUMB_H
     thumbs: list[tuple[str, list[tuple[str, Image.Image]]]] = []
     for heading, cells in rows:
         row = []
-        for caption, path in cells:
-            with Image.open(path) as image:
-                rgb = image.convert("RGB")
+        for caption, source in cells:
+            if isinstance(source, np.ndarray):
+                rgb = Image.fromarray(np.ascontiguousarray(source[:, :, :3], dtype=np.uint8), "RGB")
+            else:
+                with Image.open(source) as image:
+                    rgb = image.convert("RGB")
             width = max(1, round(rgb.width * thumb_h / rgb.height))
             row.append((caption, rgb.resize((width, thumb_h), Image.Resampling.LANCZOS)))
         thumbs.append((heading, row))

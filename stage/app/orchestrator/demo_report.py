@@ -9,8 +9,11 @@ from pathlib import Path
 from statistics import fmean
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from stage.app.orchestrator.contact_sheet import contact_sheet, percentiles, save_array
 from stage.app.orchestrator.demo_record import Moment, PoseRecorder
+from stage.app.orchestrator.output_view import output_for_viewing, output_of
 from stage.core.config.loader import load_scene_config
 from stage.core.wire.render_stats import RenderStats
 
@@ -78,7 +81,7 @@ def write_report(orch: Orchestrator, recorder: PoseRecorder, history: dict[str, 
     """Render the views, write ``contact-sheet.png`` and ``summary.json``; returns the summary."""
     render_views(orch, moments, out)
     rows = [(f"moment {m.index}: t = {m.t_s:.1f} s, exposure {m.live.exposure_ev:+.1f} EV",
-             [(_caption(f), f) for f in m.files]) for m in moments]
+             [(_caption(f), _viewable(f, orch, m)) for f in m.files]) for m in moments]
     sheet = None
     if rows:
         sheet = contact_sheet(f"{orch.config.name} - stage demo ({display})", rows, out / "contact-sheet.png")
@@ -111,6 +114,13 @@ def write_report(orch: Orchestrator, recorder: PoseRecorder, history: dict[str, 
     tmp.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, out / "summary.json")
     return summary
+
+
+def _viewable(path: Path, orch: Orchestrator, moment: Moment) -> Path | np.ndarray:
+    """A node output display-referred (each wall through its preview transform); other views as written."""
+    if output_of(path, orch.config) is None:
+        return path
+    return output_for_viewing(path, orch.config, moment.live)
 
 
 def _caption(path: Path) -> str:
