@@ -13,6 +13,7 @@ NNNN from 0001, with ``<node>-frame.NNNN.json`` beside it) into ``--snapshot-dir
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import signal
 import sys
@@ -100,7 +101,7 @@ class Node:
         if scene_path is None:
             raise ConfigError(str(self.config_path), [Problem("scene", "no scene: give --scene or set it")])
         self.scene_path = scene_path
-        scene = load_scene_config(self.scene_path)
+        scene = load_scene_config(self.scene_path, config.color)
         self.follower = StateFollower(LiveState.from_config(config, scene=str(scene_path)))
         self.priority = {c.id: c.priority for c in config.cameras}
         self.rejects = RejectCounter()
@@ -124,9 +125,9 @@ class Node:
             self.timeline = StateTimeline(self.follower.state)
             self.follower = self.timeline.follower
         self.gl = NodeRenderer(config, scene, args.node, display, self.follower.state)
-        from renderer.scene_loader import SceneLoader
+        from renderer.scene_loader import SceneLoader, load_prepared
 
-        self.loader = SceneLoader()
+        self.loader = SceneLoader(functools.partial(load_prepared, color=config.color))
         ep = config.endpoints
         try:
             pose = None if config.cluster.frame_lock else args.pose or ep.pose  # in frame lock the leader latches

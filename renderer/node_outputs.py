@@ -111,7 +111,8 @@ class RenderGroup:
         self.outputs = outputs
         layers = min(MAX_CAMERAS, max(1, len(config.cameras)))
         self.renderer = StageRenderer(scene, walls, config.render.inner.resolution_px, layers,
-                                      outer_face_size(list(config.walls), config.render.outer.resolution_scale))
+                                      outer_face_size(list(config.walls), config.render.outer.resolution_scale),
+                                      config.color)
 
     def close(self) -> None:
         self.context.make_current()

@@ -57,7 +57,8 @@ def render_frame(
     ctx = create_context("headless") if own else context
     try:
         renderer = StageRenderer(scene, list(config.walls), config.render.inner.resolution_px, len(frame.views),
-                                 outer_face_size(list(config.walls), config.render.outer.resolution_scale))
+                                 outer_face_size(list(config.walls), config.render.outer.resolution_scale),
+                                 config.color)
         try:
             renderer.prepare(frame)
             fbs = {}

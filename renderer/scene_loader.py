@@ -13,16 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from renderer.gl.scene_geometry import PreparedScene
+from stage.core.config.color import ColorManagement
 
 log = logging.getLogger(__name__)
 
 
-def load_prepared(path: Path) -> PreparedScene:
-    """Load, check and prepare a scene file (raises ``ConfigError`` or ``AssetError``)."""
+def load_prepared(path: Path, color: ColorManagement | None = None) -> PreparedScene:
+    """Load, check and prepare a scene file (raises ``ConfigError`` or ``AssetError``); with the stage's colour
+    management ``color``, texture colour spaces are checked against it and converted to its working space."""
     from renderer.gl.scene_geometry import prepare_scene
     from stage.core.config.loader import load_scene_config
 
-    return prepare_scene(load_scene_config(path))
+    return prepare_scene(load_scene_config(path, color), color)
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from renderer.meshes import Mesh, mesh_for_kind, normal_matrix, object_matrix, placement_matrix, sun_direction
 from renderer.meshes import terrain_mesh as build_terrain
+from stage.core.color.texture_space import to_working
+from stage.core.config.color import ColorManagement
 from stage.core.config.scene import MAX_POINT_LIGHTS, ArrayObject, SceneConfig, asset_path
 
 #: Kinds drawn instanced (one draw call each, whatever the number of objects and array copies).
@@ -48,7 +51,7 @@ class CustomDraw:
     row: np.ndarray
     """The instance row (:data:`INSTANCE_FLOATS` float32)."""
     texture: np.ndarray | None = None
-    """H × W × 4 uint8 sRGB, row 0 top."""
+    """H × W × 4 uint8 sRGB, or float32 scene-linear in the working space; row 0 top."""
     double_sided: bool = False
     spin: tuple[int, float] | None = None
     """``(object index, deg/s)`` for an animated object."""
@@ -63,7 +66,7 @@ class PreparedScene:
     """Per instanced kind, n × :data:`INSTANCE_FLOATS` float32."""
     custom: list[CustomDraw] = field(default_factory=list)
     panorama: np.ndarray | None = None
-    """H × W × 4 uint8 sRGB, row 0 = zenith."""
+    """H × W × 4 uint8 sRGB, or float32 scene-linear in the working space; row 0 = zenith."""
     horizon: tuple[float, float, float] | None = None
     """Horizon colour of a panorama sky (linear)."""
     spinning: list[tuple[str, int, int]] = field(default_factory=list)
@@ -126,11 +129,20 @@ def _custom_from_mesh(mesh: Mesh, m: np.ndarray, color, emissive: float, texture
     return CustomDraw(mesh.gpu_vertices(), mesh.indices, instance_row(m, color, emissive), texture, double, spin)
 
 
-def prepare_scene(scene: SceneConfig) -> PreparedScene:
+def prepare_scene(scene: SceneConfig, color: ColorManagement | None = None) -> PreparedScene:
     """Expand arrays, build terrain meshes, read textures, glTF models and the panorama (raises
-    :class:`~stage.core.scene.assets.AssetError` for a file that is missing or broken)."""
-    from stage.core.scene.assets import load_image, load_panorama
+    :class:`~stage.core.scene.assets.AssetError` for a file that is missing or broken). Textures and the panorama
+    are converted from their declared ``color_space`` into the working space of ``color`` (the stage's colour
+    management; ``None``: no OCIO config), :mod:`stage.core.color.texture_space`."""
+    from stage.core.scene.assets import load_panorama
     from stage.core.scene.gltf import load_gltf
+
+    ocio_config = color.ocio_config if color is not None else None
+    working = color.working_space if color is not None else None
+
+    def working_image(path: Path, declared: str | None) -> np.ndarray:
+        image = load_panorama(path)  # PNG/JPEG as uint8 sRGB, OpenEXR as float32
+        return to_working(image, path, declared, ocio_config, working)
 
     rows: dict[str, list[np.ndarray]] = {k: [] for k in INSTANCED_KINDS}
     prepared = PreparedScene(scene, {})
@@ -142,7 +154,7 @@ def prepare_scene(scene: SceneConfig) -> PreparedScene:
         elif obj.kind == "terrain":
             prepared.custom.append(_custom_from_mesh(build_terrain(obj), m, (1, 1, 1), obj.emissive, spin=spin))
         elif obj.kind == "plane" and obj.texture is not None:
-            image = load_image(asset_path(scene, obj.texture))
+            image = working_image(asset_path(scene, obj.texture), obj.texture_color_space)
             prepared.custom.append(_custom_from_mesh(mesh_for_kind("plane"), m, obj.color, obj.emissive, image,
                                                      spin=spin))
         elif obj.kind == "gltf":
@@ -159,7 +171,7 @@ def prepare_scene(scene: SceneConfig) -> PreparedScene:
     prepared.instances = {k: np.concatenate(v, dtype=np.float32) if v else np.zeros((0, INSTANCE_FLOATS),
                           np.float32) for k, v in rows.items()}
     if scene.sky.kind == "panorama":
-        prepared.panorama = load_panorama(asset_path(scene, scene.sky.path))
+        prepared.panorama = working_image(asset_path(scene, scene.sky.path), scene.sky.color_space)
         middle = prepared.panorama[prepared.panorama.shape[0] // 2, :, :3]
         linear = middle if prepared.panorama.dtype == np.float32 else srgb_to_linear(middle / 255.0)
         prepared.horizon = scene.sky.horizon or tuple(float(v) for v in linear.mean(0))

@@ -47,6 +47,7 @@ from renderer.gl.scene_geometry import (
 )
 from renderer.gl.scene_textures import MeshBuffers, upload_mesh, upload_texture
 from renderer.meshes import mesh_for_kind, object_matrix
+from stage.core.config.color import ColorManagement
 from stage.core.config.scene import SceneConfig
 
 logger = logging.getLogger(__name__)
@@ -77,10 +78,12 @@ def _with_defines(source: str, defines: str) -> str:
 class ScenePass:
     """Draws a scene (sky, ground, objects) into the bound framebuffer; see the module docstring."""
 
-    def __init__(self, scene: SceneConfig | PreparedScene) -> None:
-        """Compile the programs and upload the unit meshes and ``scene``; needs a current GL context."""
+    def __init__(self, scene: SceneConfig | PreparedScene, color: ColorManagement | None = None) -> None:
+        """Compile the programs and upload the unit meshes and ``scene``; needs a current GL context. ``color``:
+        the stage's colour management, whose working space textures are converted into (a config is prepared)."""
         from OpenGL import GL
 
+        self.color = color
         self._gl: Any = GL
         self.time_s = 0.0
         self.time_of_day_h: float | None = None
@@ -124,7 +127,7 @@ class ScenePass:
     def set_scene(self, scene: SceneConfig | PreparedScene) -> None:
         """Use ``scene`` (a config is prepared here, reading its assets; a :class:`PreparedScene` only uploads)."""
         GL = self._gl
-        prepared = scene if isinstance(scene, PreparedScene) else prepare_scene(scene)
+        prepared = scene if isinstance(scene, PreparedScene) else prepare_scene(scene, self.color)
         self._use_variant(prepared.config)
         self._free_scene()
         self.prepared = prepared

@@ -22,6 +22,7 @@ from renderer.gl.wall_pass import MAX_CAMERAS, WallCompositor, WallFrame, WallSu
 from renderer.lightcards import PlacedCard
 from renderer.views import FAR_M, NEAR_M, CameraView
 from stage.core.color.ocio_gpu import OcioShader
+from stage.core.config.color import ColorManagement
 from stage.core.config.scene import SceneConfig
 from stage.core.config.wall_geometry import wall_sections
 from stage.core.config.walls import Wall
@@ -43,8 +44,8 @@ def outer_face_size(walls: list[Wall], resolution_scale: float) -> int:
 
 class StageRenderer:
     def __init__(self, scene: SceneConfig, walls: list[Wall], inner_px: tuple[int, int], cameras: int,
-                 outer_face_px: int) -> None:
-        self.scene_pass = ScenePass(scene)
+                 outer_face_px: int, color: ColorManagement | None = None) -> None:
+        self.scene_pass = ScenePass(scene, color)
         self.inner = LayeredTarget(inner_px[0], inner_px[1], min(max(cameras, 1), MAX_CAMERAS))
         self.outer = CubeTarget(outer_face_px)
         self.compositor = WallCompositor()

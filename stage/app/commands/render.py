@@ -117,7 +117,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     except LiveSetError as exc:
         print(f"stage render: error: {exc}", file=sys.stderr)
         return 2
-    scene = load_scene_config(scene_path)
+    scene = load_scene_config(scene_path, config.color)
     camera = camera_for(config, args.camera)
     lens = LensSolver(camera.lens)()
 

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     config = load_stage_config(args.config)
     scene_path = scene_file(args.config, config.scene, args.scene)
-    scene = load_scene_config(scene_path) if scene_path else None
+    scene = load_scene_config(scene_path, config.color) if scene_path else None
     warnings = stage_warnings(args.config, config)
     for line in warnings:
         print(line, file=sys.stderr)

@@ -40,7 +40,7 @@ def render_views(orch: Orchestrator, moments: list[Moment], out: Path) -> None:
         for m in moments:
             if not m.poses or m.live.scene is None:
                 continue
-            scene = load_scene_config(m.live.scene)
+            scene = load_scene_config(m.live.scene, orch.config.color)
             poses = sorted(m.poses.values(), key=lambda p: order.index(p.camera) if p.camera in order else 99)
             cameras = [CameraState(camera=p.camera, position_m=p.position_m, rotation_deg=p.rotation_deg,
                                    focal_length_mm=p.focal_length_mm, sensor_mm=p.sensor_mm,

@@ -108,7 +108,8 @@ def scene_list(config_file: Path, config: StageConfig, chosen: str | None) -> tu
     if path is None:
         return None, []
     first = Path(os.path.abspath(path))
-    load_scene_config(first)  # only the start scene; the others are checked when selected (stage.core.scene.catalog)
+    # only the start scene; the others are checked when selected (stage.core.scene.catalog)
+    load_scene_config(first, config.color)
     scenes = scene_candidates(first)
     return scenes[0], scenes
 

@@ -8,10 +8,12 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from stage.core.color.ocio import OcioError
+from stage.core.color.texture_space import check_texture_space
 from stage.core.config.advice import stage_advice
 from stage.core.config.checks import check_stage
 from stage.core.config.errors import ConfigError, Problem, format_loc
-from stage.core.config.scene import SceneConfig, check_scene
+from stage.core.config.scene import SceneConfig, check_scene, scene_color_spaces
 from stage.core.config.stage import StageConfig
 from stage.core.files import InputFileError, read_limited
 
@@ -224,14 +226,32 @@ def load_stage_config(path: str | Path):
     return config
 
 
-def load_scene_config(path: str | Path):
-    """Load and check a scene file. Raises :class:`ConfigError` listing every problem."""
+def load_scene_config(path: str | Path, stage_color: Any = None):
+    """Load and check a scene file. Raises :class:`ConfigError` listing every problem. With ``stage_color`` (the
+    stage's :class:`~stage.core.config.color.ColorManagement`, its ``ocio_config`` resolved) the textures' and
+    panorama's ``color_space`` names are checked against its OCIO config (none: only the built-in names)."""
 
     path = Path(path)
     data, text = read_yaml(path)
     scene = validate_document(SceneConfig, data, text, str(path))
-    raise_found(check_scene(scene, base_dir=path.parent), text, str(path))
+    found = check_scene(scene, base_dir=path.parent)
+    if stage_color is not None:
+        found += check_scene_color_spaces(scene, stage_color.ocio_config)
+    raise_found(found, text, str(path))
     return scene
+
+
+def check_scene_color_spaces(scene: SceneConfig, ocio_config: str | None) -> list[tuple[tuple[Any, ...], str]]:
+    """The declared texture/panorama colour spaces that ``ocio_config`` (``None``: the built-in set) lacks."""
+    found: list[tuple[tuple[Any, ...], str]] = []
+    for loc, name in scene_color_spaces(scene):
+        try:
+            problem = check_texture_space(name, ocio_config)
+        except OcioError as exc:
+            problem = str(exc)
+        if problem:
+            found.append((loc, problem))
+    return found
 
 
 def raise_found(found: list[tuple[tuple[Any, ...], str]], text: str, file: str) -> None:

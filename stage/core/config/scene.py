@@ -18,6 +18,7 @@ from stage.core.config.scene_objects import (  # noqa: F401 - re-exported
     ArrayObject,
     AssetPath,
     Box,
+    ColorSpaceName,
     Cylinder,
     Gltf,
     Jitter,
@@ -60,6 +61,10 @@ class PanoramaSky(StrictModel):
     kind: Literal["panorama"]
     path: AssetPath
     """Image file, relative to the scene file."""
+    color_space: ColorSpaceName | None = None
+    """Colour space the file is encoded in (docs/color.md): a colour space of the stage's OCIO config, or without
+    one ``sRGB Encoded Rec.709 (sRGB)`` / ``Linear Rec.709 (sRGB)``; ``null``: sRGB-encoded Rec.709 for PNG/JPEG,
+    scene-linear Rec.709 for OpenEXR. Converted to the working space when the scene loads."""
     center_azimuth_deg: Finite = 90.0
     """Scene azimuth (counter-clockwise from +X, degrees) seen at the image's centre column; 90 = +Y."""
     gain: NonNegativeFloat = 1.0
@@ -211,6 +216,17 @@ def asset_refs(scene: SceneConfig) -> list[tuple[tuple[Any, ...], str, str]]:
         elif obj.kind == "gltf":
             refs.append((("objects", i, "path"), obj.path, "gltf"))
     return refs
+
+
+def scene_color_spaces(scene: SceneConfig) -> list[tuple[tuple[Any, ...], str]]:
+    """Every declared texture/panorama colour space: ``(key path, name)``."""
+    found: list[tuple[tuple[Any, ...], str]] = []
+    if scene.sky.kind == "panorama" and scene.sky.color_space is not None:
+        found.append((("sky", "color_space"), scene.sky.color_space))
+    for i, obj in enumerate(scene.objects):
+        if obj.kind == "plane" and obj.texture_color_space is not None:
+            found.append((("objects", i, "texture_color_space"), obj.texture_color_space))
+    return found
 
 
 def check_scene(scene: SceneConfig, base_dir: Path) -> list[tuple[tuple[Any, ...], str]]:

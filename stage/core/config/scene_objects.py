@@ -23,6 +23,8 @@ from stage.core.config.types import (
 
 Count = Annotated[int, Field(ge=1, le=1000)]
 AssetPath = Annotated[str, Field(min_length=1, max_length=400)]
+ColorSpaceName = Annotated[str, Field(min_length=1, max_length=1024)]
+"""An OCIO colour space (or role, or alias) name."""
 
 
 class _ObjectBase(StrictModel):
@@ -76,6 +78,10 @@ class Plane(_ObjectBase):
     """Rotation about object X before the yaw, degrees: 90 stands it up facing −Y (image top up)."""
     texture: AssetPath | None = None
     """Base-colour image (PNG/JPEG, sRGB) multiplied by ``color``, relative to the scene file."""
+    texture_color_space: ColorSpaceName | None = None
+    """Colour space the texture file is encoded in (docs/color.md): a colour space of the stage's OCIO config, or
+    without one ``sRGB Encoded Rec.709 (sRGB)`` / ``Linear Rec.709 (sRGB)``; ``null``: sRGB-encoded Rec.709
+    (OpenEXR: scene-linear Rec.709). Converted to the working space when the scene loads."""
 
 
 class Terrain(_ObjectBase):
