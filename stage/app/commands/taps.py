@@ -25,9 +25,10 @@ import zmq
 from stage.app.cli import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from stage.core import argtypes
 from stage.core.config.loader import load_stage_config
-from stage.core.config.stage import Endpoints
+from stage.core.config.paths import stage_files
+from stage.core.config.stage import Endpoints, StageConfig
 from stage.core.keys import KeysError, secure
-from stage.core.take import Deduper, Take, TakeError, TakeHeader, TakeWriter, read_take, take_path
+from stage.core.take import TAKE_SUFFIX, Deduper, Take, TakeError, TakeHeader, TakeWriter, read_take, take_path
 from stage.core.wire.pose import POSE_TOPIC_PREFIX, WireError, decode_any, decode_pose
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("record", help="record the pose stream to a take file")
     p.add_argument("config", help="stage config YAML (its endpoints.pose and cameras)")
     p.add_argument("--take", required=True, metavar="NAME", help="take name: writes DIR/NAME.take.jsonl")
-    p.add_argument("--dir", default="takes", help="directory for takes (default: takes/)")
+    p.add_argument("--dir", help="directory for takes (default: the stage folder's takes/, beside the config: "
+                   "docs/operator-guide.md, \"Where files go\")")
     p.add_argument("--duration", type=argtypes.seconds, metavar="S",
                    help="stop after S seconds (default: SIGINT/SIGTERM)")
     p.add_argument("--endpoint", type=argtypes.endpoint,
@@ -71,7 +73,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_record)
 
     p = sub.add_parser("export", help="convert a take to Nuke .chan, CSV or OpenTrackIO JSON")
-    p.add_argument("take", help="take file (.take.jsonl)")
+    p.add_argument("take", help="take file (.take.jsonl), or with --config a take name in the stage's takes/")
+    p.add_argument("--config", metavar="CONFIG", help="stage config whose takes folder a take NAME is looked up in")
     p.add_argument("--format", required=True, choices=FORMATS)
     p.add_argument("--camera", metavar="ID", help="camera to export (needed when the take has several)")
     p.add_argument("--out", metavar="PATH", help="output file (default: stdout)")
@@ -231,7 +234,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     counts: Counter[str] = Counter()
     dedup = Deduper()
     try:
-        path = take_path(args.dir, args.take)
+        path = take_path(args.dir or takes_folder(args.config, config), args.take)
         if path.exists() and not args.force:
             raise TakeError(f"{path}: take exists (use --force to overwrite)")
         with zmq.Context() as ctx, _StopOnSignals() as stop:
@@ -314,11 +317,28 @@ def _render(args: argparse.Namespace, samples: list) -> str:
     return to_opentrackio(samples, parse_rate(args.fps) if args.fps is not None else None)
 
 
+def takes_folder(config_file: str, config: StageConfig) -> Path:
+    """The stage's takes folder: ``<stage folder>/takes`` (:func:`stage.core.config.paths.stage_folder`)."""
+    return stage_files(config_file, config.files.folder)["takes"]
+
+
+def _export_source(args: argparse.Namespace) -> str:
+    """The take file to export: ``take`` as given, or — with ``--config`` and no such file — the take of that name
+    in the stage's takes folder."""
+    if args.config is None or Path(args.take).exists():
+        return args.take
+    name = args.take.removesuffix(TAKE_SUFFIX)
+    try:
+        return str(take_path(takes_folder(args.config, load_stage_config(args.config)), name))
+    except TakeError:
+        return args.take
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from stage.core.export import ExportError
 
     try:
-        take = _read(args.take, progress=not args.quiet and sys.stderr.isatty())
+        take = _read(_export_source(args), progress=not args.quiet and sys.stderr.isatty())
         for warning in take.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         cameras = take.cameras

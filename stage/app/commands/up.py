@@ -48,8 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--osc-port", type=argtypes.port, metavar="PORT", help="OSC UDP port (overrides control.osc_port)")
     p.add_argument("--control", type=argtypes.endpoint, metavar="ENDPOINT",
                    help="control endpoint (overrides the config)")
-    p.add_argument("--log-dir", type=Path, default=Path("logs"), metavar="DIR", help="process logs (default logs/)")
-    p.add_argument("--presets", type=Path, metavar="DIR", help="preset folder (default presets/<config name>/)")
+    p.add_argument("--log-dir", type=Path, metavar="DIR",
+                   help="process logs (default: the stage folder's logs/; docs/operator-guide.md, \"Where files go\")")
+    p.add_argument("--presets", type=Path, metavar="DIR",
+                   help="presets, journal and run lock (default: the stage folder's presets/)")
     p.add_argument("--snapshot-dir", type=Path, metavar="DIR", help="render nodes write PNGs here on SIGUSR1")
     p.add_argument("--frame-log", type=Path, metavar="DIR",
                    help="frame lock: the clock and every local node append DIR/<name>.frames.jsonl (docs/cluster.md)")
@@ -203,7 +205,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     except BaseException:
         output.close()
         raise
-    own_log = _own_log(args.log_dir)
+    own_log = _own_log(orchestrator.log_dir)
     try:
         return orchestrator.run()
     except SupervisorError as exc:

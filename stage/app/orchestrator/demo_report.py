@@ -108,7 +108,7 @@ def write_report(orch: Orchestrator, recorder: PoseRecorder, history: dict[str, 
         "errors": list(orch.errors),
         "elapsed_s": round(elapsed_s, 2),
         "files": [*files, "summary.json"],
-        "logs": str(orch.options.log_dir),
+        "logs": str(orch.log_dir),
     }
     tmp = out / ".summary.json.tmp"
     tmp.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -3,11 +3,18 @@
 ``<presets_dir>/<name>.yaml`` holds ``{v: 1, name: ..., state: {...}}``. Writes are atomic: a hidden temporary
 file in the same directory is written, fsynced and renamed over the target, so a crash leaves either the old or
 the new preset, never half of one; leftover ``.*.tmp`` files are never listed as presets.
+
+The scene path in a preset is stored relative to the **stage folder** (``scene_base``,
+:func:`stage.core.config.paths.stage_folder`), so a stage folder moved or shared with its scenes, or a
+``stage up`` run from another working directory, recalls the same scene. Reading accepts the older forms too: an
+absolute path is used as is, and a relative one that is not found under the stage folder is passed on unchanged
+(then looked up in the working directory and beside the config, like a typed path).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -57,9 +64,31 @@ def list_presets(presets_dir: Path) -> list[str]:
                   and NAME_RE.match(p.name[: -len(SUFFIX)]))
 
 
-def write_preset(presets_dir: Path, name: str, state: LiveState, limit: int = MAX_PRESETS) -> Path:
+def stored_scene(scene: str | None, scene_base: Path | None) -> str | None:
+    """The scene path as a preset stores it: relative to ``scene_base`` (POSIX separators) when both are absolute
+    paths on one file system root; else unchanged."""
+    if scene is None or scene_base is None or not os.path.isabs(scene) or not Path(scene_base).is_absolute():
+        return scene
+    try:
+        return Path(os.path.relpath(scene, scene_base)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return scene
+
+
+def loaded_scene(scene: str | None, scene_base: Path | None) -> str | None:
+    """The scene path of a read preset: a relative path that exists under ``scene_base`` made absolute; anything
+    else (absolute, or an older preset's path not found there) unchanged."""
+    if scene is None or scene_base is None or os.path.isabs(scene):
+        return scene
+    candidate = Path(scene_base) / scene
+    return os.path.normpath(candidate) if candidate.is_file() else scene
+
+
+def write_preset(presets_dir: Path, name: str, state: LiveState, limit: int = MAX_PRESETS,
+                 scene_base: Path | None = None) -> Path:
     """Atomically write ``state`` as preset ``name`` (tmp + fsync + rename); returns the file. A new name beyond
-    ``limit`` presets is refused (overwriting an existing one is always allowed)."""
+    ``limit`` presets is refused (overwriting an existing one is always allowed). The scene path is stored relative
+    to ``scene_base`` (:func:`stored_scene`)."""
     target = preset_path(presets_dir, name)
     try:
         presets_dir.mkdir(parents=True, exist_ok=True)
@@ -68,8 +97,9 @@ def write_preset(presets_dir: Path, name: str, state: LiveState, limit: int = MA
     if not target.exists() and len(list_presets(presets_dir)) >= limit:
         raise PresetError(f"preset {name}: {presets_dir} already holds {limit} presets (the limit): "
                           "overwrite or delete one")
-    text = yaml.safe_dump({"v": PRESET_VERSION, "name": name, "state": state.model_dump(mode="json")},
-                          sort_keys=False)
+    doc = state.model_dump(mode="json")
+    doc["scene"] = stored_scene(state.scene, scene_base)
+    text = yaml.safe_dump({"v": PRESET_VERSION, "name": name, "state": doc}, sort_keys=False)
     try:
         atomic_write(target, text.encode("utf-8"))
     except OSError as exc:
@@ -78,8 +108,9 @@ def write_preset(presets_dir: Path, name: str, state: LiveState, limit: int = MA
     return target
 
 
-def read_preset(presets_dir: Path, name: str) -> LiveState:
-    """Load preset ``name``; an unknown name or a corrupt file raises :class:`PresetError` naming it."""
+def read_preset(presets_dir: Path, name: str, scene_base: Path | None = None) -> LiveState:
+    """Load preset ``name``, its scene resolved against ``scene_base`` (:func:`loaded_scene`); an unknown name or
+    a corrupt file raises :class:`PresetError` naming it."""
     path = preset_path(presets_dir, name)
     if not path.is_file():
         known = ", ".join(list_presets(presets_dir)) or "none"
@@ -97,8 +128,9 @@ def read_preset(presets_dir: Path, name: str) -> LiveState:
     if data.get("v") != PRESET_VERSION:
         raise PresetError(f"preset {name}: {path}: unsupported version {data.get('v')!r}")
     try:
-        return LiveState.model_validate(data["state"])
+        state = LiveState.model_validate(data["state"])
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         loc = ".".join(map(str, err["loc"]))
         raise PresetError(f"preset {name}: {path}: state.{loc}: {err['msg']}") from None
+    return state.model_copy(update={"scene": loaded_scene(state.scene, scene_base)})

@@ -44,7 +44,7 @@ from stage.app.orchestrator.store import StateStore
 from stage.app.orchestrator.supervisor import ChildSpec, Supervisor
 from stage.app.orchestrator.watchdog import hung_for
 from stage.core.config.loader import load_scene_config, load_stage_config
-from stage.core.config.paths import scene_file
+from stage.core.config.paths import scene_file, stage_files
 from stage.core.config.stage import StageConfig
 from stage.core.keys import ENV as KEYS_ENV
 from stage.core.keys import (
@@ -89,8 +89,10 @@ class UpOptions:
     duration_s: float | None = None
     osc_port: int | None = None
     control: str | None = None
-    log_dir: Path = Path("logs")
+    log_dir: Path | None = None
+    """Process logs (default ``<stage folder>/logs``: :func:`stage.core.config.paths.stage_folder`)."""
     presets_dir: Path | None = None
+    """Presets, the live-state journal and the run lock (default ``<stage folder>/presets``)."""
     snapshot_dir: Path | None = None
     frame_log: Path | None = None
     """Frame lock: the clock and every local node append their frame logs here (docs/cluster.md)."""
@@ -125,8 +127,11 @@ class Orchestrator:
         self.config: StageConfig = load_stage_config(self.config_file)  # first: it checks the file is UTF-8 text
         self.config_text = self.config_file.read_text(encoding="utf-8")
         scene, scenes = scene_list(self.config_file, self.config, options.scene)
-        presets = options.presets_dir or Path("presets") / self.config_file.stem
-        self.store = StateStore(self.config, scenes, LiveState.from_config(self.config, scene=scene), presets)
+        self.files = stage_files(self.config_file, self.config.files.folder)
+        self.log_dir = Path(options.log_dir or self.files["logs"])
+        presets = Path(options.presets_dir or self.files["presets"])
+        self.store = StateStore(self.config, scenes, LiveState.from_config(self.config, scene=scene), presets,
+                                scene_base=self.files["folder"])
         self.store.check_scene = SceneChecks().problem
         self.store.config_file = self.config_file
         self.health = Health([n.name for n in self.config.nodes])
@@ -167,7 +172,7 @@ class Orchestrator:
             if isinstance(exc, zmq.ZMQError):
                 raise UpError(f"cannot open an endpoint of {self.config_file}: {exc}") from None
             raise
-        self.supervisor = Supervisor(options.log_dir, refresh=self._spec, on_event=self.error)
+        self.supervisor = Supervisor(self.log_dir, refresh=self._spec, on_event=self.error)
         self._next_status = 0.0
         self._next_watch = 0.0
         self._recorded: dict[str, int] = {}
@@ -287,7 +292,7 @@ class Orchestrator:
                 self.supervisor.add(ChildSpec(ch.node_child(node.name), []))
         log.info("stage up: %s — control %s, OSC udp %s:%d, state %s, logs %s/", self.config.name,
                  self.control.endpoint, self.config.control.osc_bind, self.osc.port, self.endpoints.state,
-                 self.options.log_dir)
+                 self.log_dir)
 
     # ---- loop -----------------------------------------------------------------------------------------------
 

@@ -158,10 +158,22 @@ def _cluster_lines(cluster: dict[str, Any] | None) -> list[str]:
     return out
 
 
+def _files_text(doc: dict[str, Any]) -> str:
+    """Where the stage's files are: the stage folder, and logs and presets where they are not inside it."""
+    files = doc.get("files") or {"folder": None, "logs": doc["logs"], "presets": None}
+    folder = files["folder"]
+    parts = [f"files {folder}/"] if folder else []
+    for name in ("logs", "presets"):
+        path = files.get(name)
+        if path and (folder is None or path != f"{folder}/{name}"):
+            parts.append(f"{name} {path}/")
+    return ", ".join(parts)
+
+
 def format_status(doc: dict[str, Any]) -> str:
     """The human form of ``stage status``."""
     lines = [f"{doc['stage']} — up {doc['uptime_s']:.1f} s, control {doc['control']}, OSC udp {doc['osc_port']}, "
-             f"logs {doc['logs']}/",
+             f"{_files_text(doc)}",
              *_journal_lines(doc),
              f"scene {doc['scene']} (choices: {', '.join(doc['scenes']) or '-'}), state rev {doc['rev']}",
              "processes:", *_process_lines(doc["processes"]), "render nodes:", *_node_lines(doc["nodes"])]

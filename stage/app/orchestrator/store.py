@@ -63,12 +63,15 @@ def _norm(path: str) -> str:
 class StateStore:
     """Owner of the live state: validated changes, undo, presets, coalesced deltas, change listeners."""
 
-    def __init__(self, config: StageConfig, scenes: list[str], initial: LiveState, presets_dir: Path):
+    def __init__(self, config: StageConfig, scenes: list[str], initial: LiveState, presets_dir: Path,
+                 scene_base: Path | None = None):
         self.config = config
         self.scenes = [str(s) for s in scenes]
         self.state = initial
         self.rev = 0
         self.presets_dir = Path(presets_dir)
+        self.scene_base = Path(os.path.abspath(scene_base if scene_base is not None else self.presets_dir.parent))
+        """The stage folder: presets store their scene path relative to it (:mod:`.presets`)."""
         self._flat = flatten(initial)
         self._cameras = [c.id for c in config.cameras]
         self._undo: deque[LiveState] = deque(maxlen=UNDO_DEPTH)
@@ -156,7 +159,7 @@ class StateStore:
     def save_preset(self, name: str) -> Path:
         """Write the whole live state as preset ``name`` now (atomic); returns the file."""
         try:
-            return write_preset(self.presets_dir, name, self.state)
+            return write_preset(self.presets_dir, name, self.state, scene_base=self.scene_base)
         except PresetError as exc:
             raise ChangeError(str(exc), "invalid") from None
 
@@ -168,7 +171,7 @@ class StateStore:
             check_name(name)
         except PresetError as exc:
             raise ChangeError(str(exc), "invalid") from None
-        state, directory = self.state, self.presets_dir
+        state, directory, base = self.state, self.presets_dir, self.scene_base
 
         def done(path: Path | None, error: BaseException | None) -> None:
             if error is None:
@@ -178,14 +181,14 @@ class StateStore:
 
         if self.disk is None:
             try:
-                path = write_preset(directory, name, state)
+                path = write_preset(directory, name, state, scene_base=base)
             except Exception as exc:
                 done(None, exc)
                 return
             done(path, None)
             return
 
-        if not self.disk.submit(lambda: write_preset(directory, name, state), done):
+        if not self.disk.submit(lambda: write_preset(directory, name, state, scene_base=base), done):
             raise ChangeError(f"preset {name}: busy writing earlier presets, try again", "busy")
 
     def recall_preset(self, name: str) -> dict[str, Any]:
@@ -194,7 +197,7 @@ class StateStore:
         Walls, cards and cameras the current stage doesn't have are ignored; the preset's scene must be known.
         """
         try:
-            loaded = read_preset(self.presets_dir, name)
+            loaded = read_preset(self.presets_dir, name, self.scene_base)
         except PresetError as exc:
             raise ChangeError(str(exc), "unknown_name" if "unknown preset" in str(exc) else "invalid") from None
         try:

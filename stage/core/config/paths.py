@@ -1,4 +1,5 @@
-"""The one scene-path rule: which scene file a command uses, and where a relative path is looked up.
+"""The one scene-path rule: which scene file a command uses, and where a relative path is looked up; and the
+stage folder, where a stage's own files go (:func:`stage_folder`).
 
 Every command that needs a scene (``stage up``, ``stage render``, ``stage validate``, ``stage golden``, the demo
 and the render node) calls :func:`scene_file`; docs/scenes.md ("Which scene file") states the same rule.
@@ -32,3 +33,23 @@ def scene_file(config_file: str | Path, config_scene: str | None, given: str | P
     if config_scene:
         return Path(os.path.normpath(Path(config_file).parent / config_scene))
     return None
+
+
+STAGE_FOLDER_SUFFIX = ".stage"
+"""Default stage folder: ``<config dir>/<config stem>.stage/``."""
+
+
+def stage_folder(config_file: str | Path, folder: str | None = None) -> Path:
+    """The stage folder of ``config_file``, normalised: ``folder`` (the config's ``files.folder``) relative to the
+    config file when given, else ``<config stem>.stage/`` beside it. The working directory plays no part beyond
+    making a relative ``config_file`` absolute, so every command run from anywhere finds the same files."""
+    config_path = Path(os.path.abspath(config_file))
+    if folder:
+        return Path(os.path.normpath(config_path.parent / folder))
+    return config_path.parent / f"{config_path.stem}{STAGE_FOLDER_SUFFIX}"
+
+
+def stage_files(config_file: str | Path, folder: str | None = None) -> dict[str, Path]:
+    """The stage folder and its parts: ``folder``, ``logs``, ``presets``, ``takes``."""
+    root = stage_folder(config_file, folder)
+    return {"folder": root, "logs": root / "logs", "presets": root / "presets", "takes": root / "takes"}

@@ -163,6 +163,15 @@ class RenderNode(StrictModel):
         return node_process_name(self.name)
 
 
+class Files(StrictModel):
+    """Where a stage keeps its files: process logs, presets (with the live-state journal and the run lock) and
+    takes (operator guide, "Where files go")."""
+
+    folder: Annotated[str, Field(min_length=1)] | None = None
+    """The stage folder, relative to the config file (absolute allowed); default ``<config name>.stage/`` beside
+    the config. Holds ``logs/``, ``presets/`` and ``takes/``, whatever the working directory."""
+
+
 class StageConfig(StrictModel):
     """A whole LED volume: walls, cameras, tracking, rendering, control."""
 
@@ -186,6 +195,8 @@ class StageConfig(StrictModel):
     """Frame lock across render nodes (docs/cluster.md)."""
     color: ColorManagement = ColorManagement()
     """Colour management: an OpenColorIO config and the working space (docs/color.md)."""
+    files: Files = Files()
+    """Where the stage's logs, presets and takes go (operator guide, "Where files go")."""
     scene: str | None = None
     """Default scene file, relative to the config file."""
     eye_height_m: Finite = 1.7
