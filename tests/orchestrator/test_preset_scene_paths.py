@@ -55,3 +55,17 @@ def test_old_preset_with_an_absolute_scene_still_recalls(tmp_path: Path) -> None
     doc = {"v": 1, "name": "old", "state": {**store.state.model_dump(mode="json"), "scene": night}}
     (store.presets_dir / "old.yaml").write_text(yaml.safe_dump(doc))
     assert store.recall_preset("old")["scene"] == night
+
+
+def test_scene_path_resolves_when_the_stage_folder_does_not_exist(tmp_path: Path) -> None:
+    """Presets kept elsewhere (``--presets``): the stage folder the path is relative to was never made, and the
+    scene lies outside it (a CI clone in another temporary folder failed exactly so)."""
+    from stage.app.orchestrator.presets import loaded_scene, stored_scene
+
+    scene = tmp_path / "elsewhere" / "scenes" / "demo.yaml"
+    scene.parent.mkdir(parents=True)
+    scene.write_text("name: x\n")
+    base = tmp_path / "show" / "stage.stage"  # never created
+    stored = stored_scene(str(scene), base)
+    assert stored == "../../elsewhere/scenes/demo.yaml"
+    assert loaded_scene(stored, base) == str(scene)

@@ -80,8 +80,10 @@ def loaded_scene(scene: str | None, scene_base: Path | None) -> str | None:
     else (absolute, or an older preset's path not found there) unchanged."""
     if scene is None or scene_base is None or os.path.isabs(scene):
         return scene
-    candidate = Path(scene_base) / scene
-    return os.path.normpath(candidate) if candidate.is_file() else scene
+    # Lexically, as stored_scene made it: the stage folder itself need not exist (presets may be kept elsewhere),
+    # and the kernel would not walk ``..`` out of a missing folder.
+    candidate = os.path.normpath(Path(scene_base) / scene)
+    return candidate if os.path.isfile(candidate) else scene
 
 
 def write_preset(presets_dir: Path, name: str, state: LiveState, limit: int = MAX_PRESETS,
