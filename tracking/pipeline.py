@@ -17,6 +17,7 @@ from stage.core.config.cameras import Camera, LensTable, OneEuroSettings
 from stage.core.config.sources import Calibration
 from stage.core.lens import LensSolver
 from stage.core.pose import ptr_from_rotation, rotation_from_ptr, unwrap_deg, world_from_camera_rows, wrap_deg
+from stage.core.pose_predict import extrapolate
 from stage.core.wire.pose import WIRE_MINOR, WIRE_VERSION
 from tracking.oneeuro import PoseFilter
 from tracking.sample import TrackerSample
@@ -106,13 +107,9 @@ class Predictor:
 
     def __call__(self, t: float, axes: list[float]) -> list[float]:
         last, self._last = self._last, (t, axes)
-        if last is None or t <= last[0]:
+        if last is None:
             return axes
-        try:
-            scale = self.horizon_s / (t - last[0])
-            return [a + (a - b) * scale for a, b in zip(axes, last[1], strict=True)]
-        except OverflowError:  # absurd velocities: the caller drops a non-finite pose
-            return [math.inf] * len(axes)
+        return extrapolate(last[0], last[1], t, axes, self.horizon_s)  # inf when absurd: the caller drops it
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,13 +18,14 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 import zmq
 
 from stage.core.cluster.barrier import FrameBarrier, Membership
+from stage.core.cluster.present import predict_to_present, present_offsets_s
 from stage.core.cluster.records import ReleasedFrame
 from stage.core.cluster.schedule import LatchLead, due_ns, next_frame
 from stage.core.cluster.telemetry import ClusterTelemetry
@@ -69,6 +70,8 @@ class LeaderSettings:
     hold_until_due: bool = True
     """Release no earlier than the frame is due (steady cadence); ``False`` releases as soon as the last member is
     ready, which the barrier benchmark uses to measure the barrier alone."""
+    present_s: dict[str, float] = field(default_factory=dict)
+    """Cameras with ``latency.mode: present``: camera → seconds after the frame's due time to predict its pose to."""
 
     @classmethod
     def from_config(cls, config: StageConfig) -> LeaderSettings:
@@ -77,14 +80,16 @@ class LeaderSettings:
         return cls(rate=cluster.frame_rate, frames_endpoint=cluster.frames, ready_endpoint=cluster.ready,
                    barrier_timeout_s=cluster.barrier_timeout_ms / 1000.0,
                    latch_margin_s=cluster.latch_margin_ms / 1000.0, pose_endpoint=config.endpoints.pose,
-                   state_endpoint=config.endpoints.state)
+                   state_endpoint=config.endpoints.state, present_s=present_offsets_s(config))
 
 
 class Inputs:
     """The leader's view of the tracking and the live state: the poses of every camera (with the history that
     per-camera delays need) and the live-state revision."""
 
-    def __init__(self) -> None:
+    def __init__(self, present_s: dict[str, float] | None = None) -> None:
+        self.present_s = present_s or {}
+        """Cameras predicted to the present time (:attr:`LeaderSettings.present_s`)."""
         self.rejects = RejectCounter()
         self.poses = PoseLatch(self.rejects)
         self.state = StateFollower(LiveState())
@@ -99,17 +104,21 @@ class Inputs:
         except WireError as exc:
             self.rejects.reject("state", exc)
 
-    def latch(self, now_s: float) -> tuple[dict[str, PoseMessage], int]:
+    def latch(self, now_s: float, t_frame_s: float | None = None) -> tuple[dict[str, PoseMessage], int]:
         """The poses and state revision of the next frame: per camera the newest pose that arrived at least its
-        ``camera_delay_ms`` before ``now_s`` (monotonic); while ``tracking_freeze`` is on, the poses of the frame it
-        was turned on at."""
+        ``camera_delay_ms`` before ``now_s`` (monotonic), predicted to ``t_frame_s`` (Unix seconds) plus its offset
+        for the cameras in :attr:`present_s`; while ``tracking_freeze`` is on, the poses of the frame it was turned
+        on at."""
         live = self.state.state
         if live.tracking_freeze:
             if self.held is None:
                 self.held = {c: p.message for c, p in self.poses.delayed(now_s, live.camera_delay_ms).items()}
             return self.held, self.state.rev
         self.held = None
-        return {c: p.message for c, p in self.poses.delayed(now_s, live.camera_delay_ms).items()}, self.state.rev
+        poses = {c: p.message for c, p in self.poses.delayed(now_s, live.camera_delay_ms).items()}
+        if self.present_s and t_frame_s is not None:
+            poses = predict_to_present(poses, self.poses.history, t_frame_s, self.present_s, live.camera_delay_ms)
+        return poses, self.state.rev
 
 
 class FrameLeader:
@@ -123,7 +132,7 @@ class FrameLeader:
         self.id = uuid.uuid4().hex[:12]
         self.on_release = on_release
         self.membership = Membership()
-        self.inputs = Inputs()
+        self.inputs = Inputs(settings.present_s)
         self.lead = LatchLead(settings.rate, int(settings.latch_margin_s * 1e9))
         self.counters = {"frames": 0, "skipped": 0, "ready_rejects": 0}
         self.last_frame: int | None = None
@@ -196,7 +205,7 @@ class FrameLeader:
             if self.poller.poll(max(left_ms, 0.05)):
                 self._take_ready(barrier, late)
 
-    def _latch_inputs(self) -> tuple[dict[str, PoseMessage], int]:
+    def _latch_inputs(self, t_frame_ns: int) -> tuple[dict[str, PoseMessage], int]:
         if self.state is not None:
             for frames in drain(self.state, MAX_DRAIN):
                 self.inputs.live(frames)
@@ -204,7 +213,7 @@ class FrameLeader:
         if self.pose is not None:
             for frames in drain(self.pose, MAX_DRAIN):
                 self.inputs.pose(frames, now)
-        return self.inputs.latch(now)
+        return self.inputs.latch(now, t_frame_ns / 1e9)
 
     def step(self) -> ReleasedFrame:
         """Run one frame: wait for its latch time, latch, send, barrier, release."""
@@ -216,7 +225,7 @@ class FrameLeader:
         t_due = due_ns(number, self.rate)
         self._wait(t_due - lead_ns, None, late, stop_when_complete=False)
         members = self.membership.boundary()
-        poses, state_rev = self._latch_inputs()
+        poses, state_rev = self._latch_inputs(t_due)
         t_latch = time.time_ns()
         message = FrameMessage(v=WIRE_MAJOR, leader=self.id, frame=number, rate=self.rate_text,
                                t_frame=t_due / 1e9, t_latch=t_latch / 1e9, state_rev=state_rev, poses=poses,
