@@ -158,6 +158,8 @@ def test_three_nodes_present_every_frame_from_identical_inputs(tmp_path: Path, i
             line = logs[name].get(frame.frame)
             assert line is not None, f"{name} did not present frame {frame.frame}"
             assert line["poses"] == expected_poses and line["state_rev"] == frame.state_rev
+            assert line["pose_position_m"] == {c: list(p.position_m) for c, p in frame.poses.items()}
+            assert line["pose_rotation_deg"] == {c: list(p.rotation_deg) for c, p in frame.poses.items()}
             assert line["in_barrier"] is True and line["t_present"] >= line["t_release_recv"] >= line["t_render_end"]
     assert len(latched_states) > 1  # the live state really changed during the run and was latched per frame
     numbers = [r.frame.frame for r in together]
@@ -257,6 +259,22 @@ def test_the_leader_applies_camera_delay() -> None:
         # cam1's pose arrived (after it was published) at least 150 ms before the latch; cam2 is the newest
         assert frame.t_latch - cam1.t_pub >= 0.150 - 0.002
         assert cam2.seq > cam1.seq
+
+
+def test_the_leader_predicts_present_cameras_to_the_frames_due_time() -> None:
+    inputs = Inputs()  # x = seq · 1 mm, rising: every camera moves along +x
+    settings = _settings(inputs, timeout_s=1.0)
+    settings.present_s = {"cam1": 0.0}
+    leader = LeaderThread(settings)
+    try:
+        frames = _latched(leader, 30)
+    finally:
+        leader.close()
+        inputs.close()
+    for frame in frames:
+        cam1, cam2 = frame.poses["cam1"], frame.poses["cam2"]
+        assert cam2.position_m[0] == pytest.approx(cam2.seq * 0.001)  # as published
+        assert frame.t_frame > cam1.t_sample and cam1.position_m[0] > cam1.seq * 0.001 + 1e-9  # moved ahead
 
 
 def test_tracking_freeze_holds_the_poses_of_the_frame_it_went_on_at() -> None:
