@@ -5,7 +5,7 @@
 
 Each benchmark also runs alone: ``python -m benchmarks.tracking_latency``, ``python -m benchmarks.render_frame``,
 ``python -m benchmarks.raster_floor``, ``python -m benchmarks.ocio_wall_pass``, ``python -m benchmarks.osc_loop``,
-``python -m benchmarks.barrier``, ``python -m benchmarks.frame_latency``.
+``python -m benchmarks.barrier``, ``python -m benchmarks.frame_latency``, ``python -m benchmarks.picture_motion``.
 Every comparison in the table is a ratio of two figures measured in the same run (never against a number from
 another day). Numbers move when other work shares the cores: run on a quiet machine.
 """
@@ -27,6 +27,7 @@ BENCHMARKS = {
     "osc_loop": (["--messages", "20000"], ["--messages", "4000"]),
     "barrier": (["--frames", "600"], ["--frames", "150"]),
     "frame_latency": (["--seconds", "10"], ["--seconds", "3"]),
+    "picture_motion": (["--seconds", "10"], ["--seconds", "3"]),
 }
 
 
@@ -121,9 +122,28 @@ def rows(results: dict[str, Any]) -> list[Row]:
                 out.append(Row("frame_latency", f"pose arrival → present, {n} null nodes, {p}",
                                _get(run, "arrival_to_present_ms", p), "ms", "one frame period",
                                lat.get("frame_period_ms")))
+    out += _motion_rows(results.get("picture_motion"))
     for name, doc in results.items():
         if isinstance(doc, dict) and "error" in doc:
             out.append(Row(name, "FAILED: " + " ".join(doc["error"]), None, ""))
+    return out
+
+
+def _motion_rows(doc: Any) -> list[Row]:
+    """Picture under motion: the p99 pose error of each prediction mode against the same frames' error without
+    prediction (each run's own frames)."""
+    if doc is None or "error" in doc:
+        return []
+    out = []
+    for _key, run in sorted((k, v) for k, v in doc.items() if k.startswith("nodes_")):
+        n = run.get("nodes")
+        ms = run.get("measured_latency_ms")
+        for mode, label in (("measure", "no prediction"), ("predict", f"predict {ms} ms (measured)"),
+                            ("present", "predict to present (clock)")):
+            baseline = ("", None) if mode == "measure" else ("same frames unpredicted",
+                                                               _get(run, mode, "unpredicted_mm", "p99"))
+            out.append(Row("picture_motion", f"pose error p99 at 1 m/s, {label}, {n} nodes",
+                           _get(run, mode, "mm", "p99"), "mm", *baseline))
     return out
 
 
