@@ -49,8 +49,10 @@ class FrameMessage(VersionedMessage):
     state_rev: int
     """Live-state revision to render with (``-1``: the config's initial state)."""
     poses: dict[str, PoseMessage]
-    """Per camera, the newest pose at the latch, as the tracking daemon published it (docs/wire-protocol.md); its
-    ``seq``, ``t_sample``, ``t_recv`` and ``t_pub`` trace the frame to the tracker."""
+    """Per camera, the newest pose at the latch, as the tracking daemon published it (docs/wire-protocol.md), or for
+    a camera with ``latency.mode: present`` that pose extrapolated to ``t_frame`` plus the camera's ``latency.ms``
+    (position, angles and ``world_from_camera``); its ``seq``, ``t_sample``, ``t_recv`` and ``t_pub`` trace the frame
+    to the tracker."""
     members: list[str]
     """Nodes the barrier of this frame waits for."""
     barrier_timeout_ms: Annotated[Finite, Field(ge=0.0)]
