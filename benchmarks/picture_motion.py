@@ -18,8 +18,8 @@ Per presented frame (from the frame logs' ``pose_position_m``/``pose_rotation_de
 the rotation error in degrees against the true pose at ``t_present``, and the same for the pose as sampled (what the
 frame would have shown without prediction). ``horizon_error_ms``: the prediction horizon used minus the true
 sample → present time; at 1 m/s every millisecond of it is a millimetre. ``late_present_mm``: how far the camera
-moved between the frame's due time and its present (the part no prediction made at the latch can know). Prints one JSON object; the target is a
-p99 under 2 mm with prediction.
+moved between the frame's due time and its present (the part no prediction made at the latch can know). Prints one
+JSON object; the target is a p99 under 2 mm with prediction.
 """
 
 from __future__ import annotations
