@@ -15,6 +15,7 @@ from stage.core.live import LiveState
 from stage.core.wire.pose import WIRE_VERSION, encode_pose_dict
 from stage.core.wire.state import encode_snapshot
 
+REPO = Path(__file__).resolve().parents[2]
 IDENTITY = ((1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0), (0.0, 0.0, 1.0, 0.0), (0.0, 0.0, 0.0, 1.0))
 
 
@@ -114,3 +115,13 @@ def check_presented_as_released(records: list[dict], frames: dict[str, dict[int,
             assert line["in_barrier"] is True and line["leader"] == record["leader"]
             checked += 1
     return checked
+
+
+def write_stage(tmp_path: Path, text: str) -> Path:
+    """``text`` as ``tmp_path/configs/stage.yaml`` beside a copy of the demo scene (``../scenes/demo.yaml``)."""
+    (tmp_path / "scenes").mkdir(exist_ok=True)
+    (tmp_path / "scenes" / "demo.yaml").write_text((REPO / "scenes" / "demo.yaml").read_text())
+    (tmp_path / "configs").mkdir(exist_ok=True)
+    path = tmp_path / "configs" / "stage.yaml"
+    path.write_text(text)
+    return path

@@ -246,14 +246,20 @@ def _latched(leader: LeaderThread, count: int) -> list[FrameMessage]:
     return frames()
 
 
-def test_the_leader_applies_camera_delay() -> None:
-    inputs = Inputs(live={"camera_delay_ms": {"cam1": 150.0}})
-    leader = LeaderThread(_settings(inputs, timeout_s=1.0))
+def _latched_from(inputs: Inputs, count: int, present_s: dict[str, float] | None = None) -> list[FrameMessage]:
+    """:func:`_latched` of a leader on ``inputs`` (closed after, with the leader)."""
+    settings = _settings(inputs, timeout_s=1.0)
+    settings.present_s = present_s or {}
+    leader = LeaderThread(settings)
     try:
-        frames = _latched(leader, 60)
+        return _latched(leader, count)
     finally:
         leader.close()
         inputs.close()
+
+
+def test_the_leader_applies_camera_delay() -> None:
+    frames = _latched_from(Inputs(live={"camera_delay_ms": {"cam1": 150.0}}), 60)
     for frame in frames:
         cam1, cam2 = frame.poses["cam1"], frame.poses["cam2"]
         # cam1's pose arrived (after it was published) at least 150 ms before the latch; cam2 is the newest
@@ -262,15 +268,7 @@ def test_the_leader_applies_camera_delay() -> None:
 
 
 def test_the_leader_predicts_present_cameras_to_the_frames_due_time() -> None:
-    inputs = Inputs()  # x = seq · 1 mm, rising: every camera moves along +x
-    settings = _settings(inputs, timeout_s=1.0)
-    settings.present_s = {"cam1": 0.0}
-    leader = LeaderThread(settings)
-    try:
-        frames = _latched(leader, 30)
-    finally:
-        leader.close()
-        inputs.close()
+    frames = _latched_from(Inputs(), 30, present_s={"cam1": 0.0})  # x = seq · 1 mm: every camera moves along +x
     for frame in frames:
         cam1, cam2 = frame.poses["cam1"], frame.poses["cam2"]
         assert cam2.position_m[0] == pytest.approx(cam2.seq * 0.001)  # as published
@@ -279,12 +277,7 @@ def test_the_leader_predicts_present_cameras_to_the_frames_due_time() -> None:
 
 def test_tracking_freeze_holds_the_poses_of_the_frame_it_went_on_at() -> None:
     inputs = Inputs(live={"tracking_freeze": True})
-    leader = LeaderThread(_settings(inputs, timeout_s=1.0))
-    try:
-        frames = _latched(leader, 30)
-    finally:
-        leader.close()
-        inputs.close()
+    frames = _latched_from(inputs, 30)
     assert inputs.seq > max(p.seq for p in frames[0].poses.values())  # the tracking kept moving
     held = {c: p.seq for c, p in frames[0].poses.items()}
     assert all({c: p.seq for c, p in f.poses.items()} == held for f in frames)

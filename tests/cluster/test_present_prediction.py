@@ -18,7 +18,7 @@ from stage.core.pose_latch import LatchedPose
 from stage.core.pose_predict import MAX_PRESENT_HORIZON_S, extrapolate, predict_pose
 from stage.core.wire.frame import FrameMessage
 from stage.core.wire.pose import PoseMessage, encode_pose_dict
-from tests.cluster.helpers import pose_body
+from tests.cluster.helpers import pose_body, write_stage
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = (REPO / "configs" / "demo.yaml").read_text()
@@ -108,28 +108,19 @@ def test_the_leader_latches_poses_predicted_to_the_frame() -> None:
     assert unpredicted.latch(3.0, t_frame_s=50.025)[0]["cam1"].position_m[0] == pytest.approx(0.02)
 
 
-def _write(tmp_path: Path, text: str) -> Path:
-    (tmp_path / "scenes").mkdir(exist_ok=True)
-    (tmp_path / "scenes" / "demo.yaml").write_text((REPO / "scenes" / "demo.yaml").read_text())
-    (tmp_path / "configs").mkdir(exist_ok=True)
-    path = tmp_path / "configs" / "stage.yaml"
-    path.write_text(text)
-    return path
-
-
 PRESENT = "    latency: {mode: present, ms: 8}\n"
 LENS = "    lens: {kind: fixed, focal_length_mm: 24.0, entrance_pupil_m: 0.12}\n"
 
 
 def test_present_mode_goes_to_the_frame_clock(tmp_path: Path) -> None:
-    path = _write(tmp_path, DEMO.replace(LENS, LENS + PRESENT) + "cluster:\n  frame_lock: true\n")
+    path = write_stage(tmp_path, DEMO.replace(LENS, LENS + PRESENT) + "cluster:\n  frame_lock: true\n")
     config = load_stage_config(path)
     assert present_offsets_s(config) == {"cam1": pytest.approx(0.008)}
     assert LeaderSettings.from_config(config).present_s == {"cam1": pytest.approx(0.008)}
 
 
 def test_present_mode_without_frame_lock_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = _write(tmp_path, DEMO.replace(LENS, LENS + PRESENT))
+    path = write_stage(tmp_path, DEMO.replace(LENS, LENS + PRESENT))
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cameras[0].latency.mode: present needs cluster.frame_lock: true" in err[0]
@@ -139,10 +130,10 @@ def test_a_reload_that_changes_present_prediction_restarts_the_clock(tmp_path: P
     from stage.app.orchestrator.children import CLOCK, TRACKING, reload_plan
 
     locked = DEMO + "cluster:\n  frame_lock: true\n"
-    old = load_stage_config(_write(tmp_path, locked))
-    new = load_stage_config(_write(tmp_path, locked.replace(LENS, LENS + PRESENT)))
+    old = load_stage_config(write_stage(tmp_path, locked))
+    new = load_stage_config(write_stage(tmp_path, locked.replace(LENS, LENS + PRESENT)))
     plan = reload_plan(old, new)
     assert CLOCK in plan.restart and TRACKING in plan.restart
     assert CLOCK not in reload_plan(old, old).restart
-    delay = load_stage_config(_write(tmp_path, locked.replace(LENS, LENS + "    latency: {mode: delay, ms: 8}\n")))
+    delay = load_stage_config(write_stage(tmp_path, locked.replace(LENS, LENS + "    latency: {mode: delay, ms: 8}\n")))
     assert CLOCK not in reload_plan(old, delay).restart
