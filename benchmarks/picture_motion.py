@@ -66,28 +66,36 @@ def speed_m_s(move: SimulatedMove, t: float, dt: float = 1e-3) -> float:
 
 def frame_errors(lines: Iterable[dict[str, Any]], move: SimulatedMove, camera: str = CAMERA,
                  horizon_ms: float | None = None) -> dict[str, list[float]]:
-    """Per presented frame (frame-log lines) of ``camera``: ``mm``/``deg`` — the rendered pose against the true pose
-    at ``t_present``; ``unpredicted_mm``/``unpredicted_deg`` — the pose as sampled (the true pose at ``t_sample``)
-    against the same; ``late_present_mm`` — the true pose at the frame's due time ``t_frame`` against the same (what
-    even an exact prediction to the due time misses when the present comes late); ``sample_to_present_ms``;
-    ``present_after_due_ms`` (``t_present − t_frame``); ``speed_m_s``; and with a fixed ``horizon_ms`` (``latency.mode:
-    predict``) ``horizon_error_ms`` = ``horizon_ms`` − sample → present. Pure."""
-    out: dict[str, list[float]] = {k: [] for k in ("mm", "deg", "unpredicted_mm", "unpredicted_deg",
-                                                   "late_present_mm", "sample_to_present_ms", "present_after_due_ms",
-                                                   "speed_m_s", "horizon_error_ms")}
+    """Per presented frame (frame-log lines) of ``camera``, against the true pose at ``t_present`` unless said:
+
+    * ``mm``/``deg`` — the rendered pose;
+    * ``unpredicted_mm``/``unpredicted_deg`` — the pose as sampled (the true pose at ``t_sample``);
+    * ``at_due_mm`` — the rendered pose against the true pose at the frame's due time ``t_frame``: the prediction's
+      own error, as if the frame were presented exactly when due;
+    * ``late_present_mm`` — the true pose at ``t_frame``: what even an exact prediction to the due time misses when
+      the present comes late;
+    * ``sample_to_present_ms``, ``present_after_due_ms`` (``t_present − t_frame``), ``speed_m_s``;
+    * with a fixed ``horizon_ms`` (``latency.mode: predict``): ``horizon_error_ms`` = ``horizon_ms`` − sample →
+      present.
+
+    Pure."""
+    keys = ("mm", "deg", "unpredicted_mm", "unpredicted_deg", "at_due_mm", "late_present_mm", "sample_to_present_ms",
+            "present_after_due_ms", "speed_m_s", "horizon_error_ms")
+    out: dict[str, list[float]] = {k: [] for k in keys}
     for line in lines:
         if camera not in line.get("pose_position_m", {}):
             continue
         t_present, t_sample = line["t_present"], line["pose_t"][camera][0]
         true, sampled = move.at(t_present), move.at(t_sample)
-        mm, deg = pose_error(line["pose_position_m"][camera], line["pose_rotation_deg"][camera], true.position_m,
-                             true.rotation_deg)
+        rendered_position, rendered_rotation = line["pose_position_m"][camera], line["pose_rotation_deg"][camera]
+        mm, deg = pose_error(rendered_position, rendered_rotation, true.position_m, true.rotation_deg)
         mm0, deg0 = pose_error(sampled.position_m, sampled.rotation_deg, true.position_m, true.rotation_deg)
         due = move.at(line["t_frame"])
         late_mm = pose_error(due.position_m, due.rotation_deg, true.position_m, true.rotation_deg)[0]
+        at_due_mm = pose_error(rendered_position, rendered_rotation, due.position_m, due.rotation_deg)[0]
         age_ms = (t_present - t_sample) * 1000.0
         for key, value in (("mm", mm), ("deg", deg), ("unpredicted_mm", mm0), ("unpredicted_deg", deg0),
-                           ("late_present_mm", late_mm),
+                           ("at_due_mm", at_due_mm), ("late_present_mm", late_mm),
                            ("sample_to_present_ms", age_ms),
                            ("present_after_due_ms", (t_present - line["t_frame"]) * 1000.0),
                            ("speed_m_s", speed_m_s(move, t_present))):
@@ -108,7 +116,7 @@ def summary(errors: dict[str, list[float]]) -> dict[str, Any]:
                            "speed_m_s_p50": percentile(errors["speed_m_s"], 50),
                            "sample_to_present_ms": stats(errors["sample_to_present_ms"]),
                            "present_after_due_ms": stats(errors["present_after_due_ms"])}
-    for key in ("mm", "deg", "unpredicted_mm", "unpredicted_deg", "late_present_mm"):
+    for key in ("mm", "deg", "unpredicted_mm", "unpredicted_deg", "at_due_mm", "late_present_mm"):
         out[key] = stats(errors[key], 4 if key.endswith("deg") else 3)
     out["fast_mm"] = stats([errors["mm"][i] for i in fast])
     if errors["horizon_error_ms"]:

@@ -62,6 +62,7 @@ def test_frame_errors_compare_with_the_true_pose_at_present() -> None:
     assert errors["present_after_due_ms"] == pytest.approx([0.5, 0.5, 0.5], abs=1e-3)
     moved = np.linalg.norm(np.subtract(MOVE.at(t + 0.020).position_m, MOVE.at(t + 0.0195).position_m)) * 1000
     assert errors["late_present_mm"][0] == pytest.approx(moved, rel=1e-3)
+    assert errors["at_due_mm"][0] == pytest.approx(moved, rel=1e-3)  # rendered for present, compared at due
     assert all(0.0 <= s <= 1.0 + 1e-6 for s in errors["speed_m_s"])
     doc = summary(errors)
     assert doc["frames"] == 3 and doc["mm"]["max"] == pytest.approx(round(max(errors["mm"]), 3))
