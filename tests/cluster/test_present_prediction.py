@@ -4,13 +4,15 @@ leader's latch, the config check)."""
 from __future__ import annotations
 
 from collections import deque
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from stage.app.cli import main
-from stage.core.cluster.leader import Inputs, LeaderSettings
+from stage.app.orchestrator.children import CLOCK, TRACKING, reload_plan
+from stage.core.cluster.leader import FrameLeader, Inputs, LeaderSettings
 from stage.core.cluster.present import predict_to_present, present_offsets_s, previous_sample
 from stage.core.config.loader import load_stage_config
 from stage.core.pose import Pose
@@ -97,15 +99,15 @@ def test_the_leader_latches_poses_predicted_to_the_frame() -> None:
     inputs = Inputs({"cam1": 0.0})
     for seq, (t, x) in enumerate(((50.00, 0.00), (50.01, 0.01)), start=1):
         inputs.pose(encode_pose_dict(pose_body("cam1", seq, x_m=x) | {"t_sample": t}), now_s=float(seq))
-    poses, _ = inputs.latch(3.0, t_frame_s=50.025)
+    poses, _ = inputs.latch(3.0, t_present_s=50.025)
     assert poses["cam1"].position_m[0] == pytest.approx(0.025) and poses["cam1"].seq == 2
-    plain, _ = Inputs().latch(3.0, t_frame_s=50.025)
+    plain, _ = Inputs().latch(3.0, t_present_s=50.025)
     assert plain == {}
     unpredicted = Inputs()
     for seq in (1, 2):
         unpredicted.pose(encode_pose_dict(pose_body("cam1", seq, x_m=seq / 100) | {"t_sample": 50 + seq / 100}),
                          now_s=float(seq))
-    assert unpredicted.latch(3.0, t_frame_s=50.025)[0]["cam1"].position_m[0] == pytest.approx(0.02)
+    assert unpredicted.latch(3.0, t_present_s=50.025)[0]["cam1"].position_m[0] == pytest.approx(0.02)
 
 
 PRESENT = "    latency: {mode: present, ms: 8}\n"
@@ -127,8 +129,6 @@ def test_present_mode_without_frame_lock_is_refused(tmp_path: Path, capsys: pyte
 
 
 def test_a_reload_that_changes_present_prediction_restarts_the_clock(tmp_path: Path) -> None:
-    from stage.app.orchestrator.children import CLOCK, TRACKING, reload_plan
-
     locked = DEMO + "cluster:\n  frame_lock: true\n"
     old = load_stage_config(write_stage(tmp_path, locked))
     new = load_stage_config(write_stage(tmp_path, locked.replace(LENS, LENS + PRESENT)))
@@ -137,3 +137,17 @@ def test_a_reload_that_changes_present_prediction_restarts_the_clock(tmp_path: P
     assert CLOCK not in reload_plan(old, old).restart
     delay = load_stage_config(write_stage(tmp_path, locked.replace(LENS, LENS + "    latency: {mode: delay, ms: 8}\n")))
     assert CLOCK not in reload_plan(old, delay).restart
+
+
+def test_the_leader_predicts_to_the_due_time_plus_how_late_frames_appear() -> None:
+    leader = FrameLeader(LeaderSettings(rate=Fraction(60), frames_endpoint="tcp://127.0.0.1:*",
+                                        ready_endpoint="tcp://127.0.0.1:*", present_s={"cam1": 0.002}))
+    try:
+        for seq, (t, x) in enumerate(((50.00, 0.00), (50.01, 0.01)), start=1):  # 1 m/s
+            leader.inputs.pose(encode_pose_dict(pose_body("cam1", seq, x_m=x) | {"t_sample": t}), now_s=float(seq))
+        due_ns = 50_020_000_000
+        assert leader._latch_inputs(due_ns)[0]["cam1"].position_m[0] == pytest.approx(0.022)  # due + 2 ms
+        leader.telemetry.present_after_due_s.extend([0.003, 0.005, 0.004])  # the nodes present 4 ms late (median)
+        assert leader._latch_inputs(due_ns)[0]["cam1"].position_m[0] == pytest.approx(0.026)
+    finally:
+        leader.close()

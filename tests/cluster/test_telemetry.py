@@ -78,3 +78,17 @@ def test_dropped_node_and_unknown_frames() -> None:
                             membership=membership)
     assert stats.nodes["b"].state == "dropped" and stats.nodes["b"].drops == 1
     assert stats.nodes["a"].barrier_wait_ms_p50 is None and stats.cameras == {}
+
+
+def test_how_late_frames_are_presented_after_they_are_due() -> None:
+    telemetry = ClusterTelemetry()
+    assert telemetry.present_after_due_p50_s() == 0.0  # nothing reported yet
+    previous = None
+    for n in range(5):
+        t = T0 + n / 60
+        telemetry.record(ReleasedFrame(_frame(n, t), t_release=t + 0.004, ready={"a": _ready(n, t, previous)},
+                                       dropped=[]))
+        # due at t + 4 ms (see _frame); presented 3, 4, 5, 6 ms after that
+        previous = PresentReport(frame=n, t_release_recv=t + 0.006, t_present=t + 0.004 + 0.003 + n * 0.001)
+    assert list(telemetry.present_after_due_s) == pytest.approx([0.003, 0.004, 0.005, 0.006], abs=1e-6)
+    assert telemetry.present_after_due_p50_s() == pytest.approx(0.0045, abs=1e-6)

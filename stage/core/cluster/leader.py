@@ -104,11 +104,11 @@ class Inputs:
         except WireError as exc:
             self.rejects.reject("state", exc)
 
-    def latch(self, now_s: float, t_frame_s: float | None = None) -> tuple[dict[str, PoseMessage], int]:
+    def latch(self, now_s: float, t_present_s: float | None = None) -> tuple[dict[str, PoseMessage], int]:
         """The poses and state revision of the next frame: per camera the newest pose that arrived at least its
-        ``camera_delay_ms`` before ``now_s`` (monotonic), predicted to ``t_frame_s`` (Unix seconds) plus its offset
-        for the cameras in :attr:`present_s`; while ``tracking_freeze`` is on, the poses of the frame it was turned
-        on at."""
+        ``camera_delay_ms`` before ``now_s`` (monotonic), predicted to ``t_present_s`` (Unix seconds: when the frame
+        is expected to appear) plus its offset for the cameras in :attr:`present_s`; while ``tracking_freeze`` is on,
+        the poses of the frame it was turned on at."""
         live = self.state.state
         if live.tracking_freeze:
             if self.held is None:
@@ -116,8 +116,8 @@ class Inputs:
             return self.held, self.state.rev
         self.held = None
         poses = {c: p.message for c, p in self.poses.delayed(now_s, live.camera_delay_ms).items()}
-        if self.present_s and t_frame_s is not None:
-            poses = predict_to_present(poses, self.poses.history, t_frame_s, self.present_s, live.camera_delay_ms)
+        if self.present_s and t_present_s is not None:
+            poses = predict_to_present(poses, self.poses.history, t_present_s, self.present_s, live.camera_delay_ms)
         return poses, self.state.rev
 
 
@@ -213,7 +213,10 @@ class FrameLeader:
         if self.pose is not None:
             for frames in drain(self.pose, MAX_DRAIN):
                 self.inputs.pose(frames, now)
-        return self.inputs.latch(now, t_frame_ns / 1e9)
+        t_present = t_frame_ns / 1e9
+        if self.inputs.present_s:  # when the frame will appear: due, plus how late the nodes present lately
+            t_present += self.telemetry.present_after_due_p50_s()
+        return self.inputs.latch(now, t_present)
 
     def step(self) -> ReleasedFrame:
         """Run one frame: wait for its latch time, latch, send, barrier, release."""

@@ -3,8 +3,10 @@ sample time to the time its frame is presented, pure.
 
 The daemon's ``latency.mode: predict`` extrapolates a fixed ``ms`` after each sample, but the age of the pose a frame
 latches varies with the phase between the tracker's samples and the frame clock (anywhere within one sample
-period, and different at every start). The clock knows each frame's due time at the latch, so it can extrapolate
-every pose by exactly ``t_frame + offset − t_sample`` (docs/cluster.md#prediction-to-the-present-time).
+period, and different at every start). The clock knows each frame's due time at the latch, and from the nodes'
+present reports how late after it frames have been appearing lately (the median,
+:meth:`~stage.core.cluster.telemetry.ClusterTelemetry.present_after_due_p50_s`), so it extrapolates every pose by
+``t_frame + that median + latency.ms − t_sample`` (docs/cluster.md#prediction-to-the-present-time).
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ def previous_sample(history: deque[LatchedPose] | None, last: PoseMessage) -> Po
 
 
 def predict_to_present(poses: Mapping[str, PoseMessage], history: Mapping[str, deque[LatchedPose]],
-                       t_frame_s: float, offsets_s: Mapping[str, float],
+                       t_present_s: float, offsets_s: Mapping[str, float],
                        delay_ms: Mapping[str, float]) -> dict[str, PoseMessage]:
-    """``poses`` with each camera of ``offsets_s`` extrapolated to ``t_frame_s + offset`` (Unix seconds) from the
+    """``poses`` with each camera of ``offsets_s`` extrapolated to ``t_present_s + offset`` (Unix seconds) from the
     velocity between its latched pose and the sample before it in ``history``. A camera with a live
     ``camera_delay_ms`` keeps its delayed pose: the operator asked to show it late, not predicted."""
     out = dict(poses)
@@ -43,5 +45,5 @@ def predict_to_present(poses: Mapping[str, PoseMessage], history: Mapping[str, d
         last = out.get(camera)
         if last is None or delay_ms.get(camera, 0.0) > 0.0:
             continue
-        out[camera] = predict_pose(previous_sample(history.get(camera), last), last, t_frame_s + offset)
+        out[camera] = predict_pose(previous_sample(history.get(camera), last), last, t_present_s + offset)
     return out

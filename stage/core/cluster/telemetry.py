@@ -51,6 +51,15 @@ class ClusterTelemetry:
         self.cameras: dict[str, _CameraWindow] = {}
         self.frames: OrderedDict[int, ReleasedFrame] = OrderedDict()
         self.last_frame: int | None = None
+        self.present_after_due_s: deque[float] = deque(maxlen=WINDOW)
+        """How long after its due time (``t_frame``) each recent frame was presented, every node's reports."""
+
+    def present_after_due_p50_s(self) -> float:
+        """Median of :attr:`present_after_due_s`, at least 0 (0 before any report): when a frame appears, relative
+        to its due time (``latency.mode: present`` predicts to it)."""
+        if not self.present_after_due_s:
+            return 0.0
+        return max(0.0, float(np.median(np.fromiter(self.present_after_due_s, dtype=float))))
 
     def record(self, released: ReleasedFrame) -> None:
         frame = released.frame.frame
@@ -78,6 +87,7 @@ class ClusterTelemetry:
         if earlier is None or rendered is None:
             return  # not a frame this leader released with that node in time
         t_latch = earlier.frame.t_latch
+        self.present_after_due_s.append(report.t_present - earlier.frame.t_frame)
         for camera, pose in earlier.frame.poses.items():
             window = self.cameras.setdefault(camera, _CameraWindow())
             window.samples += 1
