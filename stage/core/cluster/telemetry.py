@@ -9,6 +9,7 @@ later. Pure: no sockets, no clock.
 
 from __future__ import annotations
 
+import statistics
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ WINDOW = 600
 FRAMES_KEPT = 240
 """Frames remembered for matching the present reports that come a frame later."""
 STAGES = ("tracker", "daemon", "to_latch", "to_render", "render", "barrier", "present")
+PRESENT_WINDOW = 120
+"""Present reports the prediction to the present time takes its median over (``latency.mode: present``)."""
 
 
 def _pct(samples: deque[float], q: float) -> float | None:
@@ -51,7 +54,7 @@ class ClusterTelemetry:
         self.cameras: dict[str, _CameraWindow] = {}
         self.frames: OrderedDict[int, ReleasedFrame] = OrderedDict()
         self.last_frame: int | None = None
-        self.present_after_due_s: deque[float] = deque(maxlen=WINDOW)
+        self.present_after_due_s: deque[float] = deque(maxlen=PRESENT_WINDOW)
         """How long after its due time (``t_frame``) each recent frame was presented, every node's reports."""
 
     def present_after_due_p50_s(self) -> float:
@@ -59,7 +62,7 @@ class ClusterTelemetry:
         to its due time (``latency.mode: present`` predicts to it)."""
         if not self.present_after_due_s:
             return 0.0
-        return max(0.0, float(np.median(np.fromiter(self.present_after_due_s, dtype=float))))
+        return max(0.0, statistics.median(self.present_after_due_s))  # a few µs: the leader asks before each latch
 
     def record(self, released: ReleasedFrame) -> None:
         frame = released.frame.frame
