@@ -19,6 +19,11 @@ MAX_PRESENT_HORIZON_S = 0.2
 carried on along its last velocity)."""
 MAX_SAMPLE_GAP_S = 0.1
 """Two samples further apart than this give no velocity (a dropout in between): the pose is used as measured."""
+MIN_VELOCITY_BASE_S = 0.004
+"""The velocity is taken between samples at least this far apart: samples that come bunched (a daemon catching up
+after a stall, a tracker without its own timestamps whose datagrams arrive together) can be microseconds apart, and
+any noise over such a gap is an absurd velocity. Trackers sample at up to 250 Hz, so the sample before is normally
+used."""
 
 
 def extrapolate(t_before: float, before: Sequence[float], t_last: float, last: Sequence[float],
@@ -41,11 +46,11 @@ def predict_pose(before: PoseMessage | None, last: PoseMessage, t_target: float,
     ``t_sample``): position, angles and ``world_from_camera``; everything else (``seq``, times, lens) unchanged, so
     the frame still traces to the sample it came from. The horizon ``t_target − last.t_sample`` is clamped to
     ``[0, max_horizon_s]``. ``last`` as it is when there is no usable velocity: no ``before``, a stale pose, samples
-    not increasing in time or more than :data:`MAX_SAMPLE_GAP_S` apart, or a non-finite result."""
+    less than :data:`MIN_VELOCITY_BASE_S` or more than :data:`MAX_SAMPLE_GAP_S` apart, or a non-finite result."""
     if before is None or last.stale or before.stale:
         return last
     dt = last.t_sample - before.t_sample
-    if not 0.0 < dt <= MAX_SAMPLE_GAP_S:
+    if not MIN_VELOCITY_BASE_S <= dt <= MAX_SAMPLE_GAP_S:
         return last
     horizon = min(max(t_target - last.t_sample, 0.0), max_horizon_s)
     angles = [unwrap_deg(b, a) for b, a in zip(before.rotation_deg, last.rotation_deg, strict=True)]

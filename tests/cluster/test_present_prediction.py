@@ -62,6 +62,7 @@ def test_predict_pose_across_180_does_not_jump() -> None:
     (pose(1, 0.0, 0.0, stale=True), pose(2, 0.01, 0.01)),
     (pose(1, 0.0, 0.0), pose(2, 0.5, 0.01)),  # a dropout between them
     (pose(1, 0.01, 0.0), pose(2, 0.01, 0.01)),  # no time between them
+    (pose(1, 0.0, 0.0), pose(2, 0.00001, 0.001)),  # bunched: 10 µs apart, 1 mm of noise would be 100 m/s
 ])
 def test_predict_pose_leaves_a_pose_without_usable_velocity_as_measured(before, last) -> None:
     assert predict_pose(before, last, 0.05) is last
@@ -77,9 +78,11 @@ def _history(*poses: PoseMessage) -> deque[LatchedPose]:
     return deque(LatchedPose(p, i * 0.01) for i, p in enumerate(poses))
 
 
-def test_previous_sample_skips_re_sends_of_the_same_seq() -> None:
+def test_previous_sample_skips_re_sends_of_the_same_seq_and_bunched_samples() -> None:
     a, b = pose(4, 0.0, 0.0), pose(5, 0.01, 0.01)
     assert previous_sample(_history(a, b, b), b) is a
+    bunched = pose(6, 0.01002, 0.0102)  # came 20 µs after b: the velocity is taken from b back to a
+    assert previous_sample(_history(a, b, bunched), bunched) is a
     assert previous_sample(_history(b), b) is None
     assert previous_sample(None, b) is None
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from stage.core.config.stage import StageConfig
 from stage.core.pose_latch import LatchedPose
-from stage.core.pose_predict import predict_pose
+from stage.core.pose_predict import MIN_VELOCITY_BASE_S, predict_pose
 from stage.core.wire.pose import PoseMessage
 
 
@@ -27,10 +27,12 @@ def present_offsets_s(config: StageConfig) -> dict[str, float]:
 
 
 def previous_sample(history: deque[LatchedPose] | None, last: PoseMessage) -> PoseMessage | None:
-    """The newest pose in ``history`` of an earlier sample than ``last`` (re-sends repeat a ``seq``)."""
+    """The newest pose in ``history`` of an earlier sample than ``last`` (re-sends repeat a ``seq``) sampled at least
+    :data:`~stage.core.pose_predict.MIN_VELOCITY_BASE_S` before it (bunched samples are skipped)."""
     for latched in reversed(history or ()):
-        if latched.message.seq < last.seq:
-            return latched.message
+        message = latched.message
+        if message.seq < last.seq and message.t_sample <= last.t_sample - MIN_VELOCITY_BASE_S:
+            return message
     return None
 
 
