@@ -163,3 +163,17 @@ def load_stage_config_color(path: Path) -> ColorManagement:
     from stage.core.config.loader import load_stage_config
 
     return load_stage_config(path).color
+
+
+def test_exr_plane_texture_validates_and_loads_as_scene_linear(tmp_path: Path) -> None:
+    """A textured plane may use a scene-linear OpenEXR, as panoramas do: the asset check reads it the way the
+    renderer does (it used to decode it as PNG/JPEG and refuse the scene)."""
+    from renderer.gl.scene_geometry import prepare_scene
+
+    rgb = np.full((8, 8, 3), 2.5, np.float32)  # above 1: only a float texture keeps it
+    write_exr(rgb, tmp_path / "card.exr")
+    path = tmp_path / "scene.yaml"
+    path.write_text("name: t\nsky:\n  kind: solid\nobjects:\n  - kind: plane\n    texture: card.exr\n")
+    scene = load_scene_config(path)
+    texture = prepare_scene(scene).custom[0].texture
+    assert texture.dtype == np.float32 and np.allclose(texture[..., :3], 2.5)
