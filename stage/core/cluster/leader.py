@@ -71,7 +71,8 @@ class LeaderSettings:
     """Release no earlier than the frame is due (steady cadence); ``False`` releases as soon as the last member is
     ready, which the barrier benchmark uses to measure the barrier alone."""
     present_s: dict[str, float] = field(default_factory=dict)
-    """Cameras with ``latency.mode: present``: camera → seconds after the frame's due time to predict its pose to."""
+    """Cameras with ``latency.mode: present``: camera → their ``latency.ms`` in seconds, added to the frame's expected
+    present time (its due time plus the nodes' recent median lateness) to predict its pose to."""
 
     @classmethod
     def from_config(cls, config: StageConfig) -> LeaderSettings:
