@@ -6,7 +6,7 @@ scene's ground (1 m grid, 3 cm lines, light on dark), each face is compared with
 size and box-averaged down to 128 px: the ideal anti-aliased picture at that resolution (64 samples per pixel). The
 difference is the aliasing the walls then magnify. Measured on llvmpipe: RMS 3.1..3.5 levels (up to 37 on single
 pixels) with the former coverage (``fwidth`` footprint, smoothstep edges: lines that run diagonally across the
-pixels, i.e. every line converging to the horizon, drawn too wide and dim and breaking into beads), 0.4..1.4 with the
+pixels, i.e. every line converging to the horizon, drawn too wide and too dim), 0.4..1.4 with the
 box-filtered coverage (the largest single-pixel differences left are on the horizon row, a geometric
 edge that one sample per pixel cannot filter).
 """
