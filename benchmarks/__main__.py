@@ -5,7 +5,7 @@
 
 Each benchmark also runs alone: ``python -m benchmarks.tracking_latency``, ``python -m benchmarks.render_frame``,
 ``python -m benchmarks.raster_floor``, ``python -m benchmarks.ocio_wall_pass``, ``python -m benchmarks.osc_loop``,
-``python -m benchmarks.barrier``, ``python -m benchmarks.frame_latency``.
+``python -m benchmarks.barrier``, ``python -m benchmarks.frame_latency``, ``python -m benchmarks.outer_cube``.
 Every comparison in the table is a ratio of two figures measured in the same run (never against a number from
 another day). Numbers move when other work shares the cores: run on a quiet machine.
 """
@@ -17,6 +17,7 @@ import json
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 BENCHMARKS = {
@@ -27,6 +28,7 @@ BENCHMARKS = {
     "osc_loop": (["--messages", "20000"], ["--messages", "4000"]),
     "barrier": (["--frames", "600"], ["--frames", "150"]),
     "frame_latency": (["--seconds", "10"], ["--seconds", "3"]),
+    "outer_cube": (["--runs", "40"], ["--runs", "10"]),
 }
 
 
@@ -121,6 +123,13 @@ def rows(results: dict[str, Any]) -> list[Row]:
                 out.append(Row("frame_latency", f"pose arrival → present, {n} null nodes, {p}",
                                _get(run, "arrival_to_present_ms", p), "ms", "one frame period",
                                lat.get("frame_period_ms")))
+    cube = results.get("outer_cube")
+    if cube is not None and "error" not in cube:
+        for case in cube.get("cases", []):
+            where = f"{Path(case['config']).stem} + {Path(case['scene']).stem} at {case['resolution_scale']:g}"
+            out.append(Row("outer_cube", f"outer cube re-render, {where} ({case['face_px']} px faces)",
+                           case.get("ms_median"), "ms", "baseline shaders" if "ratio" in case else "",
+                           case.get("baseline_ms_median")))
     for name, doc in results.items():
         if isinstance(doc, dict) and "error" in doc:
             out.append(Row(name, "FAILED: " + " ".join(doc["error"]), None, ""))

@@ -44,3 +44,13 @@ def test_stage_bench_runs_the_benchmarks_runner() -> None:
     table = subprocess.run([sys.executable, "-m", "stage.app.cli", "bench", "--quick", "--only", "osc_loop"],
                            cwd=REPO, capture_output=True, text=True, timeout=300)
     assert table.returncode == 0 and table.stdout.splitlines()[0].split()[:2] == ["benchmark", "measure"]
+
+
+def test_outer_cube_rows_show_the_baseline_shaders_only_when_measured() -> None:
+    case = {"config": "configs/demo.yaml", "scene": "scenes/calibration.yaml", "resolution_scale": 0.25,
+            "face_px": 128, "ms_median": 6.0}
+    plain = rows({"outer_cube": {"cases": [case]}})
+    assert [(r.measure, r.value, r.ratio) for r in plain] == [
+        ("outer cube re-render, demo + calibration at 0.25 (128 px faces)", 6.0, None)]
+    compared = rows({"outer_cube": {"cases": [{**case, "baseline_ms_median": 5.0, "ratio": 1.2}]}})
+    assert compared[0].baseline == "baseline shaders" and compared[0].ratio == 1.2
