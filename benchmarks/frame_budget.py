@@ -12,6 +12,9 @@ rounds after ``--warmup``. Every ratio is of medians measured in the same run:
 * ``walls`` / ``one_fetch``: the wall passes alone (every output cleared, every wall drawn; inner and outer already
   rendered) against a pass over the same wall viewports that fetches one texel per pixel (the wall's position map,
   ``texelFetch``) and writes it. Target < 2.
+* ``frame_full_inner``: the same frame with the inner frustum rendered over the whole image (``scissor_inner``
+  off: the renderer before the scissor), so the gain of rendering only the part the node's walls show
+  (``inner_rect_px``, the last frame's rectangle) is measured in the same run.
 * ``inner``: the inner-frustum render alone (:meth:`~renderer.gl.stage_renderer.StageRenderer.render_inner`), to
   show where the frame goes.
 
@@ -35,8 +38,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
+from benchmarks.render_frame import CAMERA, REPO, SCENE, stats
 from renderer.gl import GLError
 from renderer.views import CameraState, camera_view
 from stage.core.config.loader import load_scene_config, load_stage_config
@@ -45,10 +47,6 @@ from stage.core.config.wall_geometry import wall_resolution_px
 from stage.core.live import LiveState
 
 log = logging.getLogger(__name__)
-REPO = Path(__file__).resolve().parent.parent
-SCENE = REPO / "scenes" / "demo.yaml"
-CAMERA = CameraState(camera="bench", position_m=(0.0, 0.5, 1.6), rotation_deg=(5.0, 0.0, 0.0), focal_length_mm=24.0,
-                     sensor_mm=(24.89, 14.0), entrance_pupil_m=0.12)
 TARGETS = {"frame_over_plain": 1.5, "walls_over_one_fetch": 2.0}
 ONE_FETCH_FRAGMENT_SHADER = """#version 330 core
 uniform sampler2D position_map;
@@ -56,13 +54,6 @@ uniform ivec2 viewport_origin;
 out vec4 frag_color;
 void main() { frag_color = vec4(texelFetch(position_map, ivec2(gl_FragCoord.xy) - viewport_origin, 0).xyz, 1.0); }
 """
-
-
-def stats(samples_ms: list[float]) -> dict[str, float]:
-    """Median and p10/p90 of ``samples_ms``, milliseconds rounded to microseconds."""
-    a = np.asarray(samples_ms)
-    return {"ms_median": round(float(np.median(a)), 3), "ms_p10": round(float(np.percentile(a, 10)), 3),
-            "ms_p90": round(float(np.percentile(a, 90)), 3)}
 
 
 def one_node(config: StageConfig, scene: Path = SCENE) -> StageConfig:
@@ -128,6 +119,13 @@ def measure_stage(name: str, config: StageConfig, node: str, runs: int, warmup: 
         def icvfx() -> None:
             gl.draw([camera_at(state["i"])])
 
+        def icvfx_full_inner() -> None:
+            renderer.scissor_inner = False
+            try:
+                gl.draw([camera_at(state["i"])])
+            finally:
+                renderer.scissor_inner = True
+
         def inner() -> None:
             f = gl.frame([camera_at(state["i"])], 0.0)
             renderer.render_inner(f.views, f.time_s)
@@ -155,8 +153,8 @@ def measure_stage(name: str, config: StageConfig, node: str, runs: int, warmup: 
             view = camera_view(camera_at(state["i"]), 0.0)
             renderer.draw_camera(view, linear, encoded, gain, "srgb", 0.0, frame.white_balance)
 
-        cases: dict[str, Callable[[], None]] = {"frame": icvfx, "plain": plain, "inner": inner, "walls": walls,
-                                                "one_fetch": one_fetch}
+        cases: dict[str, Callable[[], None]] = {"frame": icvfx, "frame_full_inner": icvfx_full_inner, "plain": plain,
+                                                "inner": inner, "walls": walls, "one_fetch": one_fetch}
         samples: dict[str, list[float]] = {k: [] for k in cases}
         for index in range(warmup + runs):
             state["i"] = index
@@ -170,13 +168,17 @@ def measure_stage(name: str, config: StageConfig, node: str, runs: int, warmup: 
         for obj in (linear, encoded, fetch):
             obj.delete()
         renderer_name = gl.gl_renderer
+        renderer_rect = renderer.inner_rects.get(0)
     finally:
         gl.close()
     inner_px = tuple(config.render.inner.resolution_px)
     return {
         "name": name, "node": node, "walls": sum(len(o.walls) for o in outputs), "wall_pixels": pixels,
         "plain_px": list(size), "inner_px": list(inner_px), "renderer": renderer_name, **result,
+        "inner_rect_px": list(renderer_rect) if renderer_rect else None,
         "frame_over_plain": round(result["frame"]["ms_median"] / result["plain"]["ms_median"], 2),
+        "frame_full_inner_over_plain": round(result["frame_full_inner"]["ms_median"] / result["plain"]["ms_median"],
+                                             2),
         "walls_over_one_fetch": round(result["walls"]["ms_median"] / result["one_fetch"]["ms_median"], 2),
     }
 
