@@ -3,11 +3,12 @@ numpy, no GL). The inverse of :mod:`stage.core.geometry.frustum_cover` (which wa
 
 The wall pass samples the inner image (bilinear, clamped to the edge) at ``uv = ndc · 0.5 + 0.5`` of every LED
 pixel centre ``p`` whose ``clip = clip_from_world · [p, 1]`` has ``w > 0`` and ``|x|, |y| ≤ w``; no other texel is
-ever read. Every pixel centre lies on a flat section, and the part of a section inside the frustum (a convex
-polygon: the section's corners clipped in clip space by the planes ``|x| ≤ w``, ``|y| ≤ w`` and ``w > 0``, as
-:mod:`~stage.core.geometry.frustum_cover` does on the wall) projects onto the convex hull of its projected
-vertices. So the bounding box of those projected vertices over all sections, widened by the bilinear footprint
-plus a margin, holds every texel a wall pixel can read: a scene render scissored to it gives
+ever read. Every pixel centre lies on a flat section. A section wholly in front of the eye projects onto the
+convex hull of its projected corners, so their bounding box, clamped to the image, holds every pixel of it the wall
+reads; a section through the eye plane (rare: beside or above the camera) is first clipped in clip space by the
+planes ``|x| ≤ w``, ``|y| ≤ w`` and ``w > 0`` (as :mod:`~stage.core.geometry.frustum_cover` does on the wall). The
+union of those boxes over all sections, widened by the bilinear footprint plus a margin, holds every texel a wall
+pixel can read: a scene render scissored to it gives
 the walls exactly the same picture (``renderer.gl.stage_renderer.StageRenderer.render_inner``).
 
 Rectangles here are in GL window pixels of the image: ``(x0, y0, x1, y1)``, origin at the bottom-left (texture row
@@ -59,21 +60,31 @@ class ImageCover:
         self.margin_px = int(margin_px)
 
     def ndc_bounds(self, clip_from_world: np.ndarray) -> tuple[float, float, float, float] | None:
-        """``(x_min, y_min, x_max, y_max)`` in NDC of every section's part inside the frustum; ``None`` when no
-        section reaches into it."""
+        """``(x_min, y_min, x_max, y_max)`` in NDC holding every section's part inside the frustum; ``None`` when
+        no section reaches into it."""
         if not len(self._corners):
             return None
         at = (self._corners @ np.asarray(clip_from_world, dtype=float).T).reshape(-1, 4, 4)  # (section, corner, xyzw)
         values = at @ PLANES.T + OFFSETS  # (section, corner, plane): ≤ 0 inside
-        inside = (values <= 0).all(axis=(1, 2))
         outside = (values > 0).all(axis=1).any(axis=1)  # every corner beyond one plane
-        points = [at[inside].reshape(-1, 4)]
-        points += [_clip(at[i]) for i in np.nonzero(~inside & ~outside)[0]]
-        clip = np.concatenate(points)
-        if not len(clip):
+        front = (values[:, :, -1] <= 0).all(axis=1) & ~outside  # every corner in front of the eye
+        # In front of the eye: the projected corners' box, each section's clamped to the image on its own (a
+        # section beside the frustum adds nothing); vectorised, no polygon clipping.
+        whole = at[front]
+        ndc = whole[:, :, :2] / whole[:, :, 3:4]
+        lo, hi = np.maximum(ndc.min(axis=1), -1.0), np.minimum(ndc.max(axis=1), 1.0)
+        keep = (lo <= hi).all(axis=1)
+        lows, highs = [lo[keep]], [hi[keep]]
+        for i in np.nonzero(~front & ~outside)[0]:  # through the eye plane (rare): clip the polygon exactly
+            part = _clip(at[i])
+            if len(part):
+                part_ndc = np.clip(part[:, :2] / part[:, 3:4], -1.0, 1.0)  # on the planes; clamps only rounding
+                lows.append(part_ndc.min(axis=0, keepdims=True))
+                highs.append(part_ndc.max(axis=0, keepdims=True))
+        lo, hi = np.concatenate(lows), np.concatenate(highs)
+        if not len(lo):
             return None
-        ndc = np.clip(clip[:, :2] / clip[:, 3:4], -1.0, 1.0)  # on the planes already; only rounding is clamped
-        lo, hi = ndc.min(axis=0), ndc.max(axis=0)
+        lo, hi = lo.min(axis=0), hi.max(axis=0)
         return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
 
     def rect(self, clip_from_world: np.ndarray, size_px: tuple[int, int]) -> ImageRect | None:
