@@ -155,16 +155,7 @@ def measure_stage(name: str, config: StageConfig, node: str, runs: int, warmup: 
 
         cases: dict[str, Callable[[], None]] = {"frame": icvfx, "frame_full_inner": icvfx_full_inner, "plain": plain,
                                                 "inner": inner, "walls": walls, "one_fetch": one_fetch}
-        samples: dict[str, list[float]] = {k: [] for k in cases}
-        for index in range(warmup + runs):
-            state["i"] = index
-            for case, draw in cases.items():
-                start = time.perf_counter()
-                draw()
-                GL.glFinish()
-                if index >= warmup:
-                    samples[case].append((time.perf_counter() - start) * 1e3)
-        result = {k: stats(v) for k, v in samples.items()}
+        result = round_robin(cases, runs, warmup, lambda index: state.update(i=index))
         for obj in (linear, encoded, fetch):
             obj.delete()
         renderer_name = gl.gl_renderer
@@ -191,10 +182,31 @@ def stages() -> list[tuple[str, StageConfig, str]]:
             ("curved_1/8_n2", with_scene(curved), "n2")]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=60, help="timed rounds per stage (default 60)")
-    parser.add_argument("--warmup", type=int, default=5, help="untimed rounds first (default 5)")
+def round_robin(cases: dict[str, Callable[[], None]], runs: int, warmup: int,
+                before: Callable[[int], object] = lambda index: None) -> dict[str, dict[str, float]]:
+    """Draw every case once per round (``before(round)`` first), ``glFinish`` after each draw, ``warmup`` untimed
+    rounds then ``runs`` timed ones; :func:`~benchmarks.render_frame.stats` of each case."""
+    from OpenGL import GL
+
+    samples: dict[str, list[float]] = {k: [] for k in cases}
+    for index in range(warmup + runs):
+        before(index)
+        for case, draw in cases.items():
+            start = time.perf_counter()
+            draw()
+            GL.glFinish()
+            if index >= warmup:
+                samples[case].append((time.perf_counter() - start) * 1e3)
+    return {k: stats(v) for k, v in samples.items()}
+
+
+def run_main(argv: list[str] | None, name: str, doc: str, measure: Callable[..., dict], runs: int, warmup: int,
+             **fields: object) -> int:
+    """The command line of a per-stage benchmark: ``--runs``, ``--warmup``, ``--only``; one JSON object on stdout
+    (``fields`` and every stage's ``measure(name, config, node, runs, warmup)``); exit 2 without GL."""
+    parser = argparse.ArgumentParser(prog=f"python -m benchmarks.{name}", description=doc.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=runs, help=f"timed rounds per stage (default {runs})")
+    parser.add_argument("--warmup", type=int, default=warmup, help=f"untimed rounds first (default {warmup})")
     parser.add_argument("--only", action="append", help="measure only this stage (demo, curved_1/8, curved_1/8_n2)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -202,14 +214,18 @@ def main(argv: list[str] | None = None) -> int:
 
     disable_gl_error_checks()  # as the node does by default
     try:
-        result = {"benchmark": "frame_budget", "targets": TARGETS,
-                  "stages": [measure_stage(name, config, node, max(1, args.runs), max(0, args.warmup))
-                             for name, config, node in stages() if not args.only or name in args.only]}
+        result = {"benchmark": name, **fields,
+                  "stages": [measure(stage, config, node, max(1, args.runs), max(0, args.warmup))
+                             for stage, config, node in stages() if not args.only or stage in args.only]}
     except GLError as exc:
-        sys.stderr.write(f"frame_budget: {exc}\n")
+        sys.stderr.write(f"{name}: {exc}\n")
         return 2
     sys.stdout.write(json.dumps(result, indent=1) + "\n")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_main(argv, "frame_budget", __doc__, measure_stage, 60, 5, targets=TARGETS)
 
 
 if __name__ == "__main__":

@@ -18,18 +18,13 @@ leaving one part out, drawn round-robin in the same run (``glFinish`` per draw; 
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
-from benchmarks.frame_budget import CAMERA, SCENE, stages
-from benchmarks.render_frame import stats
-from renderer.gl import GLError
+from benchmarks.frame_budget import CAMERA, SCENE, round_robin, run_main
 from stage.core.config.loader import load_scene_config
 from stage.core.config.stage import StageConfig
 from stage.core.live import LiveState
@@ -93,39 +88,16 @@ def measure_stage(name: str, config: StageConfig, node: str, runs: int, warmup: 
         reference = [out.read() for out in gl.outputs]
         outer_cached()
         exact = all(np.array_equal(out.read(), ref) for out, ref in zip(gl.outputs, reference, strict=True))
-        samples: dict[str, list[float]] = {k: [] for k in cases}
-        for index in range(warmup + runs):
-            for case, draw in cases.items():
-                start = time.perf_counter()
-                draw()
-                GL.glFinish()
-                if index >= warmup:
-                    samples[case].append((time.perf_counter() - start) * 1e3)
+        result = round_robin(cases, runs, warmup)
     finally:
         gl.close()
-    result = {k: stats(v) for k, v in samples.items()}
     base = result["walls"]["ms_median"]
     return {"name": name, "node": node, **result, "outer_cached_exact": exact,
             "ratio_to_walls": {k: round(v["ms_median"] / base, 2) for k, v in result.items()}}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=30, help="timed rounds per stage (default 30)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed rounds first (default 3)")
-    args = parser.parse_args(argv)
-    from renderer.node import disable_gl_error_checks
-
-    disable_gl_error_checks()
-    try:
-        result = {"benchmark": "frame_profile",
-                  "stages": [measure_stage(n, c, node, max(1, args.runs), max(0, args.warmup))
-                             for n, c, node in stages()]}
-    except GLError as exc:
-        sys.stderr.write(f"frame_profile: {exc}\n")
-        return 2
-    sys.stdout.write(json.dumps(result, indent=1) + "\n")
-    return 0
+    return run_main(argv, "frame_profile", __doc__, measure_stage, 30, 3)
 
 
 if __name__ == "__main__":
