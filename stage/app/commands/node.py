@@ -10,6 +10,7 @@ With ``cluster.frame_lock`` the node follows the frame clock (``stage clock``) o
 from __future__ import annotations
 
 import argparse
+import logging
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,4 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_node(args: argparse.Namespace) -> int:
     from renderer.node import main as node_main
 
+    if args.verbose == 0:  # a long-running node says what it does: started, in the barrier, holding, stopped
+        for name in ("renderer", "stage"):  # not third-party chatter (PyOpenGL's accelerate notice)
+            logging.getLogger(name).setLevel(logging.INFO)
     return node_main(args.args)
