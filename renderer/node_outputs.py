@@ -210,6 +210,8 @@ class NodeRenderer:
             _gl().glFinish()
             return
         for group in self.groups:
+            if len(self.groups) > 1:
+                group.context.make_current()  # glfw on EGL swaps only the calling thread's current context
             group.context.swap()
 
     def finish(self) -> None:
@@ -226,6 +228,8 @@ class NodeRenderer:
         swapped = 0
         for group in self.groups:
             if not group.context.is_hidden():
+                if len(self.groups) > 1:
+                    group.context.make_current()
                 group.context.swap()
                 swapped += 1
         return swapped

@@ -1,9 +1,10 @@
-"""A windowed render node (glfw on an Xvfb of its own) and a headless one in frame lock, real processes: ``stage
-clock`` and two ``stage node``. Both present every released frame from the identical poses and state revision (from
-the frame logs); the windowed node's present is the buffer swap (swap interval 1) begun after the release, the
-headless node's is the release. Minimised (what a window manager does: unmap, ``WM_STATE`` iconic), the window is
-not swapped and the node stays in the barrier; closed (``WM_DELETE_WINDOW``), the node exits 0, the clock drops it at
-its timeout and the headless node goes on alone. Nothing is timed."""
+"""A windowed render node (glfw on an Xvfb of its own; two outputs, so two windows and contexts) and a headless one
+in frame lock, real processes: ``stage clock`` and two ``stage node``. Both present every released frame from the
+identical poses and state revision (from the frame logs); the windowed node's present is the buffer swap (swap
+interval 1) begun after the release, the headless node's is the release. Minimised (what a window manager does:
+unmap, ``WM_STATE`` iconic), the windows are not swapped and the node stays in the barrier; closed
+(``WM_DELETE_WINDOW``), the node exits 0, the clock drops it at its timeout and the headless node goes on alone.
+Nothing is timed."""
 
 from __future__ import annotations
 
@@ -29,6 +30,11 @@ def test_windowed_and_headless_nodes_present_the_same_frames(tmp_path: Path, xvf
 
     inputs = Inputs(cameras=("cam1",))
     config = render_config(tmp_path, inputs, NODES, barrier_timeout_ms=3000)
+    one = "  - name: win\n    outputs: [{name: o1, resolution_px: [48, 72]}]\n"
+    text = config.read_text()
+    assert one in text
+    config.write_text(text.replace(one, "  - name: win\n    outputs: [{name: o1, resolution_px: [48, 72]}, "
+                                        "{name: o2, resolution_px: [32, 32]}]\n"))  # two windows, two contexts
     logs = tmp_path / "frames"
     clock_log, win_log = logs / "_clock.frames.jsonl", logs / "win.frames.jsonl"
     procs: dict[str, Proc] = {}
@@ -40,20 +46,22 @@ def test_windowed_and_headless_nodes_present_the_same_frames(tmp_path: Path, xvf
                               "--frame-log", str(logs)])
         procs["win"] = Proc(["-m", "stage.app.cli", "node", str(config), "--node", "win", "--windowed",
                              "--frame-log", str(logs)], env={"DISPLAY": xvfb_display, "WAYLAND_DISPLAY": ""})
-        procs["win"].wait_for(r"render node win: 1 walls on 1 outputs \(windowed\)", 60)
-        window = wm.find("win o1")
+        procs["win"].wait_for(r"render node win: 1 walls on 2 outputs \(windowed\)", 60)
+        windows = [wm.find("win o1"), wm.find("win o2")]
         wait_for_log(clock_log, lambda lines: sum(x["ready"] == NODES for x in lines) >= 60, "60 frames of both",
                      timeout_s=180)
 
-        wm.minimise(window)
+        for window in windows:
+            wm.minimise(window)
         wait_for_log(win_log, lambda lines: sum(x.get("present") == "hidden" for x in lines) >= 20,
                      "20 frames presented minimised")
-        wm.restore(window)
+        for window in windows:
+            wm.restore(window)
         swapped = _presented(win_log, "swap")
         wait_for_log(win_log, lambda lines: sum(x.get("present") == "swap" for x in lines) >= swapped + 20,
                      "20 frames swapped after the restore")
 
-        wm.close(window)
+        wm.close(windows[0])
         assert procs["win"].wait(30) == 0, "\n".join(procs["win"].lines[-20:])
         procs["win"].wait_for(r"render node win: window closed: leaving the frame lock")
         lines = wait_for_log(clock_log, lambda lines: any("win" in x["dropped"] for x in lines), "win dropped")
