@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import zmq
@@ -14,7 +16,7 @@ from stage.core.keys import secure, stop_authenticator
 from stage.core.live import LiveState
 from stage.core.wire.pose import WIRE_VERSION, encode_pose_dict
 from stage.core.wire.state import encode_snapshot
-from tests.procs import REPO, free_tcp_port
+from tests.procs import REPO, Proc, free_tcp_port
 
 IDENTITY = ((1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0), (0.0, 0.0, 1.0, 0.0), (0.0, 0.0, 0.0, 1.0))
 
@@ -160,3 +162,22 @@ cluster:
     path = directory / "stage.yaml"
     path.write_text(text)
     return path
+
+
+def stop_cleanly(procs: dict[str, Proc], names: list[str] | None = None) -> None:
+    """SIGTERM ``names`` (default: all) in that order; each must exit 0 (its last log lines in the failure)."""
+    for name in names or list(procs):
+        procs[name].signal()
+        assert procs[name].wait(30) == 0, f"{name}:\n" + "\n".join(procs[name].lines[-20:])
+
+
+@contextmanager
+def processes(inputs: Inputs) -> Iterator[dict[str, Proc]]:
+    """A name → process dict for a test's show; on the way out every process left is killed and ``inputs`` closed."""
+    procs: dict[str, Proc] = {}
+    try:
+        yield procs
+    finally:
+        for proc in procs.values():
+            proc.kill()
+        inputs.close()

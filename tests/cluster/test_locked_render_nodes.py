@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from stage.core.cluster.frame_log import read_frame_log
-from tests.cluster.helpers import Inputs, check_presented_as_released, frame_logs, render_config, wait_for_log
+from tests.cluster.helpers import (
+    Inputs,
+    check_presented_as_released,
+    frame_logs,
+    processes,
+    render_config,
+    stop_cleanly,
+    wait_for_log,
+)
 from tests.procs import REPO, Proc
 
 pytestmark = [pytest.mark.gl, pytest.mark.timeout(400)]
@@ -24,7 +32,6 @@ def test_three_render_nodes_present_identical_frames(tmp_path: Path) -> None:
     clock_log = logs / "_clock.frames.jsonl"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    procs: dict[str, Proc] = {}
 
     def node(name: str, cwd: Path = REPO) -> Proc:
         return Proc(["-m", "stage.app.cli", "node", str(config), "--node", name, "--headless", "--frame-log",
@@ -34,7 +41,7 @@ def test_three_render_nodes_present_identical_frames(tmp_path: Path) -> None:
     def together(lines: list[dict]) -> list[dict]:
         return [x for x in lines if x["ready"] == NODES]
 
-    try:
+    with processes(inputs) as procs:
         procs["clock"] = Proc(["-m", "stage.app.cli", "clock", str(config), "--frame-log", str(logs)])
         procs["clock"].wait_for(r"stage clock: 20 fps")
         for name in NODES[:2]:
@@ -51,14 +58,7 @@ def test_three_render_nodes_present_identical_frames(tmp_path: Path) -> None:
         procs["n2"] = node("n2")  # restarted (stage up's supervisor does this for a local node)
         wait_for_log(clock_log, lambda lines: sum(x["ready"] == NODES and x["frame"] > dropped_at
                                                   for x in lines) >= 20, "n2 back", timeout_s=180)
-        for proc in procs.values():
-            proc.signal()
-        for name, proc in procs.items():
-            assert proc.wait(30) == 0, f"{name}:\n" + "\n".join(proc.lines[-20:])
-    finally:
-        for proc in procs.values():
-            proc.kill()
-        inputs.close()
+        stop_cleanly(procs)
     records = read_frame_log(clock_log)
     lines = frame_logs(logs, NODES)
     before_kill = [x for x in together(records) if x["frame"] < dropped_at]

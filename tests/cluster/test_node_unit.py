@@ -16,7 +16,15 @@ import pytest
 
 from stage.app.commands.node_unit import exec_start, node_command, quote_word
 from stage.core.cluster.frame_log import read_frame_log
-from tests.cluster.helpers import Inputs, check_presented_as_released, frame_logs, render_config, wait_for_log
+from tests.cluster.helpers import (
+    Inputs,
+    check_presented_as_released,
+    frame_logs,
+    processes,
+    render_config,
+    stop_cleanly,
+    wait_for_log,
+)
 from tests.cluster.systemd_unit import command_line, environment, read_unit, working_directory
 from tests.procs import REPO, Proc
 
@@ -82,8 +90,7 @@ def test_the_units_command_joins_a_running_show(tmp_path: Path) -> None:
     logs = tmp_path / "frames"
     clock_log = logs / "_clock.frames.jsonl"
     config = tmp_path / "stage.yaml"
-    procs: dict[str, Proc] = {}
-    try:
+    with processes(inputs) as procs:
         procs["clock"] = Proc(["-m", "stage.app.cli", "clock", str(config), "--frame-log", str(logs)])
         procs["clock"].wait_for(r"stage clock: 20 fps")
         procs["n1"] = Proc(["-m", "stage.app.cli", "node", str(config), "--node", "n1", "--headless", "--frame-log",
@@ -96,13 +103,7 @@ def test_the_units_command_joins_a_running_show(tmp_path: Path) -> None:
         procs["n2"].wait_for(r"n2: in the barrier at frame \d+", 180)
         wait_for_log(clock_log, lambda lines: sum(x["ready"] == NODES for x in lines) >= 20, "both in the barrier",
                      timeout_s=180)
-        for name in ("n2", "n1", "clock"):  # the unit's KillSignal=SIGTERM
-            procs[name].signal()
-            assert procs[name].wait(30) == 0, f"{name}:\n" + "\n".join(procs[name].lines[-20:])
-    finally:
-        for p in procs.values():
-            p.kill()
-        inputs.close()
+        stop_cleanly(procs, ["n2", "n1", "clock"])  # the unit's KillSignal=SIGTERM
     records = read_frame_log(clock_log)
     frames = frame_logs(logs, NODES)
     assert sum(x["ready"] == NODES for x in records) >= 20

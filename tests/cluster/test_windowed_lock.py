@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 from stage.core.cluster.frame_log import read_frame_log
-from tests.cluster.helpers import Inputs, check_presented_as_released, frame_logs, render_config, wait_for_log
+from tests.cluster.helpers import (
+    Inputs,
+    check_presented_as_released,
+    frame_logs,
+    processes,
+    render_config,
+    stop_cleanly,
+    wait_for_log,
+)
 from tests.procs import Proc
 
 pytestmark = [pytest.mark.gl, pytest.mark.windowed, pytest.mark.timeout(400)]
@@ -37,9 +45,8 @@ def test_windowed_and_headless_nodes_present_the_same_frames(tmp_path: Path, xvf
                                         "{name: o2, resolution_px: [32, 32]}]\n"))  # two windows, two contexts
     logs = tmp_path / "frames"
     clock_log, win_log = logs / "_clock.frames.jsonl", logs / "win.frames.jsonl"
-    procs: dict[str, Proc] = {}
     wm = WindowManager(xvfb_display)
-    try:
+    with processes(inputs) as procs:
         procs["clock"] = Proc(["-m", "stage.app.cli", "clock", str(config), "--frame-log", str(logs)])
         procs["clock"].wait_for(r"stage clock: 20 fps")
         procs["head"] = Proc(["-m", "stage.app.cli", "node", str(config), "--node", "head", "--headless",
@@ -68,14 +75,8 @@ def test_windowed_and_headless_nodes_present_the_same_frames(tmp_path: Path, xvf
         dropped_at = next(x["frame"] for x in lines if "win" in x["dropped"])
         wait_for_log(clock_log, lambda lines: sum(x["ready"] == ["head"] and x["frame"] > dropped_at
                                                   for x in lines) >= 20, "head alone after win left")
-        for name in ("clock", "head"):
-            procs[name].signal()
-            assert procs[name].wait(30) == 0, f"{name}:\n" + "\n".join(procs[name].lines[-20:])
-    finally:
-        wm.disconnect()
-        for proc in procs.values():
-            proc.kill()
-        inputs.close()
+        stop_cleanly(procs, ["clock", "head"])
+    wm.disconnect()
 
     records = read_frame_log(clock_log)
     frames = frame_logs(logs, NODES)
