@@ -56,9 +56,11 @@ def cmd_clock(args: argparse.Namespace) -> int:
     from stage.core.config.frame_rate import describe_frame_rate
     from stage.core.config.loader import load_stage_config
     from stage.core.keys import KeysError
+    from stage.core.priority import CLOCK_BOOST, apply_priority
 
     config = load_stage_config(args.config)
     cluster = config.cluster
+    apply_priority(cluster.priority, "stage clock", boost=CLOCK_BOOST)
     settings = LeaderSettings.from_config(config)
     settings.keys_dir = args.keys
     frame_log = FrameLog(args.frame_log, CLOCK_LOG_NAME) if args.frame_log else None

@@ -25,6 +25,7 @@ from pathlib import Path
 import zmq
 
 from stage.core.cluster.barrier import FrameBarrier, Membership
+from stage.core.cluster.phase_lock import PhaseLock
 from stage.core.cluster.records import ReleasedFrame
 from stage.core.cluster.schedule import LatchLead, due_ns, next_frame
 from stage.core.cluster.telemetry import ClusterTelemetry
@@ -66,6 +67,10 @@ class LeaderSettings:
     state_endpoint: str | None = None
     keys_dir: Path | None = None
     """CURVE keys folder for endpoints that leave loopback (default :func:`stage.core.keys.default_dir`)."""
+    phase_lock: bool = True
+    """Offset the frame grid so the latch falls just after a pose arrives (:mod:`stage.core.cluster.phase_lock`)."""
+    phase_guard_s: float = 0.001
+    """How long after the (late end of the) usual pose arrival the phase-locked latch falls."""
     hold_until_due: bool = True
     """Release no earlier than the frame is due (steady cadence); ``False`` releases as soon as the last member is
     ready, which the barrier benchmark uses to measure the barrier alone."""
@@ -77,21 +82,26 @@ class LeaderSettings:
         return cls(rate=cluster.frame_rate, frames_endpoint=cluster.frames, ready_endpoint=cluster.ready,
                    barrier_timeout_s=cluster.barrier_timeout_ms / 1000.0,
                    latch_margin_s=cluster.latch_margin_ms / 1000.0, pose_endpoint=config.endpoints.pose,
-                   state_endpoint=config.endpoints.state)
+                   state_endpoint=config.endpoints.state, phase_lock=cluster.phase_lock,
+                   phase_guard_s=cluster.phase_guard_ms / 1000.0)
 
 
 class Inputs:
     """The leader's view of the tracking and the live state: the poses of every camera (with the history that
     per-camera delays need) and the live-state revision."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_pose: Callable[[PoseMessage], None] | None = None) -> None:
+        self.on_pose = on_pose
+        """Called with every valid pose as it is read (the phase lock's arrival times)."""
         self.rejects = RejectCounter()
         self.poses = PoseLatch(self.rejects)
         self.state = StateFollower(LiveState())
         self.held: dict[str, PoseMessage] | None = None
 
     def pose(self, frames: list[bytes], now_s: float) -> None:
-        self.poses.feed(frames, now_s)
+        if self.poses.feed(frames, now_s) and self.on_pose is not None:
+            camera = frames[0][len(POSE_TOPIC_PREFIX):].decode()
+            self.on_pose(self.poses.poses[camera].message)
 
     def live(self, frames: list[bytes]) -> None:
         try:
@@ -123,7 +133,8 @@ class FrameLeader:
         self.id = uuid.uuid4().hex[:12]
         self.on_release = on_release
         self.membership = Membership()
-        self.inputs = Inputs()
+        self.phase = PhaseLock(settings.rate, int(settings.phase_guard_s * 1e9), enabled=settings.phase_lock)
+        self.inputs = Inputs(on_pose=lambda pose: self.phase.arrived(pose.camera, round(pose.t_pub * 1e9)))
         self.lead = LatchLead(settings.rate, int(settings.latch_margin_s * 1e9))
         self.counters = {"frames": 0, "skipped": 0, "ready_rejects": 0}
         self.last_frame: int | None = None
@@ -186,14 +197,20 @@ class FrameLeader:
 
     def _wait(self, until_ns: int, barrier: FrameBarrier | None, late: list[ReadyMessage],
               stop_when_complete: bool) -> None:
-        """Take ready reports until ``until_ns`` (or the barrier completes, when asked)."""
+        """Take ready reports until ``until_ns`` (or the barrier completes, when asked). ZeroMQ polls in whole
+        milliseconds (a shorter timeout is 0, a busy loop that takes a core from the nodes): the last millisecond is
+        slept, then the socket is read once more."""
         while True:
             if stop_when_complete and barrier is not None and barrier.complete:
                 return
-            left_ms = (until_ns - time.time_ns()) / 1e6
-            if left_ms <= 0:
+            left_ns = until_ns - time.time_ns()
+            if left_ns <= 0:
                 return
-            if self.poller.poll(max(left_ms, 0.05)):
+            if left_ns >= 1_000_000:
+                if self.poller.poll(left_ns // 1_000_000):
+                    self._take_ready(barrier, late)
+            else:
+                time.sleep(left_ns / 1e9)
                 self._take_ready(barrier, late)
 
     def _latch_inputs(self) -> tuple[dict[str, PoseMessage], int]:
@@ -210,10 +227,11 @@ class FrameLeader:
         """Run one frame: wait for its latch time, latch, send, barrier, release."""
         late: list[ReadyMessage] = []
         lead_ns = self.lead.lead_ns()
-        number = next_frame(self.last_frame, time.time_ns(), self.rate)
+        offset_ns = round(self.phase.offset_ns)
+        number = next_frame(self.last_frame, time.time_ns(), self.rate, offset_ns)
         if self.last_frame is not None and number > self.last_frame + 1:
             self.counters["skipped"] += number - self.last_frame - 1
-        t_due = due_ns(number, self.rate)
+        t_due = due_ns(number, self.rate, offset_ns)
         self._wait(t_due - lead_ns, None, late, stop_when_complete=False)
         members = self.membership.boundary()
         poses, state_rev = self._latch_inputs()
@@ -250,6 +268,7 @@ class FrameLeader:
         self.telemetry.record(released)
         if self.on_release is not None:
             self.on_release(released)
+        self.phase.advance(self.lead.lead_ns())
         if t_release >= self._next_stats_s:
             self._next_stats_s = t_release + STATS_INTERVAL_S
             self.pub.send_multipart(encode_stats(self.stats(t_release)))
@@ -259,7 +278,7 @@ class FrameLeader:
         """The cluster's state for ``stage status`` (also published once a second as ``cluster/stats``)."""
         return self.telemetry.stats(leader=self.id, rate=self.rate_text, t_pub=now, frames=self.counters["frames"],
                                     skipped=self.counters["skipped"], ready_rejects=self.counters["ready_rejects"],
-                                    membership=self.membership)
+                                    membership=self.membership, phase=self.phase)
 
     def run(self, stop: Callable[[], bool], max_frames: int | None = None) -> int:
         """Frames until ``stop()`` is true (checked once a frame) or ``max_frames`` were released."""
