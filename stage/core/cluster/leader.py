@@ -228,6 +228,7 @@ class FrameLeader:
         late: list[ReadyMessage] = []
         lead_ns = self.lead.lead_ns()
         offset_ns = round(self.phase.offset_ns)
+        phase_state = self.phase.state if self.phase.enabled else "off"
         number = next_frame(self.last_frame, time.time_ns(), self.rate, offset_ns)
         if self.last_frame is not None and number > self.last_frame + 1:
             self.counters["skipped"] += number - self.last_frame - 1
@@ -264,7 +265,8 @@ class FrameLeader:
         self.last_frame = number
         self.counters["frames"] += 1
         released = ReleasedFrame(message, t_release, dict(self._ready), dropped, late,
-                                 {node: ns / 1e9 for node, ns in barrier.ready_at.items()})
+                                 {node: ns / 1e9 for node, ns in barrier.ready_at.items()}, offset_ns / 1e6,
+                                 phase_state)
         self.telemetry.record(released)
         if self.on_release is not None:
             self.on_release(released)

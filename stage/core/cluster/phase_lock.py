@@ -24,22 +24,24 @@ import numpy as np
 
 from stage.core.config.frame_rate import frame_period_ns
 
-WINDOW = 120
-"""Pose arrivals the estimate is made from (2 s of 60 Hz tracking)."""
-MIN_SAMPLES = 30
+WINDOW = 240
+"""Pose arrivals the estimate is made from (4 s of 60 Hz tracking)."""
+MIN_SAMPLES = 60
 """Fewer arrivals than this: no estimate (unlocked)."""
 RATE_TOLERANCE = 5e-4
 """The tracking period must be within this fraction of ``frame period · k`` or ``frame period / k`` (500 ppm: a
 free-running tracker's crystal passes, 59.94 Hz tracking against 60 fps does not)."""
 MAX_RATIO = 16
 """Largest multiple or submultiple of the frame rate that is locked to."""
+ENVELOPE_PERCENTILE = 10.0
+"""The early envelope of the arrivals (:func:`tracking_period`)."""
 SPREAD_PERCENTILE = 95.0
 """The latch waits for this percentile of the arrival phases (later arrivals are outliers: a busy publisher)."""
 SLEW_FRACTION = 0.01
 """The grid offset moves at most this fraction of a frame period per frame."""
 DEADBAND_NS = 50_000
 """Offset errors below this are left alone (the latch lead moves by a few microseconds from frame to frame)."""
-LOCKED_WITHIN_NS = 250_000
+LOCKED_WITHIN_NS = 1_000_000
 """Locked: the offset is within this of its target."""
 UPDATE_EVERY = 15
 """Frames between two estimates (the estimate is the slow part; the slew runs every frame)."""
@@ -79,21 +81,27 @@ def lock_modulus(tracking_period_ns: float, rate: Fraction, tolerance: float = R
 
 
 def tracking_period(arrivals_ns: np.ndarray) -> float | None:
-    """The interval between poses from sorted arrival times: a first guess from the median gap numbers every
-    arrival (missing ones leave gaps), then the median slope over pairs half the window apart (a long baseline,
-    so the jitter of single arrivals hardly matters, and the median ignores outliers)."""
+    """The interval between poses from sorted arrival times. The median gap numbers every arrival (a missing pose
+    leaves a gap of two); then the slope of the early envelope: a pose is never published early, only late (a busy
+    daemon), so the :data:`ENVELOPE_PERCENTILE` of the residuals in each half of the window, compared between the
+    halves, gives the rate to a few tens of ppm where a fit through every arrival would follow the late ones."""
     if len(arrivals_ns) < MIN_SAMPLES:
         return None
-    t = arrivals_ns - arrivals_ns[0]
+    t = (arrivals_ns - arrivals_ns[0]).astype(np.float64)
     gaps = np.diff(t)
-    guess = float(np.median(gaps))
-    if guess <= 0:
+    interval = float(np.median(gaps))
+    if interval <= 0:
         return None
-    index = np.concatenate(([0], np.cumsum(np.maximum(1, np.round(gaps / guess)))))
+    index = np.concatenate(([0.0], np.cumsum(np.maximum(1.0, np.round(gaps / interval)))))
     half = len(t) // 2
-    dn = index[half:] - index[:len(t) - half]
-    slopes = (t[half:] - t[:len(t) - half]) / dn
-    return float(np.median(slopes))
+    first, second = slice(0, half), slice(half, len(t))
+    span = float(np.median(index[second]) - np.median(index[first]))
+    for _ in range(3):  # the envelope of a tilted half sits off its middle: refine with the corrected interval
+        residual = t - index * interval
+        early = np.percentile(residual[second], ENVELOPE_PERCENTILE) - np.percentile(residual[first],
+                                                                                     ENVELOPE_PERCENTILE)
+        interval += early / span
+    return interval
 
 
 def arrival_phases(arrivals_ns: np.ndarray, modulus_ns: Fraction) -> np.ndarray:

@@ -1,9 +1,9 @@
 """When the leader latches and releases each frame: pure arithmetic on nanoseconds of the Unix clock.
 
-Frame ``N`` is due at ``frame_start_ns(N, rate)`` plus the grid offset (``offset_ns``, 0 unless the phase lock
-moved the grid to the tracking: :mod:`stage.core.cluster.phase_lock`). The leader latches poses ``lead`` before that, as late as the
-nodes' recent render times allow (:class:`LatchLead`), and releases the barrier at the due time or when the last
-member is ready, whichever is later.
+Frame ``N`` is due at ``frame_start_ns(N, rate)`` plus the grid offset (``offset_ns``: 0 unless the phase lock
+moved the grid to the tracking, :mod:`stage.core.cluster.phase_lock`). The leader latches poses ``lead`` before
+that, as late as the nodes' recent render times allow (:class:`LatchLead`), and releases the barrier at the due time
+or when the last member is ready, whichever is later.
 """
 
 from __future__ import annotations
