@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 MAX_DRAIN = 10_000
 """At most this many messages are read from one input socket per frame."""
 SNDHWM = 1000
+SETTLE_NS = 1_000_000
+"""After sending a release the leader leaves the cores to the nodes this long before its bookkeeping."""
 
 
 @dataclass
@@ -262,6 +264,10 @@ class FrameLeader:
         self.pub.send_multipart(encode_release(ReleaseMessage(
             v=WIRE_MAJOR, leader=self.id, frame=number, t_release=t_release,
             ready=sorted(barrier.ready_at), dropped=dropped)))
+        # The release's latency is the nodes' threads waking up (ZeroMQ's and Python's, per node): give them the cores
+        # before the bookkeeping, as long as the next latch is not near.
+        next_latch = t_due + self.lead.period_ns - lead_ns
+        self._wait(min(time.time_ns() + SETTLE_NS, next_latch - SETTLE_NS), None, late, stop_when_complete=False)
         self.last_frame = number
         self.counters["frames"] += 1
         released = ReleasedFrame(message, t_release, dict(self._ready), dropped, late,
