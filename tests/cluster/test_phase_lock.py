@@ -149,3 +149,12 @@ def test_the_rate_survives_late_publishing() -> None:
         times = T0 + np.arange(WINDOW) * PERIOD + rng.exponential(300_000, WINDOW)
         estimate = estimate_phase(np.round(times).astype(np.int64), RATE)
         assert estimate is not None and estimate.tracking_period_ns == pytest.approx(PERIOD, rel=1e-4)
+
+
+def test_the_lead_the_latch_is_placed_for_grows_at_once_and_relaxes_slowly() -> None:
+    from stage.core.cluster.phase_lock import LEAD_RELAX_FRACTION, steady_lead
+
+    assert steady_lead(None, 3_000_000, PERIOD) == 3_000_000
+    assert steady_lead(3_000_000, 5_000_000, PERIOD) == 5_000_000
+    assert steady_lead(5_000_000, 2_000_000, PERIOD) == pytest.approx(5_000_000 - LEAD_RELAX_FRACTION * PERIOD)
+    assert steady_lead(2_000_010, 2_000_000, PERIOD) == 2_000_000

@@ -43,6 +43,10 @@ DEADBAND_NS = 50_000
 """Offset errors below this are left alone (the latch lead moves by a few microseconds from frame to frame)."""
 LOCKED_WITHIN_NS = 1_000_000
 """Locked: the offset is within this of its target."""
+LEAD_RELAX_FRACTION = 0.005
+"""The latch lead the target is made for follows a longer lead at once, a shorter one by at most this fraction of a
+period per frame: the lead is a percentile over recent frames and jumps when a slow frame enters or leaves that
+window; a target that jumped with it would keep the grid slewing and put the latch before the pose while it does."""
 UPDATE_EVERY = 15
 """Frames between two estimates (the estimate is the slow part; the slew runs every frame)."""
 
@@ -157,6 +161,14 @@ def slew(current_ns: float, target_ns: float, period_ns: float) -> float:
     return current_ns + max(-limit, min(limit, error))
 
 
+def steady_lead(previous_ns: float | None, lead_ns: int, period_ns: float) -> float:
+    """The lead to place the latch for: ``lead_ns`` when it is longer than before, else at most
+    :data:`LEAD_RELAX_FRACTION` of a period shorter than before."""
+    if previous_ns is None or lead_ns >= previous_ns:
+        return float(lead_ns)
+    return max(float(lead_ns), previous_ns - LEAD_RELAX_FRACTION * period_ns)
+
+
 class PhaseLock:
     """The leader's grid offset: :meth:`arrived` takes pose publish times of the camera it locks to (the first
     camera by name that has poses), :meth:`advance` moves the offset once a frame."""
@@ -172,6 +184,8 @@ class PhaseLock:
         self.arrivals: dict[str, list[int]] = {}
         self.estimate: PhaseEstimate | None = None
         self.target_ns: float | None = None
+        self.lead_ns: float | None = None
+        """The latch lead the target is made for (:data:`LEAD_RELAX_FRACTION`)."""
         self._frames = 0
 
     def arrived(self, camera: str, t_pub_ns: int) -> None:
@@ -193,7 +207,8 @@ class PhaseLock:
         if self.estimate is None:
             self.target_ns = None
             return self.offset_ns
-        self.target_ns = target_offset_ns(self.estimate, lead_ns, self.guard_ns, self.offset_ns)
+        self.lead_ns = steady_lead(self.lead_ns, lead_ns, self.period_ns)
+        self.target_ns = target_offset_ns(self.estimate, round(self.lead_ns), self.guard_ns, self.offset_ns)
         self.offset_ns = slew(self.offset_ns, self.target_ns, self.period_ns)
         return self.offset_ns
 
