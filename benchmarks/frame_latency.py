@@ -40,7 +40,7 @@ from stage.core.config.loader import load_stage_config
 from stage.core.config.wall_geometry import wall_resolution_px
 
 REPO = Path(__file__).resolve().parent.parent
-WARMUP_S = 3.0
+WARMUP_S = 5.0
 BREAKDOWN = ("daemon", "to_latch", "to_render", "render", "barrier", "present")
 
 

@@ -158,3 +158,21 @@ def test_the_lead_the_latch_is_placed_for_grows_at_once_and_relaxes_slowly() -> 
     assert steady_lead(3_000_000, 5_000_000, PERIOD) == 5_000_000
     assert steady_lead(5_000_000, 2_000_000, PERIOD) == pytest.approx(5_000_000 - LEAD_RELAX_FRACTION * PERIOD)
     assert steady_lead(2_000_010, 2_000_000, PERIOD) == 2_000_000
+
+
+def test_a_lock_holds_through_a_few_bad_estimates_then_lets_go() -> None:
+    from stage.core.cluster.phase_lock import HOLD_UPDATES
+
+    lock = PhaseLock(RATE, guard_ns=1_000_000)
+    for t in arrivals(60.0, 3e6):
+        lock.arrived("cam", t)
+    lock.advance(2_000_000)
+    held = lock.estimate
+    assert held is not None
+    lock.arrivals["cam"] = arrivals(50.0, 3e6)  # a rate that cannot be locked to
+    for _ in range(HOLD_UPDATES * UPDATE_EVERY):
+        lock.advance(2_000_000)
+        assert lock.estimate is held and lock.state != UNLOCKED
+    for _ in range(UPDATE_EVERY):
+        lock.advance(2_000_000)
+    assert lock.estimate is None and lock.state == UNLOCKED

@@ -48,6 +48,11 @@ LEAD_RELAX_FRACTION = 0.005
 period per frame: the lead is a percentile over recent frames and jumps when a slow frame enters or leaves that
 window; a target that jumped with it would keep the grid slewing and put the latch before the pose while it does."""
 UPDATE_EVERY = 15
+HOLD_TOLERANCE_FACTOR = 1.6
+"""Once locked, the tracking period may be this many times :data:`RATE_TOLERANCE` off before the lock is lost (800
+ppm: 59.94 Hz tracking, 1000 ppm off 60 fps, is still refused)."""
+HOLD_UPDATES = 8
+"""Failed estimates in a row (2 s at 60 fps) a lock survives on its last estimate."""
 """Frames between two estimates (the estimate is the slow part; the slew runs every frame)."""
 
 LOCKED, SLEWING, UNLOCKED = "locked", "slewing", "unlocked"
@@ -187,6 +192,8 @@ class PhaseLock:
         self.lead_ns: float | None = None
         """The latch lead the target is made for (:data:`LEAD_RELAX_FRACTION`)."""
         self._frames = 0
+        self.misses = 0
+        """Estimates in a row that failed while holding the last one."""
 
     def arrived(self, camera: str, t_pub_ns: int) -> None:
         if not self.enabled:
@@ -201,8 +208,7 @@ class PhaseLock:
         if not self.enabled:
             return self.offset_ns
         if self._frames % UPDATE_EVERY == 0:
-            self.camera = min(self.arrivals, default=None)
-            self.estimate = estimate_phase(self.arrivals[self.camera], self.rate) if self.camera else None
+            self._update()
         self._frames += 1
         if self.estimate is None:
             self.target_ns = None
@@ -211,6 +217,20 @@ class PhaseLock:
         self.target_ns = target_offset_ns(self.estimate, round(self.lead_ns), self.guard_ns, self.offset_ns)
         self.offset_ns = slew(self.offset_ns, self.target_ns, self.period_ns)
         return self.offset_ns
+
+    def _update(self) -> None:
+        """A new estimate. Like a PLL: acquire within :data:`RATE_TOLERANCE`, hold within
+        :data:`HOLD_TOLERANCE_FACTOR` times that, and through :data:`HOLD_UPDATES` failed estimates in a row (a
+        daemon that was late for a while) keep the last one."""
+        self.camera = min(self.arrivals, default=None)
+        tolerance = RATE_TOLERANCE * (HOLD_TOLERANCE_FACTOR if self.estimate is not None else 1.0)
+        estimate = estimate_phase(self.arrivals[self.camera], self.rate, tolerance) if self.camera else None
+        if estimate is not None:
+            self.estimate, self.misses = estimate, 0
+            return
+        self.misses += 1
+        if self.camera is None or self.misses > HOLD_UPDATES:
+            self.estimate = None
 
     @property
     def state(self) -> str:
