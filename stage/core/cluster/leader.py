@@ -136,7 +136,7 @@ class FrameLeader:
         self.on_release = on_release
         self.membership = Membership()
         self.phase = PhaseLock(settings.rate, int(settings.phase_guard_s * 1e9), enabled=settings.phase_lock)
-        self.inputs = Inputs(on_pose=lambda pose: self.phase.arrived(pose.camera, round(pose.t_pub * 1e9)))
+        self.inputs = Inputs(on_pose=self._pose_arrived)
         self.lead = LatchLead(settings.rate, int(settings.latch_margin_s * 1e9))
         self.counters = {"frames": 0, "skipped": 0, "ready_rejects": 0}
         self.last_frame: int | None = None
@@ -163,6 +163,12 @@ class FrameLeader:
         self.ready_endpoint = self.pull.getsockopt_string(zmq.LAST_ENDPOINT)
         self.poller = zmq.Poller()
         self.poller.register(self.pull, zmq.POLLIN)
+
+    def _pose_arrived(self, pose: PoseMessage) -> None:
+        """A pose's publish time for the phase lock (a stale one, republished while its tracker is lost, is no
+        arrival of the tracker's)."""
+        if not pose.stale:
+            self.phase.arrived(pose.camera, round(pose.t_pub * 1e9))
 
     def _socket(self, kind: int) -> zmq.Socket:
         sock = self.context.socket(kind)
