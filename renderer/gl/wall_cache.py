@@ -75,6 +75,8 @@ class OuterCache:
     scene_key: tuple | None = None
     output: Framebuffer | None = None
     output_key: tuple | None = None
+    last_key: tuple | None = None
+    """The output key of the last frame drawn (a key seen twice in a row is worth caching)."""
     blit: bool = False
     """``output`` is in the target's format: copy it with ``glBlitFramebuffer``."""
 

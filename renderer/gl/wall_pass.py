@@ -238,7 +238,22 @@ class WallCompositor:
                 Framebuffer(surface.width_px + 1, surface.height_px + 1, "rgba32f", depth=False))
         output = entry.output_for(fmt)
         output_key = (transform, gain, scene_key)
-        if entry.scene_key != scene_key or entry.output_key != output_key:
+        if entry.output_key != output_key and entry.last_key != output_key:
+            # Changed since the last frame, and likely to change again (a fader, an animated outer frustum):
+            # drawing the caches would cost more than the whole wall, so the whole wall it is (from the scene
+            # cache where that is still valid); the caches follow once a frame repeats the last one.
+            entry.last_key = output_key
+            GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, draw_fb)
+            GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, read_fb)
+            if entry.scene_key == scene_key:
+                entry.scene.color.bind(OUTER_CACHE_TEXTURE_UNIT)
+                self._draw(self.program_for(count, 0, frame.chroma_key, defines, OUTER_CACHED), surface, origin_gl,
+                           frame, count, inner, outer, [], transform, gain, at)
+            else:
+                self._draw(self.program_for(count, len(mine), frame.chroma_key, defines), surface, origin_gl, frame,
+                           count, inner, outer, mine, transform, gain)
+            return
+        if entry.output_key != output_key:
             if entry.scene_key != scene_key:
                 entry.scene.bind()
                 self._draw(self.program_for(0, len(mine), False, "", OUTER_SCENE), surface, at, frame, 0,
