@@ -45,7 +45,8 @@ OUTER_SCENE = "scene"
 """… the cube map and cards, written scene-linear (an OCIO wall's scene cache, :mod:`renderer.gl.wall_cache`) …"""
 OUTER_CACHED = "cached"
 """… or the scene cache, through the output transform (an OCIO wall's output cache and covered rectangle)."""
-_OUTER_DEFINES = {OUTER_CUBE: "", OUTER_SCENE: "#define OUTER_SCENE_OUT 1\n", OUTER_CACHED: "#define OUTER_FROM_CACHE 1\n"}
+_OUTER_DEFINES = {OUTER_CUBE: "", OUTER_SCENE: "#define OUTER_SCENE_OUT 1\n",
+                  OUTER_CACHED: "#define OUTER_FROM_CACHE 1\n"}
 COPY_FRAGMENT_SHADER = """#version 330 core
 uniform sampler2D outer_cache;
 uniform ivec2 viewport_origin;
@@ -220,9 +221,10 @@ class WallCompositor:
         through the output transform (again when the transform, white balance included, or the gain change too) —
         and copied; the full pass runs only in the pixel rectangle the inner frusta cover
         (:class:`stage.core.geometry.frustum_cover.WallCover`, scissored), reading the outer colour from the
-        scene-linear cache. Exact: the caches are this same pass without cameras (the scene one stops before the
-        gain), kept in formats that hold their values unchanged, and every pixel an inner frustum touches is inside
-        the rectangle."""
+        scene-linear cache. A frame whose caches would be stale and which differs from the last frame too draws
+        the whole wall instead. Exact: the caches are this same pass without cameras (the scene one stops before
+        the gain, in RGBA32F; the output one in the target's own format, or RGBA32F copied by a shader), drawn at
+        the wall's origin modulo 2, and every pixel an inner frustum touches is inside the rectangle."""
         from OpenGL import GL
 
         # Drawn where the wall will be drawn, modulo 2: the cube map's level of detail comes from differences
