@@ -128,3 +128,52 @@ def test_unknown_space_with_ocio_names_the_choices(tmp_path: Path) -> None:
     assert f"{path}:5: sky.color_space: unknown colour space 'ACEScgg'" in str(err.value)
     assert "'ACEScg'" in str(err.value)
     assert load_scene_config(write_scene(tmp_path, "ACEScg"), ACES).sky.color_space == "ACEScg"
+
+
+def test_validate_checks_other_scenes_against_the_stage_ocio_config(tmp_path: Path, capsys) -> None:
+    """``stage validate`` checks every scene ``stage scene`` can switch to, with the stage's OCIO config — not only
+    the start scene: a colour space the built-in set knows but the crew's config lacks is refused before the show."""
+    import shutil
+
+    from stage.app.cli import main
+    from stage.core.scene.catalog import SceneChecks
+
+    repo = Path(__file__).resolve().parents[2]
+    for folder in ("ocio", "luts"):
+        shutil.copytree(repo / "configs" / folder, tmp_path / folder)
+    config = (repo / "configs" / "demo-aces-openvpcal.yaml").read_text().replace("../scenes/demo.yaml", "scenes/a.yaml")
+    (tmp_path / "stage.yaml").write_text(config)
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    (scenes / "a.yaml").write_text("name: a\nsky:\n  kind: solid\n")
+    other = write_scene(scenes, "sRGB Encoded Rec.709 (sRGB)")  # built-in name, absent from the OpenVPCal config
+    assert main(["validate", str(tmp_path / "stage.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert f"{other}:5: sky.color_space: unknown colour space 'sRGB Encoded Rec.709 (sRGB)'" in err
+    assert "1 problem(s) in other scenes" in err
+    checks = SceneChecks(load_stage_config_color(tmp_path / "stage.yaml"))
+    assert "unknown colour space" in (checks.problem(str(other)) or "")
+    checks.recolor(ColorManagement())  # a reload back to the built-in chain: the scene is fine again
+    assert checks.problem(str(other)) is None
+    other.write_text(other.read_text().replace("sRGB Encoded Rec.709 (sRGB)", "ACEScg"))
+    assert main(["validate", str(tmp_path / "stage.yaml")]) == 0
+
+
+def load_stage_config_color(path: Path) -> ColorManagement:
+    from stage.core.config.loader import load_stage_config
+
+    return load_stage_config(path).color
+
+
+def test_exr_plane_texture_validates_and_loads_as_scene_linear(tmp_path: Path) -> None:
+    """A textured plane may use a scene-linear OpenEXR, as panoramas do: the asset check reads it the way the
+    renderer does (it used to decode it as PNG/JPEG and refuse the scene)."""
+    from renderer.gl.scene_geometry import prepare_scene
+
+    rgb = np.full((8, 8, 3), 2.5, np.float32)  # above 1: only a float texture keeps it
+    write_exr(rgb, tmp_path / "card.exr")
+    path = tmp_path / "scene.yaml"
+    path.write_text("name: t\nsky:\n  kind: solid\nobjects:\n  - kind: plane\n    texture: card.exr\n")
+    scene = load_scene_config(path)
+    texture = prepare_scene(scene).custom[0].texture
+    assert texture.dtype == np.float32 and np.allclose(texture[..., :3], 2.5)

@@ -14,6 +14,7 @@ from stage.app.orchestrator.store import StateStore
 from stage.app.orchestrator.supervisor import ChildSpec, Supervisor
 from stage.core.config.loader import load_stage_config
 from stage.core.live import LiveState
+from stage.core.scene.catalog import SceneChecks
 
 STAGE_YAML = """
 name: reload
@@ -48,7 +49,7 @@ def _orchestrator(tmp_path: Path) -> FakeOrchestrator:
     written: list[str] = []
     store = StateStore(config, [], LiveState.from_config(config), tmp_path / "presets")
     snapshots: list[int] = []
-    return FakeOrchestrator(store=store,
+    return FakeOrchestrator(store=store, scene_checks=SceneChecks(config.color),
         config_file=config_file, config=config, config_text=STAGE_YAML, supervisor=sup, errors=[], reconnected=[],
         running=SimpleNamespace(write=written.append, written=written),
         state_pub=SimpleNamespace(frame_period_s=1 / 30, send_snapshot=lambda: snapshots.append(store.rev),

@@ -34,7 +34,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     broken = []
     others = scene_candidates(Path(scene_path))[1:] if scene_path else []
     for other in others:  # the scenes `stage scene` offers; each is loaded only when selected on a show
-        broken.extend(scene_problems(other))
+        broken.extend(scene_problems(other, config.color))
     if args.json:
         print(json.dumps({**resolved_json(config, scene), "warnings": warnings}, indent=2))
     else:

@@ -105,6 +105,7 @@ def reload_config(orch: Show) -> dict[str, Any]:
         return refused(f"reload refused, nothing changed: {exc}", "failed")
     orch.config, orch.config_text = new, text
     orch.running.write(text)
+    orch.scene_checks.recolor(new.color)  # scenes are checked against the new colour set-up from now on
     added = orch.store.adopt_config(new)  # new walls and cards controllable now, removed ones gone, live values kept
     orch.state_pub.send_snapshot()  # removals too reach the nodes that keep running
     orch.state_pub.frame_period_s = 1.0 / new.render.target_fps

@@ -20,6 +20,7 @@ from stage.app.orchestrator.store import StateStore
 from stage.app.orchestrator.supervisor import Supervisor
 from stage.app.orchestrator.watchdog import WatchdogPolicy
 from stage.core.config.stage import StageConfig
+from stage.core.scene.catalog import SceneChecks
 
 
 class Show(Protocol):
@@ -45,6 +46,7 @@ class Show(Protocol):
     osc: OscServer | None
     state_pub: StatePublisher
     endpoints: ch.Endpoints
+    scene_checks: SceneChecks
 
     def error(self, text: str) -> None: ...
 

@@ -132,7 +132,8 @@ class Orchestrator:
         presets = Path(options.presets_dir or self.files["presets"])
         self.store = StateStore(self.config, scenes, LiveState.from_config(self.config, scene=scene), presets,
                                 scene_base=self.files["folder"])
-        self.store.check_scene = SceneChecks().problem
+        self.scene_checks = SceneChecks(self.config.color)  # other scenes against this stage's OCIO config
+        self.store.check_scene = self.scene_checks.problem
         self.store.config_file = self.config_file
         self.health = Health([n.name for n in self.config.nodes])
         self.watchdog = watchdog_policy(self.config)

@@ -77,7 +77,8 @@ class Plane(_ObjectBase):
     tilt_deg: Finite = 0.0
     """Rotation about object X before the yaw, degrees: 90 stands it up facing −Y (image top up)."""
     texture: AssetPath | None = None
-    """Base-colour image (PNG/JPEG, sRGB) multiplied by ``color``, relative to the scene file."""
+    """Base-colour image (PNG/JPEG, sRGB; or OpenEXR, scene-linear) multiplied by ``color``, relative to the scene
+    file."""
     texture_color_space: ColorSpaceName | None = None
     """Colour space the texture file is encoded in (docs/color.md): a colour space of the stage's OCIO config, or
     without one ``sRGB Encoded Rec.709 (sRGB)`` / ``Linear Rec.709 (sRGB)``; ``null``: sRGB-encoded Rec.709

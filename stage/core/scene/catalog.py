@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from stage.core.config.errors import ConfigError
 from stage.core.scene.assets import AssetError
@@ -33,12 +34,14 @@ def scene_candidates(first: Path) -> list[str]:
     return [str(first), *(str(p) for p in others[: MAX_SCENES - 1])]
 
 
-def scene_problems(path: str | Path) -> list[str]:
-    """Every problem of the scene file at ``path`` as ``file:line: key: reason`` lines; empty when it loads."""
+def scene_problems(path: str | Path, stage_color: Any = None) -> list[str]:
+    """Every problem of the scene file at ``path`` as ``file:line: key: reason`` lines; empty when it loads. With
+    ``stage_color`` (the stage's colour management) its textures' colour spaces are checked against the stage's
+    OCIO config, as when the stage loads it."""
     from stage.core.config.loader import load_scene_config
 
     try:
-        load_scene_config(path)
+        load_scene_config(path, stage_color)
     except ConfigError as exc:
         return exc.lines()
     except AssetError as exc:
@@ -52,8 +55,16 @@ def scene_problems(path: str | Path) -> list[str]:
 class SceneChecks:
     """:func:`scene_problems`, remembered per file until the file's size or modification time changes."""
 
-    def __init__(self) -> None:
+    def __init__(self, stage_color: Any = None) -> None:
+        self.stage_color = stage_color
+        """The stage's colour management (:func:`scene_problems`); replaced when a reload changes it."""
         self._cache: dict[str, tuple[tuple[int, int], list[str]]] = {}
+
+    def recolor(self, stage_color: Any) -> None:
+        """Check against ``stage_color`` from now on (a reloaded config); forgets what was checked before."""
+        if stage_color != self.stage_color:
+            self.stage_color = stage_color
+            self._cache.clear()
 
     def problem(self, path: str) -> str | None:
         """The first problem of the scene at ``path`` (one line), or None when it loads."""
@@ -64,7 +75,7 @@ class SceneChecks:
             return f"{path}: {exc.strerror or exc}"
         cached = self._cache.get(path)
         if cached is None or cached[0] != key:
-            cached = (key, scene_problems(path))
+            cached = (key, scene_problems(path, self.stage_color))
             self._cache[path] = cached
             if cached[1]:
                 log.warning("scene %s refused: %s", path, cached[1][0])

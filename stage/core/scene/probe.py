@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stage.core.scene.assets import load_image, load_panorama
+from stage.core.scene.assets import load_panorama
 from stage.core.scene.gltf import load_gltf
 
 
@@ -15,10 +15,8 @@ def probe_asset(path: Path, kind: str) -> None:
     Images are decoded fully (they are small); glTF files are parsed fully, including their buffers and
     textures, so a scene that validates also loads.
     """
-    if kind == "image":
-        load_image(path)
-    elif kind == "panorama":
-        load_panorama(path)
+    if kind in ("image", "panorama"):
+        load_panorama(path)  # what the renderer reads textures and panoramas with: PNG/JPEG, or OpenEXR as float
     elif kind == "gltf":
         load_gltf(path, warn=False)
     else:
