@@ -1,6 +1,7 @@
 """What an OCIO wall keeps between frames (outside the inner frusta), and how it goes back on screen exactly.
 
-Two images per wall, both the size of the wall:
+Two images per wall, both the size of the wall plus a pixel (drawn at the wall's origin modulo 2, see
+:meth:`renderer.gl.wall_pass.WallCompositor._draw_cached`):
 
 - **scene**: the scene-linear outer colour of every pixel (outer cube map + light cards, before gain and output
   transform), RGBA32F so every value is kept exactly; drawn again when the cube map, the outer viewpoint or the
@@ -8,10 +9,11 @@ Two images per wall, both the size of the wall:
   evaluation.
 - **output**: the wall's output where no inner frustum is (the scene image through gain and output transform), in
   the format of the framebuffer being drawn into (:func:`blit_format`), so that it goes back with
-  ``glBlitFramebuffer`` — a byte copy (Mesa's llvmpipe copies like formats with ``memcpy``: ``util_try_blit_via_
-  copy_region``) instead of a full-wall shader pass. A target of any other format (a multisampled window, RGB565,
-  sRGB-encoded, ...) gets an RGBA32F output image copied by a shader, as before: rendering into the target
-  converts from float the same way whichever pass writes it.
+  ``glBlitFramebuffer`` instead of a full-wall shader pass: a byte copy between like formats (Mesa's llvmpipe
+  copies them with ``memcpy``, ``util_try_blit_via_copy_region``); into a window's back buffer (RGBA8,
+  sRGB-capable, written as is) Mesa's own blit shader, still cheaper than ours. A target of any other format
+  (multisampled, RGB565, written through the sRGB encoding, ...) gets an RGBA32F output image copied by a shader,
+  as before: rendering into the target converts from float the same way whichever pass writes it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ FALLBACK_FORMAT: TextureFormat = "rgba32f"
 
 def blit_format() -> TextureFormat | None:
     """The format of the bound draw framebuffer's colour buffer when an image of that format copies into it exactly
-    with ``glBlitFramebuffer`` (single-sampled, linear encoding, one of :data:`BLIT_FORMATS`), else ``None``."""
+    with ``glBlitFramebuffer`` (single-sampled, one of :data:`BLIT_FORMATS`, written as is: not sRGB-encoded with
+    ``GL_FRAMEBUFFER_SRGB`` on — Mesa's windows are sRGB-capable, and it is off), else ``None``."""
     from OpenGL import GL
 
     try:
@@ -54,8 +57,9 @@ def blit_format() -> TextureFormat | None:
 
         if query("GL_FRAMEBUFFER_ATTACHMENT_OBJECT_TYPE") == GL.GL_NONE:
             return None
-        if query("GL_FRAMEBUFFER_ATTACHMENT_COLOR_ENCODING") != GL.GL_LINEAR:
-            return None
+        if query("GL_FRAMEBUFFER_ATTACHMENT_COLOR_ENCODING") != GL.GL_LINEAR and GL.glIsEnabled(
+                GL.GL_FRAMEBUFFER_SRGB):
+            return None  # written through the sRGB encoding: a blit would encode values encoded already
         kind = next((name for name in ("GL_UNSIGNED_NORMALIZED", "GL_FLOAT")
                      if query("GL_FRAMEBUFFER_ATTACHMENT_COMPONENT_TYPE") == getattr(GL, name)), None)
         bits = tuple(query(f"GL_FRAMEBUFFER_ATTACHMENT_{c}_SIZE") for c in ("RED", "GREEN", "BLUE"))

@@ -1,7 +1,7 @@
 """An OCIO wall's caches (renderer/gl/wall_cache.py) against the uncached wall pass, bit for bit, in every target
 format: the scene-linear outer cache read by the covered rectangle, the output cache copied with
-``glBlitFramebuffer`` into RGBA8 / RGBA16F / RGBA32F targets, and the shader copy for a target a blit cannot copy
-into exactly (sRGB-encoded). A tilted, rolled camera with a soft edge over part of a wall drawn at an offset into a
+``glBlitFramebuffer`` into RGBA8 / RGBA16F / RGBA32F targets and into an sRGB-capable one written as is (what Mesa's
+windows are), and the shader copy for a target a blit cannot copy into exactly (written through the sRGB encoding). A tilted, rolled camera with a soft edge over part of a wall drawn at an offset into a
 larger framebuffer, an outer cube map with a colour per face and two light cards; then the camera moves (caches
 kept), the exposure changes (output cache drawn again) and a card moves (both drawn again). Each frame is drawn
 three times: a frame unlike the last draws the whole wall (a fader or an animated scene would change it again),
@@ -115,7 +115,7 @@ class SrgbTarget:
 
 
 def make_target(fmt: str):
-    return SrgbTarget(*TARGET_PX) if fmt == "srgb8_alpha8" else Framebuffer(*TARGET_PX, fmt, depth=False)
+    return SrgbTarget(*TARGET_PX) if fmt.startswith("srgb8_alpha8") else Framebuffer(*TARGET_PX, fmt, depth=False)
 
 
 def draw(rig: WallRig, compositor: WallCompositor, target, wall_frame: WallFrame, x_m: float) -> np.ndarray:
@@ -129,13 +129,18 @@ def draw(rig: WallRig, compositor: WallCompositor, target, wall_frame: WallFrame
     return target.read()
 
 
-@pytest.mark.parametrize(("fmt", "color", "blit"), [("rgba8", SDR, "rgba8"), ("rgba16f", HDR, "rgba16f"),
-                                                    ("rgba32f", HDR, "rgba32f"), ("srgb8_alpha8", SDR, None)])
+@pytest.mark.parametrize(("fmt", "color", "blit"), [
+    ("rgba8", SDR, "rgba8"), ("rgba16f", HDR, "rgba16f"), ("rgba32f", HDR, "rgba32f"),
+    ("srgb8_alpha8", SDR, "rgba8"), ("srgb8_alpha8-encoded", SDR, None)])
 def test_cached_ocio_wall_equals_the_full_pass_in_every_target_format(rig: WallRig, fmt: str, color: WallColor,
                                                                       blit: str | None) -> None:
+    from OpenGL import GL
+
     rig.wall.color = color
     cached, plain = WallCompositor(), WallCompositor(cache_outer=False)
     targets = [make_target(fmt), make_target(fmt)]
+    if fmt.endswith("-encoded"):
+        GL.glEnable(GL.GL_FRAMEBUFFER_SRGB)
     try:
         targets[0].bind()
         assert blit_format() == blit
@@ -148,5 +153,6 @@ def test_cached_ocio_wall_equals_the_full_pass_in_every_target_format(rig: WallR
         first = draw(rig, cached, targets[0], frame(-10.0), 0.3)
         assert len(np.unique(first.reshape(-1, 4), axis=0)) > 50  # inner quadrants, soft edge, cube faces, cards
     finally:
+        GL.glDisable(GL.GL_FRAMEBUFFER_SRGB)
         for obj in (*targets, cached, plain):
             obj.delete()
