@@ -1,11 +1,12 @@
 """An OCIO wall's caches (renderer/gl/wall_cache.py) against the uncached wall pass, bit for bit, in every target
 format: the scene-linear outer cache read by the covered rectangle, the output cache copied with
-``glBlitFramebuffer`` into RGBA8 / RGBA16F / RGBA32F targets and into an sRGB-capable one written as is (what Mesa's
-windows are), and the shader copy for a target a blit cannot copy into exactly (written through the sRGB encoding). A tilted, rolled camera with a soft edge over part of a wall drawn at an offset into a
-larger framebuffer, an outer cube map with a colour per face and two light cards; then the camera moves (caches
-kept), the exposure changes (output cache drawn again) and a card moves (both drawn again). Each frame is drawn
-three times: a frame unlike the last draws the whole wall (a fader or an animated scene would change it again),
-the second draws the caches, the third copies them."""
+``glBlitFramebuffer`` into RGBA8 / RGBA16F / RGBA32F targets and into an sRGB-capable one written as is (what
+Mesa's windows are), and the shader copy for a target a blit cannot copy into exactly (written through the sRGB
+encoding). A tilted, rolled camera with a soft edge over part of a wall drawn at an odd offset into a larger
+framebuffer, an outer cube map with a colour per face and two light cards; then the camera moves (caches kept),
+the exposure changes (output cache drawn again) and a card moves (both drawn again). Each frame is drawn three
+times: a frame unlike the last draws the whole wall (a fader or an animated scene would change it again), the
+second draws the caches, the third copies them."""
 
 from __future__ import annotations
 
