@@ -4,8 +4,8 @@
     stage bench [--quick] [--only NAME ...] [--json]
 
 Each benchmark also runs alone: ``python -m benchmarks.tracking_latency``, ``python -m benchmarks.render_frame``,
-``python -m benchmarks.raster_floor``, ``python -m benchmarks.ocio_wall_pass``, ``python -m benchmarks.osc_loop``,
-``python -m benchmarks.barrier``, ``python -m benchmarks.frame_latency``.
+``python -m benchmarks.frame_budget``, ``python -m benchmarks.ocio_wall_pass``, ``python -m benchmarks.osc_loop``,
+``python -m benchmarks.barrier``, ``python -m benchmarks.frame_latency``, ``python -m benchmarks.outer_cube``.
 Every comparison in the table is a ratio of two figures measured in the same run (never against a number from
 another day). Numbers move when other work shares the cores: run on a quiet machine.
 """
@@ -17,16 +17,18 @@ import json
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 BENCHMARKS = {
     "tracking_latency": (["--seconds", "10"], ["--seconds", "4"]),
     "render_frame": (["--runs", "100"], ["--runs", "20", "--latency-seconds", "2"]),
-    "raster_floor": (["--runs", "200"], ["--runs", "50"]),
+    "frame_budget": (["--runs", "60"], ["--runs", "15"]),
     "ocio_wall_pass": (["--runs", "80"], ["--runs", "15", "--size", "512x256"]),
     "osc_loop": (["--messages", "20000"], ["--messages", "4000"]),
     "barrier": (["--frames", "600"], ["--frames", "150"]),
     "frame_latency": (["--seconds", "10"], ["--seconds", "3"]),
+    "outer_cube": (["--runs", "40"], ["--runs", "10"]),
 }
 
 
@@ -76,19 +78,21 @@ def rows(results: dict[str, Any]) -> list[Row]:
     r = results.get("render_frame")
     if r is not None and "error" not in r:
         b = "render_frame"
-        for case in r.get("stages", []):
-            out.append(Row(b, f"frame, {case['name']} ({case['wall_pixels']} px)", _get(case, "frame", "ms_median"),
-                           "ms", "raster floor, same pixels", case.get("floor_ms_median")))
         out.append(Row(b, "curved wall (28 sections)", _get(r, "curved_vs_flat", "curved", "ms_median"), "ms",
                        "flat wall, same pixels", _get(r, "curved_vs_flat", "flat", "ms_median")))
         out.append(Row(b, "Python per frame, 8 outputs", _get(r, "python_8_outputs", "main_thread_cpu_ms_median"),
                        "ms"))
         out.append(Row(b, "pose → frame p50", _get(r, "pose_to_frame", "ms_p50"), "ms"))
         out.append(Row(b, "pose → frame p99", _get(r, "pose_to_frame", "ms_p99"), "ms"))
-    f = results.get("raster_floor")
+    f = results.get("frame_budget")
     if f is not None and "error" not in f:
-        size = "×".join(map(str, f.get("size", [])))
-        out.append(Row("raster_floor", f"one textured pass {size}", f.get("ms_median"), "ms"))
+        b = "frame_budget"
+        for case in f.get("stages", []):
+            name, px = case.get("name"), case.get("wall_pixels")
+            out.append(Row(b, f"ICVFX frame, {name} ({px} wall px)", _get(case, "frame", "ms_median"), "ms",
+                           "plain render, same pixels", _get(case, "plain", "ms_median")))
+            out.append(Row(b, f"wall pass, {name}", _get(case, "walls", "ms_median"), "ms",
+                           "one-fetch pass, same pixels", _get(case, "one_fetch", "ms_median")))
     c = results.get("ocio_wall_pass")
     if c is not None and "error" not in c:
         b = "ocio_wall_pass"
@@ -121,6 +125,13 @@ def rows(results: dict[str, Any]) -> list[Row]:
                 out.append(Row("frame_latency", f"pose arrival → present, {n} null nodes, {p}",
                                _get(run, "arrival_to_present_ms", p), "ms", "one frame period",
                                lat.get("frame_period_ms")))
+    cube = results.get("outer_cube")
+    if cube is not None and "error" not in cube:
+        for case in cube.get("cases", []):
+            where = f"{Path(case['config']).stem} + {Path(case['scene']).stem} at {case['resolution_scale']:g}"
+            out.append(Row("outer_cube", f"outer cube re-render, {where} ({case['face_px']} px faces)",
+                           case.get("ms_median"), "ms", "baseline shaders" if "ratio" in case else "",
+                           case.get("baseline_ms_median")))
     for name, doc in results.items():
         if isinstance(doc, dict) and "error" in doc:
             out.append(Row(name, "FAILED: " + " ".join(doc["error"]), None, ""))

@@ -1,11 +1,9 @@
-"""Render-node frame cost, headless: what a node pays per frame, against the raster floor of the same machine.
+"""Render-node costs, headless: curved against flat walls, the Python per frame, and pose to frame.
 
-Prints one JSON object on stdout (not a test; numbers move when other work shares the cores):
+Prints one JSON object on stdout (not a test; numbers move when other work shares the cores); frame times are
+medians with p10/p90 over ``--runs`` frames after warm-up, ``glFinish`` per frame. What a whole ICVFX frame costs
+against a plain render of the scene is :mod:`benchmarks.frame_budget`.
 
-* ``stages``: frame time (median, p10/p90 over ``--runs`` frames after warm-up, ``glFinish`` per frame) of the demo
-  stage, of ``tests/data/curved-small.yaml`` (the curved volume at 1/8 resolution) and of the same at 1/4, each
-  drawn by one headless node that owns every wall; with the raster floor (``benchmarks.raster_floor``) measured in
-  the same run over the same number of wall pixels, and the ratio.
 * ``curved_vs_flat``: one 14-section curved wall against a flat wall of the same pixel count.
 * ``python_8_outputs``: a node with 8 outputs of one tiny wall each, so the GL raster work is negligible: wall and
   main-thread CPU time of the Python frame code (before ``glFinish``), the ``glFinish`` wait, and GL calls/frame.
@@ -17,7 +15,6 @@ Prints one JSON object on stdout (not a test; numbers move when other work share
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import logging
 import sys
@@ -26,12 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks import raster_floor
 from renderer.gl import GLError
 from renderer.views import CameraState
-from stage.core.config.loader import load_scene_config, load_stage_config
+from stage.core.config.loader import load_scene_config
 from stage.core.config.stage import StageConfig
-from stage.core.config.wall_geometry import wall_resolution_px
 from stage.core.live import LiveState
 
 log = logging.getLogger(__name__)
@@ -41,43 +36,10 @@ CAMERA = CameraState(camera="bench", position_m=(0.0, 0.5, 1.6), rotation_deg=(5
                      sensor_mm=(24.89, 14.0), entrance_pupil_m=0.12)
 
 
-def _stats(samples_ms: list[float]) -> dict[str, float]:
+def stats(samples_ms: list[float]) -> dict[str, float]:
     a = np.asarray(samples_ms)
     return {"ms_median": round(float(np.median(a)), 3), "ms_p10": round(float(np.percentile(a, 10)), 3),
             "ms_p90": round(float(np.percentile(a, 90)), 3)}
-
-
-def one_node(config: StageConfig) -> StageConfig:
-    """The config with every wall on one node ``bench``, one output per original output (same size, offsets)."""
-    data = config.model_dump(mode="json")
-    outputs, firsts = [], {}
-    for node in data["nodes"]:
-        firsts[node["name"]] = node["outputs"][0]["name"]
-        for out in node["outputs"]:
-            outputs.append({**out, "name": f"{node['name']}-{out['name']}"})
-    for wall in data["walls"]:
-        o = wall["output"]
-        o["output"] = f"{o['node']}-{o['output'] or firsts[o['node']]}"
-        o["node"] = "bench"
-    data["nodes"] = [{"name": "bench", "outputs": outputs}]
-    data["scene"] = str(SCENE)
-    return StageConfig.model_validate(data)
-
-
-def scaled(config: StageConfig, factor: int) -> StageConfig:
-    """Wall and output resolutions multiplied by ``factor``."""
-    data = copy.deepcopy(config.model_dump(mode="json"))
-    for wall in data["walls"]:
-        wall["resolution_px"] = [v * factor for v in wall["resolution_px"]]
-        wall["output"]["offset_px"] = [v * factor for v in wall["output"]["offset_px"]]
-    for node in data["nodes"]:
-        for out in node["outputs"]:
-            out["resolution_px"] = [v * factor for v in out["resolution_px"]]
-    return StageConfig.model_validate(data)
-
-
-def wall_pixels(config: StageConfig) -> int:
-    return sum(w * h for w, h in (wall_resolution_px(wall) for wall in config.walls))
 
 
 def frame_times(config: StageConfig, runs: int, warmup: int, probe=None) -> dict:
@@ -101,7 +63,7 @@ def frame_times(config: StageConfig, runs: int, warmup: int, probe=None) -> dict
                 python.append((t1 - t0) * 1e3)
                 cpu.append((c1 - c0) * 1e3)
                 finish.append((t2 - t1) * 1e3)
-        result = {"frame": _stats(total), "draw_call_ms_median": round(float(np.median(python)), 3),
+        result = {"frame": stats(total), "draw_call_ms_median": round(float(np.median(python)), 3),
                   "main_thread_cpu_ms_median": round(float(np.median(cpu)), 3),
                   "glfinish_ms_median": round(float(np.median(finish)), 3), "renderer": gl.gl_renderer}
         if probe is not None:
@@ -134,17 +96,6 @@ def count_gl_calls(gl, cam: CameraState) -> dict:
             setattr(GLmod, name, fn)
     GLmod.glFinish()
     return {"gl_calls_per_frame": counts["n"]}
-
-
-def stage_case(name: str, config: StageConfig, runs: int, warmup: int) -> dict:
-    px = wall_pixels(config)
-    result = {"name": name, "walls": len(config.walls), "wall_pixels": px, **frame_times(config, runs, warmup)}
-    width = 1920 if px > 1920 * 64 else max(64, int(px ** 0.5))
-    floor = raster_floor.measure(width, max(1, round(px / width)), runs, warmup)
-    result["floor_ms_median"] = floor["ms_median"]
-    result["ratio_to_floor"] = round(result["frame"]["ms_median"] / floor["ms_median"], 2)
-    result["fps_at_median"] = round(1000.0 / result["frame"]["ms_median"], 1)
-    return result
 
 
 def _single_wall(curved: bool, width: int, height: int) -> StageConfig:
@@ -233,16 +184,7 @@ def main(argv: list[str] | None = None) -> int:
 
         disable_gl_error_checks()  # as the node does by default
     try:
-        curved8 = one_node(load_stage_config(REPO / "tests" / "data" / "curved-small.yaml"))
-        result = {
-            "benchmark": "render_frame",
-            "stages": [
-                stage_case("demo", one_node(load_stage_config(REPO / "configs" / "demo.yaml")), args.runs,
-                           args.warmup),
-                stage_case("curved_1/8", curved8, args.runs, args.warmup),
-                stage_case("curved_1/4", scaled(curved8, 2), args.runs, args.warmup),
-            ],
-        }
+        result: dict = {"benchmark": "render_frame"}
         curved = frame_times(_single_wall(True, 1344, 576), args.runs, args.warmup)
         flat = frame_times(_single_wall(False, 1344, 576), args.runs, args.warmup)
         result["curved_vs_flat"] = {"pixels": [1344, 576], "sections": 28, "curved": curved["frame"],

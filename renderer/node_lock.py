@@ -2,8 +2,10 @@
 
 Each frame names the poses and the live-state revision the leader latched; the node applies that revision (its
 state subscription keeps the last few), draws the poses at the frame's scene time (its due time, so animated scenes
-are in phase on every node), waits for the GPU, reports ready and presents when the leader releases the frame:
-a window swaps (vsync), headless the release is the present. ``--frame-log DIR`` appends one line per presented
+are in phase on every node), waits for the GPU (``glFinish``, windows too), reports ready and presents when the
+leader releases the frame: a window swaps then (swap interval 1: vsync; a minimised window is not swapped, so it
+never holds the node up), headless the release is the present. A closed window stops the node (exit 0); the leader
+drops it from the barrier at its timeout and the other nodes go on. ``--frame-log DIR`` appends one line per presented
 frame to ``DIR/<node>.frames.jsonl``. Stats go out once a second as without frame lock.
 """
 
@@ -83,13 +85,19 @@ class LockedNode:
         self.node.draw(self.poses, time_s)
 
     def finish(self) -> None:
-        if self.node.gl.display == "headless":
-            self.node.gl.present()  # glFinish: the frame is drawn before the node reports ready
+        self.node.gl.finish()  # glFinish, windows too: the frame is drawn before the node reports ready
 
-    def present(self) -> None:
+    def present(self) -> dict[str, Any]:
+        """Present the frame just released; returns the frame-log fields that say how: ``present`` is
+        ``release`` headless, ``swap`` when the windows were swapped (``t_swap``: the swap began, after the
+        release; ``swap_interval`` 1: vsync) and ``hidden`` when every window is minimised (no swap)."""
         node = self.node
+        how: dict[str, Any] = {"present": "release"}
         if node.gl.display != "headless":
-            node.gl.present()  # swap, vsync'd
+            t_swap = time.time()
+            swapped = node.gl.swap_shown()
+            how = {"present": "swap" if swapped else "hidden", "t_swap": t_swap,
+                   "swap_interval": node.gl.swap_interval}
         if node.signals.snapshot:
             node.signals.snapshot = False
             node.snapshot()
@@ -100,6 +108,7 @@ class LockedNode:
         if finished - self.last_pub >= STATS_INTERVAL_S:
             self.last_pub = finished
             node.sockets.publish(node.stats_message(self.stats, finished, self.poses))
+        return how
 
 
 def run_locked(node: Node) -> int:
@@ -111,13 +120,21 @@ def run_locked(node: Node) -> int:
     end = time.monotonic() + node.args.duration if node.args.duration else None
     log.info("render node %s: frame lock at %s on %s", node.args.node, node.config.cluster.frame_rate,
              node.config.cluster.frames)
+    closed = False
+
+    def stop() -> bool:
+        nonlocal closed
+        closed = node.gl.poll_events()
+        return closed or node.signals.stop or (end is not None and time.monotonic() >= end)
+
     try:
-        loop.run(lambda: node.signals.stop or node.gl.poll_events()
-                 or (end is not None and time.monotonic() >= end))
+        loop.run(stop)
     finally:
         if frame_log is not None:
             frame_log.close()
     if node.args.snapshot_dir and node.drawn is not None:
         node.snapshot()
+    if closed:  # the leader drops it from the barrier at its timeout; the other nodes go on
+        log.info("render node %s: window closed: leaving the frame lock", node.args.node)
     log.info("render node %s: stopped (frame lock: %s)", node.args.node, loop.counts)
     return 0

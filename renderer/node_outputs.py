@@ -210,7 +210,34 @@ class NodeRenderer:
             _gl().glFinish()
             return
         for group in self.groups:
+            if len(self.groups) > 1:
+                group.context.make_current()  # glfw on EGL swaps only the calling thread's current context
             group.context.swap()
+
+    def finish(self) -> None:
+        """Wait until the GPU has drawn every output (``glFinish`` in every context), without presenting."""
+        for group in self.groups:
+            if len(self.groups) > 1:
+                group.context.make_current()
+            _gl().glFinish()
+
+    def swap_shown(self) -> int:
+        """Swap every window that is shown (the vsync'd one last) and return how many; a minimised window is
+        skipped (:meth:`renderer.gl.window.GLFWWindowContext.is_hidden`), so it never holds the frame up.
+        Windowed only."""
+        swapped = 0
+        for group in self.groups:
+            if not group.context.is_hidden():
+                if len(self.groups) > 1:
+                    group.context.make_current()
+                group.context.swap()
+                swapped += 1
+        return swapped
+
+    @property
+    def swap_interval(self) -> int:
+        """The swap interval of the last window swapped (the vsync'd one), 0 headless."""
+        return 0 if self.display == "headless" else self.groups[-1].context.swap_interval
 
     def images(self) -> dict[str, np.ndarray]:
         """Every output's current image by output name (call between :meth:`draw` and :meth:`present`)."""

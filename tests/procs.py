@@ -33,11 +33,13 @@ class Proc:
     """A child process whose stderr is read line by line with timeouts."""
 
     def __init__(self, args: list[str], env: dict[str, str] | None = None, cwd: Path = REPO,
-                 prefix: tuple[str, ...] = ()):
-        """Runs ``python ARGS``; ``prefix`` goes in front (``("ip", "netns", "exec", "ns1")``)."""
-        full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+                 prefix: tuple[str, ...] = (), interpreter: tuple[str, ...] = (sys.executable,),
+                 inherit_env: bool = True):
+        """Runs ``python ARGS``; ``prefix`` goes in front (``("ip", "netns", "exec", "ns1")``); ``interpreter=()``
+        runs ``ARGS`` as they are; ``inherit_env=False``: only ``env`` (and ``PYTHONUNBUFFERED``)."""
+        full_env = {**(os.environ if inherit_env else {}), "PYTHONUNBUFFERED": "1", **(env or {})}
         self.popen = subprocess.Popen(
-            [*prefix, sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=full_env,
+            [*prefix, *interpreter, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=full_env,
             start_new_session=True,
         )
         self.lines: list[str] = []

@@ -15,21 +15,23 @@ def test_rows_make_each_comparison_a_ratio_of_the_same_run() -> None:
         "tracking_latency": {"daemon": {"lost": 0, "sent": 100, "end_to_end": {"p50_us": 400.0, "p99_us": 800.0},
                                         "daemon_added": {"p50_us": 200.0, "p99_us": 500.0}},
                              "bare_relay": {"end_to_end": {"p50_us": 200.0, "p99_us": 400.0}}},
-        "render_frame": {"stages": [{"name": "demo", "wall_pixels": 1000, "frame": {"ms_median": 10.0},
-                                     "floor_ms_median": 2.0}],
-                         "curved_vs_flat": {"curved": {"ms_median": 3.0}, "flat": {"ms_median": 3.0}}},
-        "raster_floor": {"error": ["raster_floor: no EGL"]},
+        "render_frame": {"curved_vs_flat": {"curved": {"ms_median": 3.0}, "flat": {"ms_median": 3.0}}},
+        "frame_budget": {"stages": [{"name": "demo", "wall_pixels": 1000, "frame": {"ms_median": 12.0},
+                                     "plain": {"ms_median": 8.0}, "walls": {"ms_median": 6.0},
+                                     "one_fetch": {"ms_median": 2.0}}]},
+        "barrier": {"error": ["barrier: no nodes"]},
         "ocio_wall_pass": {"cases": {"builtin-srgb": {"ms_median": 2.0, "baseline": "builtin-srgb"},
                                      "ocio-srgb-aces2": {"ms_median": 3.0, "baseline": "builtin-srgb"}}},
     }
     table = rows(results)
     ratios = {r.measure: r.ratio for r in table if r.ratio is not None}
     assert ratios == {"end-to-end latency p50": 2.0, "end-to-end latency p99": 2.0,
-                      "frame, demo (1000 px)": 5.0, "curved wall (28 sections)": 1.0,
+                      "ICVFX frame, demo (1000 wall px)": 1.5, "wall pass, demo": 3.0,
+                      "curved wall (28 sections)": 1.0,
                       "wall pass ocio-srgb-aces2": 1.5}
     assert Row("x", "m", 1.0, "ms").ratio is None
     text = format_table(table)
-    assert "bare UDP→ZeroMQ relay 200 µs" in text and "FAILED: raster_floor: no EGL" in text
+    assert "bare UDP→ZeroMQ relay 200 µs" in text and "FAILED: barrier: no nodes" in text
 
 
 def test_stage_bench_runs_the_benchmarks_runner() -> None:
@@ -44,3 +46,13 @@ def test_stage_bench_runs_the_benchmarks_runner() -> None:
     table = subprocess.run([sys.executable, "-m", "stage.app.cli", "bench", "--quick", "--only", "osc_loop"],
                            cwd=REPO, capture_output=True, text=True, timeout=300)
     assert table.returncode == 0 and table.stdout.splitlines()[0].split()[:2] == ["benchmark", "measure"]
+
+
+def test_outer_cube_rows_show_the_baseline_shaders_only_when_measured() -> None:
+    case = {"config": "configs/demo.yaml", "scene": "scenes/calibration.yaml", "resolution_scale": 0.25,
+            "face_px": 128, "ms_median": 6.0}
+    plain = rows({"outer_cube": {"cases": [case]}})
+    assert [(r.measure, r.value, r.ratio) for r in plain] == [
+        ("outer cube re-render, demo + calibration at 0.25 (128 px faces)", 6.0, None)]
+    compared = rows({"outer_cube": {"cases": [{**case, "baseline_ms_median": 5.0, "ratio": 1.2}]}})
+    assert compared[0].baseline == "baseline shaders" and compared[0].ratio == 1.2

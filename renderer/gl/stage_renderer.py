@@ -26,6 +26,7 @@ from stage.core.config.color import ColorManagement
 from stage.core.config.scene import SceneConfig
 from stage.core.config.wall_geometry import wall_sections
 from stage.core.config.walls import Wall
+from stage.core.geometry.image_cover import ImageCover
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,11 @@ class StageRenderer:
         self.outer = CubeTarget(outer_face_px)
         self.compositor = WallCompositor()
         self.surfaces = {w.name: WallSurface(w) for w in walls}
+        self._image_cover = ImageCover([s for w in walls for s in wall_sections(w)])
+        self.scissor_inner = True
+        """Render each inner frustum only where these walls can sample it (:meth:`render_inner`)."""
+        self.inner_rects: dict[int, tuple[int, int, int, int] | None] = {}
+        """Per layer, the image rectangle (GL pixels, origin bottom-left) the last :meth:`render_inner` drew."""
         self._encode = Program({"vertex": FULLSCREEN_VERTEX_SHADER, "fragment": load_shader("encode.frag")}, "encode")
         self._preview = Program({"vertex": load_shader("preview.vert"), "fragment": load_shader("preview.frag")},
                                 "preview")
@@ -95,10 +101,28 @@ class StageRenderer:
         self._look = None
 
     def render_inner(self, views: list[CameraView], time_s: float = 0.0) -> None:
-        """One scene render per camera (entrance pupil, lens FOV + overscan) into its layer."""
+        """One scene render per camera (entrance pupil, lens FOV + overscan) into its layer, scissored to the part
+        of the image that this renderer's walls can sample (:class:`~stage.core.geometry.image_cover.ImageCover`);
+        a camera whose frustum none of them reaches is not rendered. Texels outside that part keep an older
+        frame's picture, which no wall reads: the walls are exactly as with a full render."""
+        from OpenGL import GL
+
+        size = (self.inner.width, self.inner.height)
         for layer, view in enumerate(views[: self.inner.layers]):
+            rect = self._image_cover.rect(view.clip_from_world, size) if self.scissor_inner else (0, 0, *size)
+            self.inner_rects[layer] = rect
+            if rect is None:
+                continue
             self.inner.bind_layer(layer)
-            self.scene_pass.draw(view.view, view.projection, time_s)
+            whole = rect == (0, 0, *size)
+            if not whole:
+                GL.glEnable(GL.GL_SCISSOR_TEST)
+                GL.glScissor(rect[0], rect[1], rect[2] - rect[0], rect[3] - rect[1])
+            try:
+                self.scene_pass.draw(view.view, view.projection, time_s)
+            finally:
+                if not whole:
+                    GL.glDisable(GL.GL_SCISSOR_TEST)
 
     def render_outer(self, viewpoint_m: tuple[float, float, float], time_s: float = 0.0) -> bool:
         """The outer frustum as a cube map at ``viewpoint_m``; skipped when nothing it depends on changed (the
@@ -139,28 +163,35 @@ class StageRenderer:
                      time_s: float = 0.0, white_balance: np.ndarray | None = None) -> np.ndarray:
         """The scene straight from the camera (lens FOV, no overscan), output-encoded: RGBA8, row 0 top.
         ``white_balance`` is a 3×3 linear Rec.709 matrix (``stage.core.color.white_balance``; default identity)."""
-        from OpenGL import GL
-
         linear = Framebuffer(*size_px, "rgba16f", depth=True)
         out = Framebuffer(*size_px, "rgba8", depth=False)
         try:
-            linear.bind()
-            self.scene_pass.draw(view.view, view.projection_lens, time_s)
-            out.bind()
-            GL.glDisable(GL.GL_DEPTH_TEST)
-            self._encode.use()
-            linear.color.bind(0)
-            self._encode.set_int("image", 0)
-            self._encode.set_float("gain", gain)
-            wb = np.eye(3) if white_balance is None else white_balance
-            GL.glUniformMatrix3fv(self._encode.location("white_balance"), 1, GL.GL_TRUE,
-                                  np.ascontiguousarray(wb, dtype=np.float32))
-            self._encode.set_int("transfer", 1 if transfer == "srgb" else 0)
-            self._triangle.draw()
+            self.draw_camera(view, linear, out, gain, transfer, time_s, white_balance)
             return out.read()
         finally:
             linear.delete()
             out.delete()
+
+    def draw_camera(self, view: CameraView, linear: Framebuffer, out: Framebuffer, gain: float,
+                    transfer: str = "srgb", time_s: float = 0.0, white_balance: np.ndarray | None = None) -> None:
+        """:meth:`camera_image` into given framebuffers of one size: the scene pass into ``linear`` (float, with
+        depth), then encoded into ``out`` (RGBA8). A plain render of the scene from the camera: what
+        ``benchmarks.frame_budget`` compares an ICVFX frame against."""
+        from OpenGL import GL
+
+        linear.bind()
+        self.scene_pass.draw(view.view, view.projection_lens, time_s)
+        out.bind()
+        GL.glDisable(GL.GL_DEPTH_TEST)
+        self._encode.use()
+        linear.color.bind(0)
+        self._encode.set_int("image", 0)
+        self._encode.set_float("gain", gain)
+        wb = np.eye(3) if white_balance is None else white_balance
+        GL.glUniformMatrix3fv(self._encode.location("white_balance"), 1, GL.GL_TRUE,
+                              np.ascontiguousarray(wb, dtype=np.float32))
+        self._encode.set_int("transfer", 1 if transfer == "srgb" else 0)
+        self._triangle.draw()
 
     def preview_image(self, view: CameraView, size_px: tuple[int, int], walls: list[Wall],
                       images: dict[str, Framebuffer]) -> np.ndarray:

@@ -90,7 +90,9 @@ class GLFWWindowContext(GLContext):
             raise
         _live_windows += 1
         self.make_current()
-        glfw.swap_interval(1 if vsync else 0)
+        self.swap_interval = 1 if vsync else 0
+        """Vertical blanks a swap waits for (1: vsync; set on this window's context at creation)."""
+        glfw.swap_interval(self.swap_interval)
         logger.info("glfw window %r %dx%d (framebuffer %dx%d)", title, *size, *self.framebuffer_size)
 
     @staticmethod
@@ -159,6 +161,13 @@ class GLFWWindowContext(GLContext):
         """Process pending window-system events for all windows."""
         self._check_open()
         self._glfw.poll_events()
+
+    def is_hidden(self) -> bool:
+        """True while the window is minimised (iconified: on X11 the window manager unmapped it and set
+        ``WM_STATE`` to ``IconicState``, which glfw reads) — nobody sees a swap then, and a vsync'd swap of a
+        window that is not shown may block until it is shown again on some drivers."""
+        self._check_open()
+        return bool(self._glfw.get_window_attrib(self._window, self._glfw.ICONIFIED))
 
     def should_close(self) -> bool:
         """True once the user asked to close the window."""

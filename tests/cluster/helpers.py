@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import zmq
@@ -14,6 +16,7 @@ from stage.core.keys import secure, stop_authenticator
 from stage.core.live import LiveState
 from stage.core.wire.pose import WIRE_VERSION, encode_pose_dict
 from stage.core.wire.state import encode_snapshot
+from tests.procs import REPO, Proc, free_tcp_port
 
 IDENTITY = ((1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0), (0.0, 0.0, 1.0, 0.0), (0.0, 0.0, 0.0, 1.0))
 
@@ -114,3 +117,67 @@ def check_presented_as_released(records: list[dict], frames: dict[str, dict[int,
             assert line["in_barrier"] is True and line["leader"] == record["leader"]
             checked += 1
     return checked
+
+
+def render_config(directory: Path, inputs: Inputs, nodes: list[str], barrier_timeout_ms: float = 5000) -> Path:
+    """A stage config with one 48×72 wall per node of ``nodes`` (real render nodes), frame lock at 20 fps on random
+    loopback ports, latching from ``inputs``; written to ``directory/stage.yaml``."""
+    frames, ready = f"tcp://127.0.0.1:{free_tcp_port()}", f"tcp://127.0.0.1:{free_tcp_port()}"
+    walls, node_lines = [], []
+    for i, name in enumerate(nodes):
+        x0, x1 = -3.0 + 2.0 * i, -1.0 + 2.0 * i
+        walls.append(f"""  - name: w{i + 1}
+    kind: flat
+    corners: {{lower_left: [{x0}, 4.0, 0.0], lower_right: [{x1}, 4.0, 0.0], upper_left: [{x0}, 4.0, 3.0]}}
+    resolution_px: [48, 72]
+    output: {{node: {name}, offset_px: [0, 0]}}
+""")
+        node_lines.append(f"  - name: {name}\n    outputs: [{{name: o1, resolution_px: [48, 72]}}]\n")
+    text = f"""name: Frame-lock test stage
+scene: {REPO / 'scenes' / 'demo.yaml'}
+walls:
+{''.join(walls)}cameras:
+  - id: cam1
+    source: t
+    sensor_mm: [24.89, 14.0]
+    lens: {{kind: fixed, focal_length_mm: 24.0, entrance_pupil_m: 0.12}}
+sources: [{{name: t, kind: opentrackio, port: {free_tcp_port()}}}]
+nodes:
+{''.join(node_lines)}render:
+  inner: {{resolution_px: [64, 36], overscan_pct: 10}}
+  outer: {{viewpoint_m: [0.0, 1.0, 1.7], resolution_scale: 0.25}}
+endpoints:
+  pose: {inputs.pose_endpoint}
+  state: {inputs.state_endpoint}
+  render_stats: tcp://127.0.0.1:{free_tcp_port()}
+control:
+  endpoint: tcp://127.0.0.1:{free_tcp_port()}
+cluster:
+  frame_lock: true
+  frame_rate: 20
+  barrier_timeout_ms: {barrier_timeout_ms}
+  frames: {frames}
+  ready: {ready}
+"""
+    path = directory / "stage.yaml"
+    path.write_text(text)
+    return path
+
+
+def stop_cleanly(procs: dict[str, Proc], names: list[str] | None = None) -> None:
+    """SIGTERM ``names`` (default: all) in that order; each must exit 0 (its last log lines in the failure)."""
+    for name in names or list(procs):
+        procs[name].signal()
+        assert procs[name].wait(30) == 0, f"{name}:\n" + "\n".join(procs[name].lines[-20:])
+
+
+@contextmanager
+def processes(inputs: Inputs) -> Iterator[dict[str, Proc]]:
+    """A name → process dict for a test's show; on the way out every process left is killed and ``inputs`` closed."""
+    procs: dict[str, Proc] = {}
+    try:
+        yield procs
+    finally:
+        for proc in procs.values():
+            proc.kill()
+        inputs.close()

@@ -10,64 +10,28 @@ from pathlib import Path
 import pytest
 
 from stage.core.cluster.frame_log import read_frame_log
-from tests.cluster.helpers import Inputs, check_presented_as_released, frame_logs, wait_for_log
-from tests.procs import REPO, Proc, free_tcp_port
+from tests.cluster.helpers import (
+    Inputs,
+    check_presented_as_released,
+    frame_logs,
+    processes,
+    render_config,
+    stop_cleanly,
+    wait_for_log,
+)
+from tests.procs import REPO, Proc
 
 pytestmark = [pytest.mark.gl, pytest.mark.timeout(400)]
 NODES = ["n1", "n2", "n3"]
 
 
-def _config(directory: Path, inputs: Inputs) -> tuple[Path, str, str]:
-    frames, ready = f"tcp://127.0.0.1:{free_tcp_port()}", f"tcp://127.0.0.1:{free_tcp_port()}"
-    walls, nodes = [], []
-    for i, name in enumerate(NODES):
-        x0, x1 = -3.0 + 2.0 * i, -1.0 + 2.0 * i
-        walls.append(f"""  - name: w{i + 1}
-    kind: flat
-    corners: {{lower_left: [{x0}, 4.0, 0.0], lower_right: [{x1}, 4.0, 0.0], upper_left: [{x0}, 4.0, 3.0]}}
-    resolution_px: [48, 72]
-    output: {{node: {name}, offset_px: [0, 0]}}
-""")
-        nodes.append(f"  - name: {name}\n    outputs: [{{name: o1, resolution_px: [48, 72]}}]\n")
-    text = f"""name: Frame-lock test stage
-scene: {REPO / 'scenes' / 'demo.yaml'}
-walls:
-{''.join(walls)}cameras:
-  - id: cam1
-    source: t
-    sensor_mm: [24.89, 14.0]
-    lens: {{kind: fixed, focal_length_mm: 24.0, entrance_pupil_m: 0.12}}
-sources: [{{name: t, kind: opentrackio, port: {free_tcp_port()}}}]
-nodes:
-{''.join(nodes)}render:
-  inner: {{resolution_px: [64, 36], overscan_pct: 10}}
-  outer: {{viewpoint_m: [0.0, 1.0, 1.7], resolution_scale: 0.25}}
-endpoints:
-  pose: {inputs.pose_endpoint}
-  state: {inputs.state_endpoint}
-  render_stats: tcp://127.0.0.1:{free_tcp_port()}
-control:
-  endpoint: tcp://127.0.0.1:{free_tcp_port()}
-cluster:
-  frame_lock: true
-  frame_rate: 20
-  barrier_timeout_ms: 5000
-  frames: {frames}
-  ready: {ready}
-"""
-    path = directory / "stage.yaml"
-    path.write_text(text)
-    return path, frames, ready
-
-
 def test_three_render_nodes_present_identical_frames(tmp_path: Path) -> None:
     inputs = Inputs(cameras=("cam1",))
-    config, _frames, _ready = _config(tmp_path, inputs)
+    config = render_config(tmp_path, inputs, NODES)
     logs = tmp_path / "frames"
     clock_log = logs / "_clock.frames.jsonl"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    procs: dict[str, Proc] = {}
 
     def node(name: str, cwd: Path = REPO) -> Proc:
         return Proc(["-m", "stage.app.cli", "node", str(config), "--node", name, "--headless", "--frame-log",
@@ -77,7 +41,7 @@ def test_three_render_nodes_present_identical_frames(tmp_path: Path) -> None:
     def together(lines: list[dict]) -> list[dict]:
         return [x for x in lines if x["ready"] == NODES]
 
-    try:
+    with processes(inputs) as procs:
         procs["clock"] = Proc(["-m", "stage.app.cli", "clock", str(config), "--frame-log", str(logs)])
         procs["clock"].wait_for(r"stage clock: 20 fps")
         for name in NODES[:2]:
@@ -94,14 +58,7 @@ def test_three_render_nodes_present_identical_frames(tmp_path: Path) -> None:
         procs["n2"] = node("n2")  # restarted (stage up's supervisor does this for a local node)
         wait_for_log(clock_log, lambda lines: sum(x["ready"] == NODES and x["frame"] > dropped_at
                                                   for x in lines) >= 20, "n2 back", timeout_s=180)
-        for proc in procs.values():
-            proc.signal()
-        for name, proc in procs.items():
-            assert proc.wait(30) == 0, f"{name}:\n" + "\n".join(proc.lines[-20:])
-    finally:
-        for proc in procs.values():
-            proc.kill()
-        inputs.close()
+        stop_cleanly(procs)
     records = read_frame_log(clock_log)
     lines = frame_logs(logs, NODES)
     before_kill = [x for x in together(records) if x["frame"] < dropped_at]

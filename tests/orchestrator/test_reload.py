@@ -125,3 +125,46 @@ def test_reload_brings_the_live_state_in_line_with_the_config(tmp_path: Path) ->
         assert "light_cards.key.intensity" not in store.parameters()
     finally:
         orch.supervisor.stop_all()
+
+
+def test_a_cluster_or_host_change_is_refused_in_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    """The frame clock and every node read ``cluster`` and ``nodes[].host`` when they start: a reload that changed
+    them and restarted some children would leave them on different endpoints. Refused, nothing changed, one line
+    naming the keys and the restart of ``stage up`` that applies them (docs/cluster.md)."""
+    orch = _orchestrator(tmp_path)
+    try:
+        before, pids = orch.config, {n: c.pid for n, c in orch.supervisor.children.items()}
+        edits = {
+            "cluster.frames": "cluster: {frames: 'tcp://127.0.0.1:6661'}\n",
+            "nodes.n.host": None,
+        }
+        for key, extra in edits.items():
+            text = STAGE_YAML.replace("target_fps: 30", "target_fps: 25")  # and something a reload could apply
+            text = text + extra if extra else text.replace("{name: n, outputs", "{name: n, host: 127.0.0.2, outputs")
+            orch.config_file.write_text(text)
+            reply = reload_config(orch)
+            assert reply["ok"] is False and reply["kind"] == "invalid" and reply["lines"] == [reply["error"]]
+            assert reply["error"] == (f"stage reload: refused, nothing changed: {key} changed; only a restart of "
+                                      "`stage up` applies it (stage down, then stage up)")
+            assert orch.config is before and orch.running.written == []
+            assert {n: c.pid for n, c in orch.supervisor.children.items()} == pids
+            assert all(c.reloads == 0 for c in orch.supervisor.children.values())
+    finally:
+        orch.supervisor.stop_all()
+
+
+def test_a_node_added_on_another_host_is_not_started_here(tmp_path: Path) -> None:
+    orch = _orchestrator(tmp_path)
+    try:
+        lan = STAGE_YAML + "endpoints: {pose: 'tcp://10.0.0.1:5556', state: 'tcp://10.0.0.1:5557', " \
+                           "render_stats: 'tcp://10.0.0.1:5558'}\n"  # what a node on another machine can reach
+        orch.config_file.write_text(lan)
+        assert reload_config(orch)["ok"] is True
+        node2 = "{name: n2, host: 10.0.0.8, outputs: [{name: o, resolution_px: [64, 32]}]}"
+        orch.config_file.write_text(lan.replace("nodes: [", f"{WALL2}nodes: [{node2}, "))
+        reply = reload_config(orch)
+        assert reply["ok"] is True, reply
+        assert reply["started"] == [] and reply["elsewhere"] == ["n2"]
+        assert "render-n2" not in orch.supervisor.children
+    finally:
+        orch.supervisor.stop_all()

@@ -19,14 +19,22 @@ vec3 sky_color(vec3 d) {
     return sky + disc * u_sun_dir.w * u_sun_color.rgb;
 }
 
-// Coverage in [0, 1] of grid lines of width w (in cells) at cell coordinates uv. Lines are never drawn thinner
-// than one pixel (thinner ones dim instead), and fade to their mean coverage w once cells shrink below ~2 px.
+// Integral from 0 to x of the line pattern along one axis (1 within w/2 of an integer, else 0).
+vec2 line_integral(vec2 x, vec2 w) {
+    vec2 y = x + 0.5 * w;
+    return floor(y) * w + min(fract(y), w);
+}
+
+// Coverage in [0, 1] of grid lines of width w (in cells) at cell coordinates uv, box-filtered over the pixel
+// (analytic anti-aliasing): per axis, the fraction of the pixel's footprint that lies on a line, the footprint being
+// the pixel's extent in cells (length of the screen-space gradient, not fwidth's |dx| + |dy|, which makes lines
+// that run diagonally across the pixels too wide and dim). Exact for every footprint: a line thinner than a pixel
+// keeps its mean brightness instead of breaking up, distant cells average to the mean coverage w, so a low-resolution
+// cube face matches a supersampled one (tests/renderer/test_outer_grid_aliasing.py).
 float grid_coverage(vec2 uv, float w) {
-    vec2 duv = max(fwidth(uv), vec2(1e-6));
-    vec2 dist = abs(fract(uv + 0.5) - 0.5);
-    vec2 drawn = max(vec2(w), duv);
-    vec2 cov = (1.0 - smoothstep(0.5 * drawn - 0.5 * duv, 0.5 * drawn + 0.5 * duv, dist)) * min(vec2(w) / drawn, 1.0);
-    cov = mix(cov, vec2(w), clamp(2.0 * duv - 0.5, 0.0, 1.0));
+    vec2 d = max(sqrt(dFdx(uv) * dFdx(uv) + dFdy(uv) * dFdy(uv)), vec2(1e-6));
+    vec2 x = fract(uv);  // the pattern repeats every cell: small arguments keep the difference exact in float32
+    vec2 cov = clamp((line_integral(x + 0.5 * d, vec2(w)) - line_integral(x - 0.5 * d, vec2(w))) / d, 0.0, 1.0);
     return 1.0 - (1.0 - cov.x) * (1.0 - cov.y);
 }
 

@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="run every benchmark: one table (or --json), comparisons as same-run ratios")
     p.add_argument("--quick", action="store_true", help="shorter runs (less stable numbers)")
     p.add_argument("--only", action="append", metavar="NAME",
-                   help="run only this benchmark (tracking_latency, render_frame, raster_floor, osc_loop); repeatable")
+                   help="run only this benchmark (render_frame, frame_budget, barrier, ...); repeatable")
     p.add_argument("--json", action="store_true", help="every result as JSON, with the table rows")
     p.set_defaults(func=cmd_bench)
 

@@ -13,8 +13,13 @@ a crash never picks up an edit that ``stage reload`` has not validated yet.
 * per render node: its outputs, the walls it shows, ``render``, ``cameras``, ``endpoints.pose``, the stage's largest
   wall resolution (outer cube size) and, when there are light cards, every wall (card placement) → restart that
   node; new nodes are started, removed ones stopped;
-* ``control.*``, ``endpoints.state``/``render_stats``, ``cluster`` and node hosts → only a restart of ``stage up``
-  applies them (reported);
+* ``control.*``, ``endpoints.state``/``render_stats`` → only a restart of ``stage up`` applies them (reported;
+  the rest of the edit is applied);
+* ``cluster.*`` and ``nodes[].host`` → the reload is refused, nothing changes: the frame clock and every node (here
+  and on other hosts) read them when they start, so applying the rest would leave children restarted with the new
+  values beside others on the old ones; a restart of ``stage up`` applies them;
+* a node on another host (``nodes[].host`` not local) is never started, restarted or stopped here: its changes are
+  reported, to be applied by restarting ``stage node`` on its machine with the edited config;
 * ``name``, ``scene`` (the default for the next start), ``eye_height_m``, ``control.watchdog_*`` → applied, nothing
   restarted. The live
   state (exposure, overscan, …) keeps the operator's values.
@@ -116,6 +121,11 @@ class ReloadPlan:
     needs_up_restart: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     """Top-level config keys that differ."""
+    refused: list[str] = field(default_factory=list)
+    """Changed keys that only a new ``stage up`` applies and that refuse the whole reload (``cluster.*``,
+    ``nodes.<name>.host``)."""
+    elsewhere: list[str] = field(default_factory=list)
+    """Nodes on other hosts that the edit adds, changes or removes (restarted there, not here)."""
 
 
 def reload_plan(old: StageConfig, new: StageConfig) -> ReloadPlan:
@@ -125,20 +135,28 @@ def reload_plan(old: StageConfig, new: StageConfig) -> ReloadPlan:
     plan.changed = sorted(k for k in set(o) | set(n) if o.get(k) != n.get(k))
     if o["sources"] != n["sources"] or o["cameras"] != n["cameras"] or o["endpoints"]["pose"] != n["endpoints"]["pose"]:
         plan.restart.append(TRACKING)
-    old_nodes, new_nodes = {x.name for x in old.nodes}, {x.name for x in new.nodes}
-    for node in sorted(old_nodes & new_nodes):
-        if node_fingerprint(old, node) != node_fingerprint(new, node):
+    old_nodes, new_nodes = {x.name: x for x in old.nodes}, {x.name: x for x in new.nodes}
+    touched = {x for x in old_nodes.keys() & new_nodes.keys() if node_fingerprint(old, x) != node_fingerprint(new, x)}
+    touched |= old_nodes.keys() ^ new_nodes.keys()
+    for node in sorted(touched):
+        spec = new_nodes.get(node) or old_nodes[node]
+        if not spec.is_local:
+            plan.elsewhere.append(node)
+        elif node not in new_nodes:
+            plan.stop.append(node_child(node))
+        elif node not in old_nodes:
+            plan.start.append(node_child(node))
+        else:
             plan.restart.append(node_child(node))
-    plan.start = [node_child(x) for x in sorted(new_nodes - old_nodes)]
-    plan.stop = [node_child(x) for x in sorted(old_nodes - new_nodes)]
     for key in ("osc_bind", "osc_port", "allowed_clients", "osc_reply_clients", "endpoint"):
         if o["control"][key] != n["control"][key]:
             plan.needs_up_restart.append(f"control.{key}")
     for key in ("state", "render_stats"):
         if o["endpoints"][key] != n["endpoints"][key]:
             plan.needs_up_restart.append(f"endpoints.{key}")
-    if o["cluster"] != n["cluster"] or [x["host"] for x in o["nodes"]] != [x["host"] for x in n["nodes"]]:
-        plan.needs_up_restart.append("cluster")  # the clock and which nodes run here
+    plan.refused = [f"cluster.{k}" for k in sorted(n["cluster"]) if o["cluster"].get(k) != n["cluster"].get(k)]
+    plan.refused += [f"nodes.{x}.host" for x in sorted(old_nodes.keys() & new_nodes.keys())
+                     if old_nodes[x].host != new_nodes[x].host]
     return plan
 
 

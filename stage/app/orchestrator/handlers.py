@@ -96,6 +96,11 @@ def reload_config(orch: Show) -> dict[str, Any]:
     except OSError as exc:
         return refused(f"{orch.config_file}: cannot read: {exc.strerror}", "invalid")
     plan = ch.reload_plan(orch.config, new)
+    if plan.refused:
+        line = (f"stage reload: refused, nothing changed: {', '.join(plan.refused)} changed; only a restart of "
+                "`stage up` applies it (stage down, then stage up)")
+        log.warning("%s", line)
+        return refused(line, "invalid")
     sup = orch.supervisor
     try:  # everything that could stop a restart is checked before anything changes
         for name in [*plan.restart, *plan.start]:
@@ -122,11 +127,12 @@ def reload_config(orch: Show) -> dict[str, Any]:
     except SupervisorError as exc:  # a race after the check above: the new config stays, the start is retried
         orch.error(str(exc))
         return refused(f"reload applied, but {exc}; retrying", "failed")
-    log.info("reloaded %s: changed %s; restarted %s; started %s; stopped %s; needs a new `stage up`: %s",
-             orch.config_file, plan.changed or "nothing", plan.restart or "nothing", plan.start or "nothing",
-             plan.stop or "nothing", plan.needs_up_restart or "nothing")
+    log.info("reloaded %s: changed %s; restarted %s; started %s; stopped %s; needs a new `stage up`: %s; "
+             "nodes on other hosts: %s", orch.config_file, plan.changed or "nothing", plan.restart or "nothing",
+             plan.start or "nothing", plan.stop or "nothing", plan.needs_up_restart or "nothing",
+             plan.elsewhere or "none")
     return ok(changed=plan.changed, restarted=plan.restart, started=plan.start, stopped=plan.stop,
-              needs_up_restart=plan.needs_up_restart, parameters_added=sorted(added))
+              needs_up_restart=plan.needs_up_restart, parameters_added=sorted(added), elsewhere=plan.elsewhere)
 
 
 def _set(orch: Show, req: Request) -> dict[str, Any]:

@@ -211,6 +211,9 @@ def format_reply(cmd: str, reply: dict[str, Any]) -> str:
             lines.append(f"live parameters added: {', '.join(reply['parameters_added'])}")
         if reply["needs_up_restart"]:
             lines.append(f"not applied until `stage up` restarts: {', '.join(reply['needs_up_restart'])}")
+        if reply.get("elsewhere"):
+            lines.append(f"nodes on other hosts, not restarted here (copy the config there and restart their "
+                         f"`stage node`): {', '.join(reply['elsewhere'])}")
         return "\n".join(lines)
     if cmd == "down":
         return "stage down: " + ", ".join(f"{k} exited {v}" for k, v in reply["stopped"].items())

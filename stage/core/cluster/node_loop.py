@@ -2,8 +2,8 @@
 
 The renderer plugs in two callables: ``render(frame) -> Rendered`` (draw exactly the poses and state revision the
 frame names; return what was used) and ``present()`` (swap with vsync, or nothing headless: the release is the
-present). While the leader is silent the node presents nothing, so the wall holds its last frame; it continues with
-the next frame the leader sends.
+present; it may return extra frame-log fields saying how it presented). While the leader is silent the node
+presents nothing, so the wall holds its last frame; it continues with the next frame the leader sends.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class LockedLoop:
     """Runs frames from a :class:`FrameFollower` through ``render`` and ``present``."""
 
     def __init__(self, follower: FrameFollower, render: Callable[[FrameMessage], Rendered],
-                 present: Callable[[], None], frame_log: FrameLog | None = None,
+                 present: Callable[[], dict | None], frame_log: FrameLog | None = None,
                  leader_silent_s: float = LEADER_SILENT_S) -> None:
         self.follower = follower
         self.render = render
@@ -59,6 +59,7 @@ class LockedLoop:
         self.previous: PresentReport | None = None
         self.counts = {PRESENTED: 0, ABANDONED: 0, SILENT: 0, UNSYNCED: 0}
         self.holding = False
+        self.in_barrier = False
 
     def _silent(self, what: str) -> str:
         self.counts[SILENT] += 1
@@ -98,10 +99,16 @@ class LockedLoop:
             self.counts[ABANDONED] += 1
             return ABANDONED
         t_release_recv = time.time()
-        self.present()
+        how = self.present() or {}
         t_present = time.time()
         self.counts[PRESENTED] += 1
         self.previous = PresentReport(frame=frame.frame, t_release_recv=t_release_recv, t_present=t_present)
+        in_barrier = self.follower.node in release.ready
+        if in_barrier != self.in_barrier:
+            self.in_barrier = in_barrier
+            log.info("%s: %s at frame %d", self.follower.node,
+                     "in the barrier" if in_barrier else "presenting outside the barrier (joining or dropped)",
+                     frame.frame)
         if self.frame_log is not None:
             self.frame_log.write({
                 "frame": frame.frame, "poses": rendered.poses, "state_rev": rendered.state_rev, "t_present": t_present,
@@ -109,7 +116,7 @@ class LockedLoop:
                 "t_render_start": t_start, "t_render_end": t_end, "t_release": release.t_release,
                 "t_release_recv": t_release_recv,
                 "pose_t": {c: [p.t_sample, p.t_recv, p.t_pub] for c, p in frame.poses.items()},
-                "leader": frame.leader, "in_barrier": self.follower.node in release.ready,
+                "leader": frame.leader, "in_barrier": in_barrier, **how,
             })
         return PRESENTED
 
