@@ -22,8 +22,9 @@ from stage.core.config.loader import load_stage_config
 from stage.core.config.wall_geometry import wall_resolution_px
 
 REPO = Path(__file__).resolve().parent.parent
-WARMUP_S = 3.0
-"""Frames presented in the first seconds (processes starting, nodes joining, the late latch adapting) are left out."""
+WARMUP_S = 5.0
+"""Frames presented in the first seconds (processes starting, nodes joining, the late latch and the phase lock
+adapting) are left out."""
 
 
 def free_port() -> int:
@@ -36,10 +37,12 @@ def percentile(values: list[float], q: float, digits: int = 3) -> float | None:
     return round(float(np.percentile(np.asarray(values), q)), digits) if values else None
 
 
-def stage_config(directory: Path, nodes: int, edit: Callable[[dict], None] | None = None) -> Path:
+def stage_config(directory: Path, nodes: int, edit: Callable[[dict], None] | None = None,
+                 priority: str = "normal") -> Path:
     """The demo stage in frame lock at 60 fps on free ports, written to ``directory/stage.yaml``; with ``nodes`` > 1
     its walls are spread over nodes ``n0``.. (one output per wall), as a volume spreads its walls over render
-    machines. ``edit`` may change the config data (sources, cameras) before it is written."""
+    machines; ``priority`` is ``cluster.priority`` (the clock and every node). ``edit`` may change the config data
+    (sources, cameras) before it is written."""
     demo = REPO / "configs" / "demo.yaml"
     data = yaml.safe_load(demo.read_text())
     sizes = [wall_resolution_px(w) for w in load_stage_config(demo).walls]
@@ -56,8 +59,8 @@ def stage_config(directory: Path, nodes: int, edit: Callable[[dict], None] | Non
     data["endpoints"] = {"pose": f"tcp://127.0.0.1:{ports[0]}", "state": f"tcp://127.0.0.1:{ports[1]}",
                          "render_stats": f"tcp://127.0.0.1:{ports[2]}"}
     data.setdefault("control", {})["endpoint"] = f"tcp://127.0.0.1:{ports[3]}"
-    data["cluster"] = {"frame_lock": True, "frame_rate": 60, "frames": f"tcp://127.0.0.1:{ports[4]}",
-                       "ready": f"tcp://127.0.0.1:{ports[5]}"}
+    data["cluster"] = {"frame_lock": True, "frame_rate": 60, "priority": priority,
+                       "frames": f"tcp://127.0.0.1:{ports[4]}", "ready": f"tcp://127.0.0.1:{ports[5]}"}
     if edit is not None:
         edit(data)
     path = directory / "stage.yaml"
@@ -66,26 +69,29 @@ def stage_config(directory: Path, nodes: int, edit: Callable[[dict], None] | Non
 
 
 def node_argv(kind: str, name: str, config: Path, cluster, logs: Path, render_ms: float) -> list[str]:
-    """A render node process: ``render`` (headless ``stage node``) or ``null`` (renders nothing, or sleeps)."""
+    """A render node process: ``render`` (headless ``stage node``) or ``null`` (renders nothing, or sleeps); its
+    priority: ``cluster.priority`` of the config."""
     if kind == "render":
         return [sys.executable, "-m", "stage.app.cli", "node", str(config), "--node", name, "--headless", "--frame-log",
                 str(logs)]
     return [sys.executable, "-m", "stage.core.cluster.null_node", "--node", name, "--frames", cluster.frames, "--ready",
-            cluster.ready, "--frame-log", str(logs), "--render-ms", str(render_ms)]
+            cluster.ready, "--frame-log", str(logs), "--render-ms", str(render_ms), "--priority", cluster.priority]
 
 
 def run_show(nodes: int, seconds: float, kind: str = "null", render_ms: float = 0.0,
-             edit: Callable[[dict], None] | None = None) -> list[dict[str, Any]]:
-    """Run tracking, clock and ``nodes`` nodes for :data:`WARMUP_S` + ``seconds``; every node's frame-log lines
-    presented in the barrier with poses during the last ``seconds``."""
+             edit: Callable[[dict], None] | None = None,
+             priority: str = "normal") -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+    """Run tracking, clock and ``nodes`` nodes for :data:`WARMUP_S` + ``seconds``: every node's frame-log lines
+    presented in the barrier with poses during the last ``seconds``, and the clock's frame log by frame number."""
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        config = stage_config(directory, nodes, edit)
+        config = stage_config(directory, nodes, edit, priority)
         logs = directory / "frames"
         cluster = load_stage_config(config).cluster
         quiet = {"cwd": REPO, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         procs = [subprocess.Popen([sys.executable, "-m", "stage.app.cli", "track", str(config)], **quiet),
-                 subprocess.Popen([sys.executable, "-m", "stage.app.cli", "clock", str(config)], **quiet)]
+                 subprocess.Popen([sys.executable, "-m", "stage.app.cli", "clock", str(config), "--frame-log",
+                                   str(logs)], **quiet)]
         procs += [subprocess.Popen(node_argv(kind, f"n{i}", config, cluster, logs, render_ms), **quiet)
                   for i in range(nodes)]
         try:
@@ -96,8 +102,9 @@ def run_show(nodes: int, seconds: float, kind: str = "null", render_ms: float = 
             for proc in procs:
                 proc.wait(30)
         lines = [x for i in range(nodes) for x in read_frame_log(logs / f"n{i}.frames.jsonl")]
+        clock = {x["frame"]: x for x in read_frame_log(logs / "_clock.frames.jsonl")}
     lines = [x for x in lines if x["in_barrier"] and x["pose_t"]]
     if lines:
         cutoff = max(x["t_present"] for x in lines) - seconds
         lines = [x for x in lines if x["t_present"] >= cutoff]
-    return lines
+    return lines, clock

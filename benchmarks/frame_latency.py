@@ -1,6 +1,6 @@
 """Pose-to-present latency through the frame lock: the tracking daemon, the frame clock and N render nodes.
 
-    python -m benchmarks.frame_latency [--nodes 1 3] [--seconds 10] [--render-ms 0 | --render]
+    python -m benchmarks.frame_latency [--nodes 1 3] [--seconds 10] [--render-ms 0 | --render] [--priority P]
 
 Runs the demo stage's tracking (``stage track``: its simulated camera at 60 Hz), the frame clock (``stage clock``)
 at 60 fps and N null render nodes (``python -m stage.core.cluster.null_node``, "rendering" for ``--render-ms``), all
@@ -15,7 +15,10 @@ as processes on loopback, and reads the nodes' frame logs. Per presented frame a
 
 The null nodes render nothing (or sleep ``--render-ms``): this measures the frame lock's share of the latency.
 ``--render`` runs real headless render nodes instead (``stage node``; with N nodes the demo stage's walls are spread
-over them, one output per wall). Prints one JSON object.
+over them, one output per wall). ``--priority`` sets ``cluster.priority`` (the clock and every node). The clock
+phase-locks its frames to the tracker (``cluster.phase_lock``, on by default): ``phase_lock`` reports the share of
+measured frames latched while locked and the median age of the latched pose (``to_latch``). Prints one JSON
+object.
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ from benchmarks.cluster_run import percentile, run_show
 BREAKDOWN = ("daemon", "to_latch", "to_render", "render", "barrier", "present")
 
 
-def run(nodes: int, seconds: float, render_ms: float, kind: str = "null") -> dict:
-    lines = run_show(nodes, seconds, kind, render_ms)
+def run(nodes: int, seconds: float, render_ms: float, kind: str = "null", priority: str = "normal") -> dict:
+    lines, clock = run_show(nodes, seconds, kind, render_ms, priority=priority)
     spans: dict[str, list[float]] = {k: [] for k in ("arrival_to_present", "sample_to_present", *BREAKDOWN)}
     for x in lines:
         for t_sample, t_recv, t_pub in x["pose_t"].values():
@@ -47,6 +50,12 @@ def run(nodes: int, seconds: float, render_ms: float, kind: str = "null") -> dic
     for key in ("arrival_to_present", "sample_to_present"):
         out[f"{key}_ms"] = {"p50": percentile(spans[key], 50), "p99": percentile(spans[key], 99)}
     out["breakdown_ms_p50"] = {k: percentile(spans[k], 50) for k in BREAKDOWN}
+    measured = [clock[x["frame"]] for x in lines if x["frame"] in clock]
+    out["phase_lock"] = {
+        "locked_share": round(sum(c["phase_lock"] == "locked" for c in measured) / len(measured), 3) if measured
+        else None,
+        "grid_offset_ms": measured[-1]["grid_offset_ms"] if measured else None,
+    }
     return out
 
 
@@ -57,10 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--render-ms", type=float, default=0.0, help="null nodes sleep this long per frame")
     parser.add_argument("--render", action="store_true",
                         help="real headless render nodes (stage node, the demo stage's walls spread over them)")
+    parser.add_argument("--priority", choices=("normal", "high", "realtime"), default="normal",
+                        help="cluster.priority of the clock and the nodes")
     args = parser.parse_args(argv)
     kind = "render" if args.render else "null"
-    results = {f"nodes_{n}": run(n, args.seconds, args.render_ms, kind) for n in args.nodes}
+    results = {f"nodes_{n}": run(n, args.seconds, args.render_ms, kind, args.priority) for n in args.nodes}
     print(json.dumps({"rate": "60", "frame_period_ms": round(1000 / 60, 3), "cpus": os.cpu_count(),
+                      "priority": args.priority,
                       "loadavg_1m": round(os.getloadavg()[0], 2), **results}, indent=2))
     return 0
 

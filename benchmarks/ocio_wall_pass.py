@@ -6,10 +6,10 @@ it), the outer cube map and two light cards, drawn by :class:`renderer.gl.wall_p
 offscreen target with ``glFinish`` per draw. Cases are drawn round-robin (one draw of each per round, so machine
 noise hits them alike); the JSON on stdout has each case's median and p10/p90 in milliseconds and its ratio to the
 built-in case with the same bit depth (8-bit ``builtin-srgb``, float ``builtin-pq-rec2020``; the OpenVPCal-shaped
-config, a 3×3 + gamma 2.4 + a 17³ LUT, against the built-in BT.1886 + P3 + the same LUT). Target
-(docs/performance.md): OCIO under 1.2×.
+config, a 3×3 + gamma 2.4 + a 17³ LUT, against the built-in BT.1886 + P3 + the same LUT); the ``-exposure-ride``
+case changes its exposure on every draw, as a fader being moved does. Target (docs/performance.md): OCIO under 1.2×.
 
-    python -m benchmarks.ocio_wall_pass --runs 60
+    python -m benchmarks.ocio_wall_pass --runs 40 [--focal-length 50]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,11 @@ CASES: dict[str, tuple[str | None, dict, str]] = {
     "ocio-rec1886-aces2": (STUDIO, {"display": "Rec.1886 Rec.709 - Display"}, "builtin-srgb"),
     "ocio-rec2100-pq-aces2": (STUDIO, {"display": "Rec.2100-PQ - Display"}, "builtin-pq-rec2020"),
     "ocio-openvpcal": (OPENVPCAL, {}, "builtin-bt1886-p3d65-lut"),
+    "ocio-srgb-aces2-exposure-ride": (STUDIO, {"display": "sRGB - Display"}, "builtin-srgb"),
 }
+RIDING = frozenset({"ocio-srgb-aces2-exposure-ride"})
+"""Cases whose exposure changes on every draw (a fader being moved): nothing outside the inner frustum can be
+reused."""
 
 
 def _positive_int(text: str) -> int:
@@ -101,8 +106,11 @@ def measure(size: tuple[int, int], runs: int, warmup: int, focal_length: float =
             for name in CASES:
                 wall.color = colors[name]
                 targets[name].bind()
+                frame = frames[name]
+                if name in RIDING:
+                    frame = replace(frame, exposure_gain=1.0 + 0.001 * (index % 2 + 1))  # never the last one
                 start = time.perf_counter()
-                compositor.draw(surfaces[name], (0, 0), frames[name], inner, outer, cards)
+                compositor.draw(surfaces[name], (0, 0), frame, inner, outer, cards)
                 GL.glFinish()
                 if index >= warmup:
                     timings[name].append((time.perf_counter() - start) * 1000.0)

@@ -134,16 +134,23 @@ def _with_latency(mode: str, ms: float):
     return edit
 
 
+def _run(nodes: int, seconds: float, kind: str, mode: str, ms: float, horizon_ms: float | None = None) -> dict:
+    """One show with the camera's ``latency`` at ``mode``/``ms``: :func:`summary` of its frames, and the share of
+    them the clock latched while its phase lock held."""
+    lines, clock = run_show(nodes, seconds, kind, edit=_with_latency(mode, ms))
+    out = summary(frame_errors(lines, SimulatedMove(SimulatedSource(**DOLLY)), horizon_ms=horizon_ms))
+    measured = [clock[x["frame"]] for x in lines if x["frame"] in clock]
+    out["phase_locked_share"] = (round(sum(c.get("phase_lock") == "locked" for c in measured) / len(measured), 3)
+                                 if measured else None)
+    return out
+
+
 def run(nodes: int, seconds: float, kind: str) -> dict[str, Any]:
-    move = SimulatedMove(SimulatedSource(**DOLLY))
-    measured = summary(frame_errors(run_show(nodes, seconds, kind, edit=_with_latency("none", 0.0)), move))
-    latency_ms = measured["sample_to_present_ms"]["p50"] or 0.0
-    ms = round(latency_ms, 1)
-    predicted = summary(frame_errors(run_show(nodes, seconds, kind, edit=_with_latency("predict", ms)), move,
-                                     horizon_ms=ms))
-    present = summary(frame_errors(run_show(nodes, seconds, kind, edit=_with_latency("present", 0.0)), move))
-    return {"nodes": nodes, "kind": kind, "measured_latency_ms": ms,
-            "measure": measured, "predict": predicted, "present": present}
+    measured = _run(nodes, seconds, kind, "none", 0.0)
+    ms = round(measured["sample_to_present_ms"]["p50"] or 0.0, 1)
+    return {"nodes": nodes, "kind": kind, "measured_latency_ms": ms, "measure": measured,
+            "predict": _run(nodes, seconds, kind, "predict", ms, horizon_ms=ms),
+            "present": _run(nodes, seconds, kind, "present", 0.0)}
 
 
 def main(argv: list[str] | None = None) -> int:

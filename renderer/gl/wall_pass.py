@@ -25,6 +25,7 @@ from renderer.gl.program import Program
 from renderer.gl.resources import FULLSCREEN_VERTEX_SHADER, Framebuffer, FullscreenTriangle, Texture
 from renderer.gl.scene_pass import load_shader
 from renderer.gl.targets import CubeTarget, LayeredTarget
+from renderer.gl.wall_cache import OuterCache, blit_format
 from renderer.lightcards import PlacedCard
 from stage.core.color.ocio import DisplayView, to_working
 from stage.core.config.cameras import Camera
@@ -36,12 +37,22 @@ from stage.core.geometry.frustum_cover import WallCover
 MAX_CAMERAS = 4
 MAX_CARDS = 8
 OUTER_CACHE_TEXTURE_UNIT = 3
-"""Only OCIO walls use the outer cache, and they leave the built-in LUT's unit free."""
+"""Only OCIO walls use the outer caches, and they leave the built-in LUT's unit free."""
+OUTER_CUBE = "cube"
+"""Program variants by where the outer colour comes from and what is written (:meth:`WallCompositor.program_for`):
+the cube map and cards, through the output transform (every built-in wall, and OCIO's uncached reference) …"""
+OUTER_SCENE = "scene"
+"""… the cube map and cards, written scene-linear (an OCIO wall's scene cache, :mod:`renderer.gl.wall_cache`) …"""
+OUTER_CACHED = "cached"
+"""… or the scene cache, through the output transform (an OCIO wall's output cache and covered rectangle)."""
+_OUTER_DEFINES = {OUTER_CUBE: "", OUTER_SCENE: "#define OUTER_SCENE_OUT 1\n",
+                  OUTER_CACHED: "#define OUTER_FROM_CACHE 1\n"}
 COPY_FRAGMENT_SHADER = """#version 330 core
 uniform sampler2D outer_cache;
 uniform ivec2 viewport_origin;
+uniform ivec2 cache_origin;
 out vec4 frag_color;
-void main() { frag_color = texelFetch(outer_cache, ivec2(gl_FragCoord.xy) - viewport_origin, 0); }
+void main() { frag_color = texelFetch(outer_cache, ivec2(gl_FragCoord.xy) - viewport_origin + cache_origin, 0); }
 """
 
 
@@ -102,11 +113,14 @@ class WallSurface:
         self.position_map.delete()
 
 
-def wall_shader_source(cameras: int, cards: int, chroma_key: bool, color_defines: str = "") -> str:
+def wall_shader_source(cameras: int, cards: int, chroma_key: bool, color_defines: str = "",
+                       outer: str = OUTER_CUBE) -> str:
     """The wall fragment shader with its variant constants compiled in (after the ``#version`` line), and the
-    output transform (:data:`renderer.gl.color_pass.OUTPUT_TRANSFORM_GLSL`, variant ``color_defines``) before it."""
+    output transform (:data:`renderer.gl.color_pass.OUTPUT_TRANSFORM_GLSL`, variant ``color_defines``) before it;
+    ``outer``: :data:`OUTER_CUBE`, :data:`OUTER_SCENE` or :data:`OUTER_CACHED`."""
     version, rest = load_shader("wall.frag").split("\n", 1)
-    defines = f"#define CAMERA_COUNT {cameras}\n#define CARD_COUNT {cards}\n#define CHROMA_KEY {int(chroma_key)}\n"
+    defines = (f"#define CAMERA_COUNT {cameras}\n#define CARD_COUNT {cards}\n#define CHROMA_KEY {int(chroma_key)}\n"
+               f"{_OUTER_DEFINES[outer]}")
     return f"{version}\n{defines}{color_defines}{OUTPUT_TRANSFORM_GLSL}{rest}"
 
 
@@ -118,9 +132,9 @@ class WallCompositor:
         self.triangle = FullscreenTriangle()
         self.cache_outer = cache_outer
         """OCIO walls: draw the wall outside the inner frusta from a per-wall cache (:meth:`_draw_cached`)."""
-        self._outer_caches: dict[WallSurface, tuple[tuple, Framebuffer]] = {}
+        self._outer_caches: dict[WallSurface, OuterCache] = {}
         self._copy: Program | None = None
-        self._programs: dict[tuple[int, int, bool, str], Program] = {}
+        self._programs: dict[tuple[int, int, bool, str, str], Program] = {}
         self._transforms: dict[tuple, tuple[OutputTransform, str]] = {}
         self.luts = LutCache()
 
@@ -152,19 +166,22 @@ class WallCompositor:
             found = self._transforms[key] = (transform, transform.defines())
         return found
 
-    def program_for(self, cameras: int, cards: int, chroma_key: bool, color_defines: str = "") -> Program:
-        key = (cameras, cards, chroma_key, color_defines)
+    def program_for(self, cameras: int, cards: int, chroma_key: bool, color_defines: str = "",
+                    outer: str = OUTER_CUBE) -> Program:
+        key = (cameras, cards, chroma_key, color_defines, outer)
         program = self._programs.get(key)
         if program is None:
             variant = " ".join(line.removeprefix("#define ") for line in color_defines.splitlines()
                                if line.startswith("#define "))
             program = Program({"vertex": FULLSCREEN_VERTEX_SHADER,
-                               "fragment": wall_shader_source(cameras, cards, chroma_key, color_defines)},
-                              f"wall[cameras={cameras}, cards={cards}, chroma={int(chroma_key)}, {variant}]")
+                               "fragment": wall_shader_source(cameras, cards, chroma_key, color_defines, outer)},
+                              f"wall[cameras={cameras}, cards={cards}, chroma={int(chroma_key)}, outer={outer}, "
+                              f"{variant}]")
             program.use()
             program.set_int("position_map", 0)
             program.set_int("inner_tex", 1)
             program.set_int("outer_cube", 2)
+            program.set_int("outer_scene", OUTER_CACHE_TEXTURE_UNIT)
             self._programs[key] = program
         return program
 
@@ -199,37 +216,63 @@ class WallCompositor:
                      inner: LayeredTarget, outer: CubeTarget, mine: list[PlacedCard], transform: OutputTransform,
                      defines: str, gain: float) -> None:
         """An OCIO wall (whose output transform can cost several times the rest of the pass): the wall outside
-        the inner frusta does not change from frame to frame, so it is drawn once into a float texture — again
-        only when the transform (white balance included), gain, cards, outer cube map (``version``) or viewpoint
-        change — and copied; the full pass runs only in the pixel rectangle the inner frusta cover
-        (:class:`stage.core.geometry.frustum_cover.WallCover`, scissored). Exact: the cache is this same pass without
-        cameras, and every pixel an inner frustum touches is inside the rectangle."""
+        the inner frusta does not change from frame to frame, so it is kept (:mod:`renderer.gl.wall_cache`) —
+        scene-linear (drawn again when the outer cube map ``version``, the viewpoint or the cards change) and
+        through the output transform (again when the transform, white balance included, or the gain change too) —
+        and copied; the full pass runs only in the pixel rectangle the inner frusta cover
+        (:class:`stage.core.geometry.frustum_cover.WallCover`, scissored), reading the outer colour from the
+        scene-linear cache. A frame whose caches would be stale and which differs from the last frame too draws
+        the whole wall instead. Exact: the caches are this same pass without cameras (the scene one stops before
+        the gain, in RGBA32F; the output one in the target's own format, or RGBA32F copied by a shader), drawn at
+        the wall's origin modulo 2, and every pixel an inner frustum touches is inside the rectangle."""
         from OpenGL import GL
 
-        key = (transform, gain, outer.version, tuple(frame.outer_eye_m), _cards_key(mine))
+        # Drawn where the wall will be drawn, modulo 2: the cube map's level of detail comes from differences
+        # across 2×2 pixel quads, which at the wall's edges reach outside it; the same quads, the same values.
+        at = (origin_gl[0] % 2, origin_gl[1] % 2)
+        scene_key = (at, outer.version, tuple(frame.outer_eye_m), _cards_key(mine))
+        fmt = blit_format()  # of the target, bound now
+        draw_fb = int(GL.glGetIntegerv(GL.GL_DRAW_FRAMEBUFFER_BINDING))  # a new Framebuffer binds itself
+        read_fb = int(GL.glGetIntegerv(GL.GL_READ_FRAMEBUFFER_BINDING))
         entry = self._outer_caches.get(surface)
-        if entry is None or entry[0] != key:
-            draw_fb = int(GL.glGetIntegerv(GL.GL_DRAW_FRAMEBUFFER_BINDING))  # before a new Framebuffer binds itself
-            read_fb = int(GL.glGetIntegerv(GL.GL_READ_FRAMEBUFFER_BINDING))
-            fb = entry[1] if entry is not None else Framebuffer(surface.width_px, surface.height_px, "rgba32f",
-                                                                depth=False)
-            fb.bind()
-            self._draw(self.program_for(0, len(mine), False, defines), surface, (0, 0), frame, 0, inner, outer,
-                       mine, transform, gain)
+        if entry is None:
+            entry = self._outer_caches[surface] = OuterCache(
+                Framebuffer(surface.width_px + 1, surface.height_px + 1, "rgba32f", depth=False))
+        output = entry.output_for(fmt)
+        output_key = (transform, gain, scene_key)
+        if entry.output_key != output_key and entry.last_key != output_key:
+            # Changed since the last frame, and likely to change again (a fader, an animated outer frustum):
+            # drawing the caches would cost more than the whole wall, so the whole wall it is (from the scene
+            # cache where that is still valid); the caches follow once a frame repeats the last one.
+            entry.last_key = output_key
             GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, draw_fb)
             GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, read_fb)
-            entry = self._outer_caches[surface] = (key, fb)
-        if self._copy is None:
-            self._copy = Program({"vertex": FULLSCREEN_VERTEX_SHADER, "fragment": COPY_FRAGMENT_SHADER},
-                                 "wall outer cache copy")
-        self._copy.use()
-        GL.glViewport(origin_gl[0], origin_gl[1], surface.width_px, surface.height_px)
-        GL.glDisable(GL.GL_DEPTH_TEST)
-        GL.glDisable(GL.GL_BLEND)
-        entry[1].color.bind(OUTER_CACHE_TEXTURE_UNIT)
-        self._copy.set_int("outer_cache", OUTER_CACHE_TEXTURE_UNIT)
-        GL.glUniform2i(self._copy.location("viewport_origin"), *origin_gl)
-        self.triangle.draw()
+            if entry.scene_key == scene_key:
+                entry.scene.color.bind(OUTER_CACHE_TEXTURE_UNIT)
+                self._draw(self.program_for(count, 0, frame.chroma_key, defines, OUTER_CACHED), surface, origin_gl,
+                           frame, count, inner, outer, [], transform, gain, at)
+            else:
+                self._draw(self.program_for(count, len(mine), frame.chroma_key, defines), surface, origin_gl, frame,
+                           count, inner, outer, mine, transform, gain)
+            return
+        if entry.output_key != output_key:
+            if entry.scene_key != scene_key:
+                entry.scene.bind()
+                self._draw(self.program_for(0, len(mine), False, "", OUTER_SCENE), surface, at, frame, 0,
+                           inner, outer, mine, transform, gain)
+                entry.scene_key = scene_key
+            output.bind()
+            entry.scene.color.bind(OUTER_CACHE_TEXTURE_UNIT)
+            self._draw(self.program_for(0, 0, False, defines, OUTER_CACHED), surface, at, frame, 0, inner,
+                       outer, [], transform, gain, at)
+            entry.output_key = output_key
+        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, draw_fb)
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, read_fb)
+        GL.glDisable(GL.GL_SCISSOR_TEST)
+        if entry.blit:
+            entry.blit_to(at, origin_gl, (surface.width_px, surface.height_px))
+        else:
+            self._copy_in(output, surface, at, origin_gl)
         rect = surface.cover.rect(frame.inner_clip[:count]) if count else None
         if rect is None:
             return
@@ -237,14 +280,36 @@ class WallCompositor:
         GL.glEnable(GL.GL_SCISSOR_TEST)
         GL.glScissor(origin_gl[0] + x0, origin_gl[1] + surface.height_px - y1, x1 - x0, y1 - y0)
         try:
-            self._draw(self.program_for(count, len(mine), frame.chroma_key, defines), surface, origin_gl, frame,
-                       count, inner, outer, mine, transform, gain)
+            entry.scene.color.bind(OUTER_CACHE_TEXTURE_UNIT)
+            self._draw(self.program_for(count, 0, frame.chroma_key, defines, OUTER_CACHED), surface, origin_gl,
+                       frame, count, inner, outer, [], transform, gain, at)
         finally:
             GL.glDisable(GL.GL_SCISSOR_TEST)
 
+    def _copy_in(self, output: Framebuffer, surface: WallSurface, at: tuple[int, int],
+                 origin_gl: tuple[int, int]) -> None:
+        """Copy an RGBA32F output cache into the bound framebuffer with a shader (targets a blit cannot copy into
+        exactly: :func:`renderer.gl.wall_cache.blit_format`)."""
+        from OpenGL import GL
+
+        if self._copy is None:
+            self._copy = Program({"vertex": FULLSCREEN_VERTEX_SHADER, "fragment": COPY_FRAGMENT_SHADER},
+                                 "wall outer cache copy")
+        self._copy.use()
+        GL.glViewport(origin_gl[0], origin_gl[1], surface.width_px, surface.height_px)
+        GL.glDisable(GL.GL_DEPTH_TEST)
+        GL.glDisable(GL.GL_BLEND)
+        output.color.bind(OUTER_CACHE_TEXTURE_UNIT)
+        self._copy.set_int("outer_cache", OUTER_CACHE_TEXTURE_UNIT)
+        GL.glUniform2i(self._copy.location("viewport_origin"), *origin_gl)
+        GL.glUniform2i(self._copy.location("cache_origin"), *at)
+        self.triangle.draw()
+
     def _draw(self, p: Program, surface: WallSurface, origin_gl: tuple[int, int], frame: WallFrame, count: int,
               inner: LayeredTarget, outer: CubeTarget, mine: list[PlacedCard], transform: OutputTransform,
-              gain: float) -> None:
+              gain: float, cache_at: tuple[int, int] = (0, 0)) -> None:
+        """One draw of ``p`` over the wall's viewport at ``origin_gl``; ``cache_at``: where the wall's bottom-left
+        pixel is in its scene cache (variants reading it)."""
         from OpenGL import GL
 
         p.use()
@@ -256,6 +321,7 @@ class WallCompositor:
         outer.bind_texture(2)
         GL.glUniform2i(p.location("viewport_origin"), *origin_gl)
         GL.glUniform2i(p.location("size_px"), surface.width_px, surface.height_px)
+        GL.glUniform2i(p.location("outer_scene_origin"), *cache_at)
         p.set_float("pitch_m", *surface.pitch_m)
         p.set_float("outer_eye", *frame.outer_eye_m)
         if count:
@@ -286,8 +352,8 @@ class WallCompositor:
             program.delete()
         self._programs.clear()
         self._copy = None
-        for _, fb in self._outer_caches.values():
-            fb.delete()
+        for entry in self._outer_caches.values():
+            entry.delete()
         self._outer_caches.clear()
         self.luts.delete()
         self.triangle.delete()

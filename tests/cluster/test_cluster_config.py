@@ -85,6 +85,8 @@ BAD = [
     (CLUSTER + "  ready: tcp://127.0.0.1:5556\n", "cluster.ready: TCP port 5556 is also used by endpoints.pose"),
     (CLUSTER + "  ready: udp://x\n", "cluster.ready: not a ZeroMQ endpoint"),
     (CLUSTER + "  lock: true\n", "cluster.lock: unknown key"),
+    (CLUSTER + "  priority: urgent\n", "cluster.priority: Input should be 'normal', 'high' or 'realtime'"),
+    (CLUSTER + "  phase_guard_ms: -1\n", "cluster.phase_guard_ms:"),
 ]
 
 
@@ -111,6 +113,14 @@ def test_node_hosts(tmp_path: Path, capsys: pytest.CaptureFixture[str], host: st
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "nodes[0].host: " in err and expected in err
+
+
+def test_node_priority_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_stage(tmp_path, DEMO.replace("  - name: node1\n", "  - name: node1\n    priority: rt\n"))
+    assert main(["validate", str(path)]) == 2
+    assert "nodes[0].priority: Input should be 'normal', 'high' or 'realtime'" in capsys.readouterr().err
+    ok = write_stage(tmp_path, DEMO.replace("  - name: node1\n", "  - name: node1\n    priority: realtime\n"))
+    assert main(["validate", str(ok)]) == 0
 
 
 def test_remote_node_in_frame_lock_needs_reachable_cluster_endpoints(tmp_path: Path,

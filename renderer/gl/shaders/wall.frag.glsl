@@ -7,6 +7,9 @@
 //
 // CAMERA_COUNT, CARD_COUNT and CHROMA_KEY are compiled in (wall_pass.py builds one variant per combination, and
 // per output-transform variant): loops with uniform bounds are several times slower on software rasterizers.
+// OCIO walls cache what does not change per frame (wall_cache.py): OUTER_SCENE_OUT writes the scene-linear outer
+// colour (cube map + light cards, before gain and output transform) instead of the output; OUTER_FROM_CACHE reads
+// it back from that cache (one texel fetch) instead of sampling the cube map and evaluating the cards.
 #ifndef CAMERA_COUNT
 #define CAMERA_COUNT 1
 #endif
@@ -15,6 +18,12 @@
 #endif
 #ifndef CHROMA_KEY
 #define CHROMA_KEY 0
+#endif
+#ifndef OUTER_FROM_CACHE
+#define OUTER_FROM_CACHE 0
+#endif
+#ifndef OUTER_SCENE_OUT
+#define OUTER_SCENE_OUT 0
 #endif
 #define CARD_ARRAY (CARD_COUNT > 0 ? CARD_COUNT : 1)
 #define CAMERA_ARRAY (CAMERA_COUNT > 0 ? CAMERA_COUNT : 1)
@@ -26,6 +35,8 @@ uniform ivec2 size_px;
 
 uniform samplerCube outer_cube;
 uniform vec3 outer_eye;
+uniform sampler2D outer_scene;    // OUTER_FROM_CACHE: RGBA32F, the scene-linear outer colour of each pixel
+uniform ivec2 outer_scene_origin; // texel of the wall's bottom-left pixel in outer_scene
 
 uniform sampler2DArray inner_tex;  // one layer per camera, scene-linear
 uniform mat4 inner_clip[CAMERA_ARRAY];
@@ -97,13 +108,21 @@ void main() {
     }
 #endif
     if (transmittance > 0.0) {
+#if OUTER_FROM_CACHE
+        vec3 base = texelFetch(outer_scene, pixel_gl + outer_scene_origin, 0).rgb;
+#else
         vec3 base = texture(outer_cube, p - outer_eye).rgb;
 #if CARD_COUNT > 0
         for (int i = 0; i < CARD_COUNT; ++i) {
             base = mix(base, card_color[i], card_weight(i, p));
         }
 #endif
+#endif
         color += transmittance * base;
     }
+#if OUTER_SCENE_OUT
+    frag_color = vec4(color, 1.0);
+#else
     frag_color = vec4(output_transform(color * gain), 1.0);
+#endif
 }

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from stage.core.cluster.barrier import Membership
+from stage.core.cluster.phase_lock import PhaseLock
 from stage.core.cluster.records import ReleasedFrame
 from stage.core.wire.base import WIRE_MAJOR
-from stage.core.wire.cluster_stats import CameraLatency, ClusterStats, NodeLockStats
+from stage.core.wire.cluster_stats import CameraLatency, ClusterStats, NodeLockStats, PhaseLockStats
 from stage.core.wire.frame import ReadyMessage
 
 WINDOW = 600
@@ -102,7 +103,7 @@ class ClusterTelemetry:
                 window.stages[stage].append(seconds * 1000.0)
 
     def stats(self, *, leader: str, rate: str, t_pub: float, frames: int, skipped: int, ready_rejects: int,
-              membership: Membership) -> ClusterStats:
+              membership: Membership, phase: PhaseLock | None = None) -> ClusterStats:
         nodes = {}
         for name, record in sorted(membership.nodes.items()):
             window = self.nodes.get(name, _NodeWindow())
@@ -120,4 +121,18 @@ class ClusterTelemetry:
                 **{f"{stage}_ms_p50": _pct(window.stages[stage], 50) for stage in STAGES})
         return ClusterStats(v=WIRE_MAJOR, leader=leader, t_pub=t_pub, rate=rate, frames=frames,
                             skipped=skipped, last_frame=self.last_frame, nodes=nodes, cameras=cameras,
-                            ready_rejects=ready_rejects)
+                            ready_rejects=ready_rejects, phase_lock=phase_stats(phase) if phase else None)
+
+
+def phase_stats(phase: PhaseLock) -> PhaseLockStats:
+    """What ``stage status`` shows of the phase lock."""
+    estimate = phase.estimate
+
+    def ms(ns: float | None) -> float | None:
+        return None if ns is None else round(ns / 1e6, 3)
+
+    return PhaseLockStats(state=phase.state if phase.enabled else "off", camera=phase.camera,
+                          offset_ms=round(phase.offset_ns / 1e6, 3),
+                          pose_phase_ms=ms(estimate.phase_ns if estimate else None),
+                          spread_ms=ms(estimate.spread_ns if estimate else None),
+                          tracking_period_ms=ms(estimate.tracking_period_ns if estimate else None))
