@@ -99,7 +99,7 @@ def test_predict_to_present_only_for_the_configured_cameras_without_a_delay() ->
 
 
 def test_the_leader_latches_poses_predicted_to_the_frame() -> None:
-    inputs = Inputs({"cam1": 0.0})
+    inputs = Inputs(present_s={"cam1": 0.0})
     for seq, (t, x) in enumerate(((50.00, 0.00), (50.01, 0.01)), start=1):
         inputs.pose(encode_pose_dict(pose_body("cam1", seq, x_m=x) | {"t_sample": t}), now_s=float(seq))
     poses, _ = inputs.latch(3.0, t_present_s=50.025)
