@@ -128,13 +128,13 @@ def run_locked(node: Node) -> int:
         return closed or node.signals.stop or (end is not None and time.monotonic() >= end)
 
     try:
-        loop.run(stop)
+        loop.run(stop, leave_reason=lambda: "window closed" if closed else "stopped")
     finally:
         if frame_log is not None:
             frame_log.close()
     if node.args.snapshot_dir and node.drawn is not None:
         node.snapshot()
-    if closed:  # the leader drops it from the barrier at its timeout; the other nodes go on
+    if closed:  # the leave report told the leader: the other nodes go on without waiting for it
         log.info("render node %s: window closed: leaving the frame lock", node.args.node)
     log.info("render node %s: stopped (frame lock: %s)", node.args.node, loop.counts)
     return 0

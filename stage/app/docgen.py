@@ -148,11 +148,11 @@ BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n)(?P<body>.*?)
 
 def _block_models() -> dict[str, list[type[BaseModel]]]:
     from stage.core.wire.cluster_stats import ClusterStats
-    from stage.core.wire.frame import FrameMessage, ReadyMessage, ReleaseMessage
+    from stage.core.wire.frame import FrameMessage, LeaveMessage, ReadyMessage, ReleaseMessage
     from stage.core.wire.pose import PoseMessage, StatsMessage
 
     blocks: dict[str, list[type[BaseModel]]] = {"pose": [PoseMessage], "stats": [StatsMessage],
-                                                "frame": [FrameMessage, ReleaseMessage, ReadyMessage],
+                                                "frame": [FrameMessage, ReleaseMessage, ReadyMessage, LeaveMessage],
                                                 "cluster-stats": [ClusterStats]}
     try:
         from stage.core.wire.render_stats import RenderStats

@@ -53,3 +53,17 @@ def test_latch_lead_follows_the_slowest_recent_render() -> None:
     fast = LatchLead(rate, margin_ns=0)
     fast.record(0)
     assert fast.lead_ns() == MIN_LEAD_NS
+
+
+def test_a_leaving_member_is_excused_from_the_barrier_and_rejoins_when_heard() -> None:
+    members = Membership()
+    for node in ("a", "b"):
+        members.heard(node)
+    barrier = FrameBarrier(7, members.boundary())
+    assert barrier.ready("a", 7, 1)
+    assert members.leave("b") and members.members() == ["a"]
+    barrier.excuse("b")
+    assert barrier.complete and barrier.missing() == []
+    assert not members.leave("b") and not members.leave("nobody")
+    assert members.heard("b") and members.nodes["b"].state == JOINING and members.boundary() == ["a", "b"]
+    assert members.nodes["b"].drops == 0

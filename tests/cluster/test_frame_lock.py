@@ -305,3 +305,25 @@ def test_a_node_that_cannot_render_the_frames_state_is_not_ready_and_shows_nothi
     latched = {r.frame.frame: r.frame.state_rev for r in leader.released}
     for line in read_frame_log(tmp_path / "c.frames.jsonl"):  # c never showed a frame from another state
         assert line["state_rev"] == latched[line["frame"]]
+
+
+def test_a_stopping_node_leaves_at_once_and_can_come_back(tmp_path: Path, inputs: Inputs) -> None:
+    """A node that stops (its window closed, SIGTERM, end of --duration) sends ``leave``: the barrier stops waiting
+    for it at once — it is never dropped at the (here long) barrier timeout, so the others miss no frame — and a
+    node of that name started again joins at a frame boundary."""
+    leader = LeaderThread(_settings(inputs, timeout_s=30.0))
+    nodes = {n: NodeThread(n, leader.leader.frames_endpoint, leader.leader.ready_endpoint, tmp_path) for n in NODES}
+    try:
+        wait_until(lambda: len(leader.with_members(NODES)) >= 10, "all three nodes in the barrier")
+        nodes.pop("c").close()
+        wait_until(lambda: leader.leader.membership.nodes["c"].state == "left", "c left")
+        wait_until(lambda: len(leader.with_members(["a", "b"])) >= 30, "30 frames of a and b without c")
+        nodes["c"] = NodeThread("c", leader.leader.frames_endpoint, leader.leader.ready_endpoint, tmp_path / "again")
+        wait_until(lambda: len(leader.with_members(NODES)) >= 40, "c back in the barrier")
+    finally:
+        leader.close()
+        for node in nodes.values():
+            node.close()
+    assert not any(r.dropped for r in leader.released), "no node was dropped at the barrier timeout"
+    frames = [r.frame.frame for r in leader.released]
+    assert frames == sorted(frames) and leader.leader.membership.nodes["c"].drops == 0

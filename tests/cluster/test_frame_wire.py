@@ -77,3 +77,14 @@ def test_ready_topic_must_name_the_node() -> None:
     data["frame"] = -1
     with pytest.raises(WireError, match="ready/n1: frame:"):
         decode_ready([b"ready/n1", orjson.dumps(data)])
+
+
+def test_leave_reports_round_trip_and_bad_ones_are_typed_rejects() -> None:
+    from stage.core.wire.frame import LeaveMessage, decode_node_report, encode_leave
+
+    message = LeaveMessage(v=WIRE_MAJOR, node="left-1", reason="window closed")
+    assert decode_node_report(encode_leave(message)) == message
+    with pytest.raises(WireError, match="does not match the topic"):
+        decode_node_report([b"leave/other", encode_leave(message)[1]])
+    with pytest.raises(WireError):
+        decode_node_report([b"leave/left-1", b"{not json"])

@@ -2,8 +2,9 @@
 no clock, the leader passes times in.
 
 A node is ``in`` (the barrier waits for it), ``joining`` (it reported ready while not a member; it becomes ``in``
-at the next frame boundary) or ``dropped`` (it missed a barrier by more than the timeout; the others went on
-without it). A dropped node that reports ready again is ``joining``.
+at the next frame boundary), ``dropped`` (it missed a barrier by more than the timeout; the others went on
+without it) or ``left`` (it said it was stopping: the barrier stops waiting for it at once). A dropped or left node
+that reports ready again is ``joining``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-IN, JOINING, DROPPED = "in", "joining", "dropped"
+IN, JOINING, DROPPED, LEFT = "in", "joining", "dropped", "left"
 
 
 @dataclass
@@ -35,7 +36,7 @@ class Membership:
         if record is None:
             self.nodes[node] = NodeRecord(JOINING)
             return True
-        if record.state == DROPPED:
+        if record.state in (DROPPED, LEFT):
             record.state = JOINING
             return True
         return False
@@ -50,6 +51,14 @@ class Membership:
 
     def members(self) -> list[str]:
         return sorted(name for name, record in self.nodes.items() if record.state == IN)
+
+    def leave(self, node: str) -> bool:
+        """``node`` is stopping (a ``leave`` report); True when it was a member or joining."""
+        record = self.nodes.get(node)
+        if record is None or record.state not in (IN, JOINING):
+            return False
+        record.state = LEFT
+        return True
 
     def drop(self, nodes: Iterable[str]) -> None:
         for name in nodes:
@@ -74,6 +83,11 @@ class FrameBarrier:
             return False
         self.ready_at[node] = at_ns
         return True
+
+    def excuse(self, node: str) -> None:
+        """Stop waiting for ``node`` (it left): the barrier completes without it."""
+        if node not in self.ready_at:
+            self.members = self.members - {node}
 
     @property
     def complete(self) -> bool:

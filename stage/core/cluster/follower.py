@@ -21,15 +21,19 @@ from stage.core.sockets import drain
 from stage.core.wire.base import WIRE_MAJOR
 from stage.core.wire.frame import (
     FrameMessage,
+    LeaveMessage,
     PresentReport,
     ReadyMessage,
     ReleaseMessage,
     decode_leader,
+    encode_leave,
     encode_ready,
 )
 from stage.core.wire.pose import WireError
 
 MAX_DRAIN = 10_000
+LEAVE_LINGER_MS = 200
+"""How long closing waits for a ``leave`` report to go out."""
 
 
 class FrameFollower:
@@ -137,8 +141,18 @@ class FrameFollower:
             if left <= 0 or not self._receive(left):
                 return None
 
+    def leave(self, reason: str) -> None:
+        """Tell the leader this node stops following it, so the barrier stops waiting for it now rather than at
+        its timeout; the report gets :data:`LEAVE_LINGER_MS` to go out when the sockets close."""
+        message = LeaveMessage(v=WIRE_MAJOR, node=self.node, reason=reason[:200])
+        try:
+            self.push.send_multipart(encode_leave(message), zmq.NOBLOCK)
+        except zmq.ZMQError:
+            return  # no leader connected: nobody waits for this node
+        self.push.setsockopt(zmq.LINGER, LEAVE_LINGER_MS)
+
     def close(self) -> None:
         self.sub.close(linger=0)
-        self.push.close(linger=0)
+        self.push.close()
         if self._own_context:
             self.context.term()

@@ -41,9 +41,10 @@ from stage.core.wire.cluster_stats import STATS_INTERVAL_S, ClusterStats
 from stage.core.wire.cluster_stats import encode as encode_stats
 from stage.core.wire.frame import (
     FrameMessage,
+    LeaveMessage,
     ReadyMessage,
     ReleaseMessage,
-    decode_ready,
+    decode_node_report,
     encode_frame,
     encode_release,
 )
@@ -202,10 +203,17 @@ class FrameLeader:
         for frames in drain(self.pull, MAX_DRAIN):
             now_ns = time.time_ns()
             try:
-                ready = decode_ready(frames)
+                ready = decode_node_report(frames)
             except WireError as exc:
                 self.counters["ready_rejects"] += 1
                 log.warning("malformed ready report dropped: %s", exc)
+                continue
+            if isinstance(ready, LeaveMessage):
+                if self.membership.leave(ready.node):
+                    log.info("node %s left the frame lock (%s): the barrier no longer waits for it", ready.node,
+                             ready.reason or "no reason given")
+                if barrier is not None:
+                    barrier.excuse(ready.node)
                 continue
             if self.membership.heard(ready.node):
                 log.info("node %s joining at the next frame", ready.node)

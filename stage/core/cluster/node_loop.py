@@ -122,7 +122,10 @@ class LockedLoop:
             })
         return PRESENTED
 
-    def run(self, stop: Callable[[], bool], max_frames: int | None = None) -> None:
-        """Frames until ``stop()`` (checked once a frame) or ``max_frames`` presented."""
+    def run(self, stop: Callable[[], bool], max_frames: int | None = None,
+            leave_reason: Callable[[], str] = lambda: "stopped") -> None:
+        """Frames until ``stop()`` (checked once a frame) or ``max_frames`` presented; then tells the leader this
+        node leaves (``leave_reason()``: why), so the other nodes do not wait a barrier timeout for it."""
         while not stop() and (max_frames is None or self.counts[PRESENTED] < max_frames):
             self.step()
+        self.follower.leave(leave_reason())

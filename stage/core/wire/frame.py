@@ -7,7 +7,9 @@ Two sockets, both bound by the leader:
   :class:`ReleaseMessage` (present frame N now). PUB keeps order, so a node sees ``release N`` before
   ``frame N+1``.
 * ``cluster.ready`` — leader PULL, nodes PUSH. Topic ``ready/<node>``: a :class:`ReadyMessage` (frame N rendered,
-  waiting at the barrier), which also reports the node's timings of the previous frame it presented.
+  waiting at the barrier), which also reports the node's timings of the previous frame it presented. Topic
+  ``leave/<node>``: a :class:`LeaveMessage` (the node is stopping: its window was closed, or it was told to stop;
+  the barrier stops waiting for it at once instead of at its timeout).
 
 Every message has two frames: the topic (UTF-8) and a UTF-8 JSON object. Readers are lenient: fields they do not
 know are ignored, so a newer writer can add fields; a different major version ``v`` is rejected with
@@ -30,6 +32,7 @@ from stage.core.wire.pose import PoseMessage, decode_keyed, split_frames, valida
 FRAME_TOPIC = "frame"
 RELEASE_TOPIC = "release"
 READY_TOPIC_PREFIX = "ready/"
+LEAVE_TOPIC_PREFIX = "leave/"
 
 FrameNumber = Annotated[int, Field(ge=0)]
 
@@ -113,6 +116,14 @@ class ReadyMessage(VersionedMessage):
     """The last frame this node presented, if any."""
 
 
+class LeaveMessage(VersionedMessage):
+    """Body of a ``leave/<node>`` message: the node stops following the leader."""
+
+    node: str
+    reason: Annotated[str, Field(max_length=200)] = ""
+    """Why, for the leader's log (``window closed``, ``stopped``)."""
+
+
 def message_frames(topic: str, message: WireModel) -> list[bytes]:
     """The two frames of a message: topic, JSON body."""
     return [topic.encode(), message.model_dump_json().encode()]
@@ -130,6 +141,17 @@ def encode_ready(message: ReadyMessage) -> list[bytes]:
     return message_frames(READY_TOPIC_PREFIX + message.node, message)
 
 
+def encode_leave(message: LeaveMessage) -> list[bytes]:
+    return message_frames(LEAVE_TOPIC_PREFIX + message.node, message)
+
+
+def decode_node_report(frames: list[bytes]) -> ReadyMessage | LeaveMessage:
+    """A message on ``cluster.ready`` (``ready/<node>`` or ``leave/<node>``); raises :class:`WireError`."""
+    if frames and frames[0].startswith(LEAVE_TOPIC_PREFIX.encode()):
+        return decode_keyed(frames, LEAVE_TOPIC_PREFIX, LeaveMessage, "node")
+    return decode_ready(frames)
+
+
 def decode_leader(frames: list[bytes]) -> FrameMessage | ReleaseMessage:
     """A message from ``cluster.frames``; raises :class:`WireError`."""
     topic, body = split_frames(frames)
@@ -145,6 +167,23 @@ def decode_ready(frames: list[bytes]) -> ReadyMessage:
     return decode_keyed(frames, READY_TOPIC_PREFIX, ReadyMessage, "node")
 
 
-__all__ = ["FRAME_TOPIC", "READY_TOPIC_PREFIX", "RELEASE_TOPIC", "WIRE_MAJOR", "FrameMessage", "PresentReport",
-           "ReadyMessage", "ReleaseMessage", "decode_leader", "decode_ready", "encode_frame", "encode_ready",
-           "encode_release", "message_frames"]
+__all__ = [
+    "FRAME_TOPIC",
+    "LEAVE_TOPIC_PREFIX",
+    "READY_TOPIC_PREFIX",
+    "RELEASE_TOPIC",
+    "WIRE_MAJOR",
+    "FrameMessage",
+    "LeaveMessage",
+    "PresentReport",
+    "ReadyMessage",
+    "ReleaseMessage",
+    "decode_leader",
+    "decode_node_report",
+    "decode_ready",
+    "encode_frame",
+    "encode_leave",
+    "encode_ready",
+    "encode_release",
+    "message_frames",
+]
