@@ -1,13 +1,13 @@
-"""A wall's caches (renderer/gl/wall_cache.py), OCIO and built-in output transforms alike, against the uncached wall pass, bit for bit, in every target
-format: the scene-linear outer cache read by the covered rectangle, the output cache copied with
-``glBlitFramebuffer`` into RGBA8 / RGBA16F / RGBA32F targets and into an sRGB-capable one written as is (what
-Mesa's windows are), and the shader copy for a target a blit cannot copy into exactly (written through the sRGB
-encoding). A tilted, rolled camera with a soft edge over part of a wall drawn at an odd offset into a larger
-framebuffer, an outer cube map with a colour per face and two light cards; then the camera moves (caches kept),
-the exposure changes (output cache drawn again) and a card moves (both drawn again). Each frame is drawn three
-times: a frame unlike the last draws the whole wall (a fader or an animated scene would change it again), the
-second draws the caches, the third copies them. Built-in walls: sRGB, BT.1886 + P3 + a 17³ .cube LUT (its 3D
-texture on the unit beside the cache's), PQ + Rec.2020, and a white-balance change on top."""
+"""A wall's caches (renderer/gl/wall_cache.py), OCIO and built-in output transforms alike, against the uncached wall
+pass, bit for bit, in every target format: the scene-linear outer cache read by the covered rectangle, the output
+cache copied with ``glBlitFramebuffer`` into RGBA8 / RGBA16F / RGBA32F targets and into an sRGB-capable one written
+as is (what Mesa's windows are), and the shader copy for a target a blit cannot copy into exactly (written through
+the sRGB encoding). A tilted, rolled camera with a soft edge over part of a wall drawn at an odd offset into a larger
+framebuffer, an outer cube map with a colour per face and two light cards; then the camera moves (caches kept), the
+exposure changes (output cache drawn again) and a card moves (both drawn again). Each frame is drawn three times: a
+frame unlike the last draws the whole wall (a fader or an animated scene would change it again), the second draws the
+caches, the third copies them. Built-in walls: sRGB, BT.1886 + P3 + a 17³ .cube LUT (its 3D texture on the unit
+beside the cache's), PQ + Rec.2020, and a white-balance change on top."""
 
 from __future__ import annotations
 
