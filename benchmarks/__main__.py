@@ -5,7 +5,8 @@
 
 Each benchmark also runs alone: ``python -m benchmarks.tracking_latency``, ``python -m benchmarks.render_frame``,
 ``python -m benchmarks.frame_budget``, ``python -m benchmarks.ocio_wall_pass``, ``python -m benchmarks.osc_loop``,
-``python -m benchmarks.barrier``, ``python -m benchmarks.frame_latency``, ``python -m benchmarks.outer_cube``.
+``python -m benchmarks.barrier``, ``python -m benchmarks.frame_latency``, ``python -m benchmarks.outer_cube``,
+``python -m benchmarks.picture_motion``.
 Every comparison in the table is a ratio of two figures measured in the same run (never against a number from
 another day). Numbers move when other work shares the cores: run on a quiet machine.
 """
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "barrier": (["--frames", "600"], ["--frames", "150"]),
     "frame_latency": (["--seconds", "10"], ["--seconds", "3"]),
     "outer_cube": (["--runs", "40"], ["--runs", "10"]),
+    "picture_motion": (["--seconds", "10"], ["--seconds", "3"]),
 }
 
 
@@ -132,9 +134,28 @@ def rows(results: dict[str, Any]) -> list[Row]:
             out.append(Row("outer_cube", f"outer cube re-render, {where} ({case['face_px']} px faces)",
                            case.get("ms_median"), "ms", "baseline shaders" if "ratio" in case else "",
                            case.get("baseline_ms_median")))
+    out += _motion_rows(results.get("picture_motion"))
     for name, doc in results.items():
         if isinstance(doc, dict) and "error" in doc:
             out.append(Row(name, "FAILED: " + " ".join(doc["error"]), None, ""))
+    return out
+
+
+def _motion_rows(doc: Any) -> list[Row]:
+    """Picture under motion: the p99 pose error of each prediction mode against the same frames' error without
+    prediction (each run's own frames)."""
+    if doc is None or "error" in doc:
+        return []
+    out = []
+    for _key, run in sorted((k, v) for k, v in doc.items() if k.startswith("nodes_")):
+        n = run.get("nodes")
+        ms = run.get("measured_latency_ms")
+        for mode, label in (("measure", "no prediction"), ("predict", f"predict {ms} ms (measured)"),
+                            ("present", "predict to present (clock)")):
+            baseline = ("", None) if mode == "measure" else ("same frames unpredicted",
+                                                               _get(run, mode, "unpredicted_mm", "p99"))
+            out.append(Row("picture_motion", f"pose error p99 at 1 m/s, {label}, {n} nodes",
+                           _get(run, mode, "mm", "p99"), "mm", *baseline))
     return out
 
 

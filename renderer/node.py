@@ -31,6 +31,7 @@ from stage.core.config.errors import ConfigError, Problem
 from stage.core.config.paths import scene_file
 from stage.core.live import LiveState
 from stage.core.pose_latch import LatchedPose, PoseLatch, RejectCounter
+from stage.core.priority import apply_priority
 from stage.core.wire.pose import WIRE_VERSION, WireError
 from stage.core.wire.render_stats import STATS_INTERVAL_S, RenderStats
 from stage.core.wire.state import StateFollower
@@ -97,6 +98,8 @@ class Node:
         if args.node not in {n.name for n in config.nodes}:
             known = ", ".join(n.name for n in config.nodes) or "none"
             raise ConfigError("--node", [Problem("", f"unknown render node {args.node!r} (nodes: {known})")])
+        own = next(n for n in config.nodes if n.name == args.node)
+        apply_priority(own.priority or config.cluster.priority, f"render node {args.node}")
         scene_path = scene_file(self.config_path, config.scene, args.scene)
         if scene_path is None:
             raise ConfigError(str(self.config_path), [Problem("scene", "no scene: give --scene or set it")])

@@ -48,6 +48,15 @@ def test_stage_bench_runs_the_benchmarks_runner() -> None:
     assert table.returncode == 0 and table.stdout.splitlines()[0].split()[:2] == ["benchmark", "measure"]
 
 
+def test_picture_motion_rows_compare_each_prediction_with_the_same_frames_unpredicted() -> None:
+    run = {"nodes": 1, "measured_latency_ms": 20.1, "measure": {"mm": {"p99": 22.0}, "unpredicted_mm": {"p99": 22.0}},
+           "predict": {"mm": {"p99": 2.5}, "unpredicted_mm": {"p99": 20.0}},
+           "present": {"mm": {"p99": 1.0}, "unpredicted_mm": {"p99": 25.0}}}
+    table = [r for r in rows({"picture_motion": {"nodes_1": run}}) if r.benchmark == "picture_motion"]
+    assert [(r.value, r.ratio) for r in table] == [(22.0, None), (2.5, 0.12), (1.0, 0.04)]
+    assert "predict 20.1 ms (measured), 1 nodes" in table[1].measure
+
+
 def test_outer_cube_rows_show_the_baseline_shaders_only_when_measured() -> None:
     case = {"config": "configs/demo.yaml", "scene": "scenes/calibration.yaml", "resolution_scale": 0.25,
             "face_px": 128, "ms_median": 6.0}

@@ -17,6 +17,7 @@ from stage.core.config.cameras import Camera, LensTable, OneEuroSettings
 from stage.core.config.sources import Calibration
 from stage.core.lens import LensSolver
 from stage.core.pose import ptr_from_rotation, rotation_from_ptr, unwrap_deg, world_from_camera_rows, wrap_deg
+from stage.core.pose_predict import MIN_VELOCITY_BASE_S, extrapolate
 from stage.core.wire.pose import WIRE_MINOR, WIRE_VERSION
 from tracking.oneeuro import PoseFilter
 from tracking.sample import TrackerSample
@@ -98,21 +99,20 @@ class Calibrator:
 
 
 class Predictor:
-    """Extrapolates a pose ``horizon_s`` ahead from the velocity between the last two samples."""
+    """Extrapolates a pose ``horizon_s`` ahead from the velocity since the newest earlier sample at least
+    :data:`~stage.core.pose_predict.MIN_VELOCITY_BASE_S` older (normally the sample before; bunched samples are
+    skipped, their microseconds apart would make any noise an absurd velocity)."""
 
     def __init__(self, horizon_s: float):
         self.horizon_s = horizon_s
-        self._last: tuple[float, list[float]] | None = None
+        self.recent: deque[tuple[float, list[float]]] = deque(maxlen=16)
 
     def __call__(self, t: float, axes: list[float]) -> list[float]:
-        last, self._last = self._last, (t, axes)
-        if last is None or t <= last[0]:
+        base = next((s for s in reversed(self.recent) if s[0] <= t - MIN_VELOCITY_BASE_S), None)
+        self.recent.append((t, axes))
+        if base is None:
             return axes
-        try:
-            scale = self.horizon_s / (t - last[0])
-            return [a + (a - b) * scale for a, b in zip(axes, last[1], strict=True)]
-        except OverflowError:  # absurd velocities: the caller drops a non-finite pose
-            return [math.inf] * len(axes)
+        return extrapolate(base[0], base[1], t, axes, self.horizon_s)  # inf when absurd: the caller drops it
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +233,6 @@ class CameraPipeline:
         if self.filter is not None:
             self.filter.reset()
         if self.predictor is not None:
-            self.predictor._last = None
+            self.predictor.recent.clear()
         self._unwrapped = None
 

@@ -56,3 +56,11 @@ def slerp(q0: np.ndarray, q1: np.ndarray, t: float) -> np.ndarray:
     theta = math.acos(min(1.0, dot))
     sin_theta = math.sin(theta)
     return (math.sin((1.0 - t) * theta) * q0 + math.sin(t * theta) * q1) / sin_theta
+
+
+def rotation_angle_deg(r_a: np.ndarray, r_b: np.ndarray) -> float:
+    """The angle of the rotation that takes ``r_a`` to ``r_b`` (3×3 matrices), degrees in [0, 180]: how far apart two
+    orientations are, about whichever axis. Through the quaternion (``2·atan2(|xyz|, w)``), exact for small angles
+    where ``acos`` of the trace loses half its digits."""
+    q = quaternion_from_matrix(np.asarray(r_a, dtype=float).T @ np.asarray(r_b, dtype=float))
+    return math.degrees(2.0 * math.atan2(float(np.linalg.norm(q[1:])), float(q[0])))

@@ -102,8 +102,11 @@ def check_presented_as_released(records: list[dict], frames: dict[str, dict[int,
     """Every node the clock released a frame to (``records``: the clock's frame log) presented that frame from the
     latched poses and state revision, in the barrier; returns how many (node, frame) pairs were checked. The
     ``killed`` node's frames between its last logged frame and ``dropped_at`` are skipped: it reported ready, then
-    was SIGKILLed before it presented."""
+    was SIGKILLed before it presented. A node's frames after its last logged one are skipped too: the test stopped
+    it (SIGTERM) between its ready report and its present."""
     last_before_kill = max((f for f in frames[killed] if f < dropped_at), default=-1) if killed else -1
+    last_logged = {name: max(logged, default=-1) for name, logged in frames.items()}
+    last_released = {name: record["frame"] for record in records for name in record["ready"]}
     checked = 0
     for record in records:
         if record["ready"]:  # before any node joins the clock may not have its inputs yet
@@ -111,12 +114,24 @@ def check_presented_as_released(records: list[dict], frames: dict[str, dict[int,
         for name in record["ready"]:
             if name == killed and last_before_kill < record["frame"] < dropped_at:
                 continue
+            if record["frame"] == last_released[name] > last_logged.get(name, -1):
+                continue  # the node's last release: it was stopped before presenting it
             line = frames[name].get(record["frame"])
             assert line is not None, f"{name} was released for frame {record['frame']} but did not present it"
             assert line["poses"] == record["poses"] and line["state_rev"] == record["state_rev"]
             assert line["in_barrier"] is True and line["leader"] == record["leader"]
             checked += 1
     return checked
+
+
+def write_stage(tmp_path: Path, text: str) -> Path:
+    """``text`` as ``tmp_path/configs/stage.yaml`` beside a copy of the demo scene (``../scenes/demo.yaml``)."""
+    (tmp_path / "scenes").mkdir(exist_ok=True)
+    (tmp_path / "scenes" / "demo.yaml").write_text((REPO / "scenes" / "demo.yaml").read_text())
+    (tmp_path / "configs").mkdir(exist_ok=True)
+    path = tmp_path / "configs" / "stage.yaml"
+    path.write_text(text)
+    return path
 
 
 def render_config(directory: Path, inputs: Inputs, nodes: list[str], barrier_timeout_ms: float = 5000) -> Path:

@@ -18,6 +18,7 @@ from stage.core.config.frame_rate import (
     frame_start_ns,
     parse_frame_rate,
 )
+from tests.cluster.helpers import write_stage
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = (REPO / "configs" / "demo.yaml").read_text()
@@ -52,21 +53,12 @@ def test_frame_numbers_do_not_drift() -> None:
     assert describe_frame_rate(rate) == "24000/1001 (23.976) fps"
 
 
-def _write(tmp_path: Path, text: str) -> Path:
-    (tmp_path / "scenes").mkdir(exist_ok=True)
-    (tmp_path / "scenes" / "demo.yaml").write_text((REPO / "scenes" / "demo.yaml").read_text())
-    (tmp_path / "configs").mkdir(exist_ok=True)
-    path = tmp_path / "configs" / "stage.yaml"
-    path.write_text(text)
-    return path
-
-
 def test_summary_and_json_show_the_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = DEMO.replace("  - name: node1\n", "  - name: node1\n    host: 10.1.2.3\n") + (
         "cluster:\n  frame_lock: true\n  frame_rate: 29.97\n  barrier_timeout_ms: 80\n"
         "  frames: tcp://10.1.2.1:5561\n  ready: tcp://10.1.2.1:5562\n"
         "endpoints:\n  state: tcp://10.1.2.1:5557\n  render_stats: tcp://10.1.2.1:5558\n")
-    path = _write(tmp_path, text)
+    path = write_stage(tmp_path, text)
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert "render nodes: node1 @ 10.1.2.3" in out
@@ -93,13 +85,15 @@ BAD = [
     (CLUSTER + "  ready: tcp://127.0.0.1:5556\n", "cluster.ready: TCP port 5556 is also used by endpoints.pose"),
     (CLUSTER + "  ready: udp://x\n", "cluster.ready: not a ZeroMQ endpoint"),
     (CLUSTER + "  lock: true\n", "cluster.lock: unknown key"),
+    (CLUSTER + "  priority: urgent\n", "cluster.priority: Input should be 'normal', 'high' or 'realtime'"),
+    (CLUSTER + "  phase_guard_ms: -1\n", "cluster.phase_guard_ms:"),
 ]
 
 
 @pytest.mark.parametrize(("extra", "expected"), BAD)
 def test_bad_cluster_is_one_line_with_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                     extra: str, expected: str) -> None:
-    path = _write(tmp_path, DEMO + extra)
+    path = write_stage(tmp_path, DEMO + extra)
     assert main(["validate", str(path)]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1, lines
@@ -115,17 +109,25 @@ def test_bad_cluster_is_one_line_with_file_and_line(tmp_path: Path, capsys: pyte
     ("render-2.stage.lan", "cannot reach endpoints.state tcp://127.0.0.1:5557"),
 ])
 def test_node_hosts(tmp_path: Path, capsys: pytest.CaptureFixture[str], host: str, expected: str) -> None:
-    path = _write(tmp_path, DEMO.replace("  - name: node1\n", f"  - name: node1\n    host: '{host}'\n"))
+    path = write_stage(tmp_path, DEMO.replace("  - name: node1\n", f"  - name: node1\n    host: '{host}'\n"))
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "nodes[0].host: " in err and expected in err
+
+
+def test_node_priority_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_stage(tmp_path, DEMO.replace("  - name: node1\n", "  - name: node1\n    priority: rt\n"))
+    assert main(["validate", str(path)]) == 2
+    assert "nodes[0].priority: Input should be 'normal', 'high' or 'realtime'" in capsys.readouterr().err
+    ok = write_stage(tmp_path, DEMO.replace("  - name: node1\n", "  - name: node1\n    priority: realtime\n"))
+    assert main(["validate", str(ok)]) == 0
 
 
 def test_remote_node_in_frame_lock_needs_reachable_cluster_endpoints(tmp_path: Path,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
     text = DEMO.replace("  - name: node1\n", "  - name: node1\n    host: 10.1.2.3\n") + CLUSTER + (
         "endpoints:\n  state: tcp://10.1.2.1:5557\n  render_stats: tcp://10.1.2.1:5558\n")
-    assert main(["validate", str(_write(tmp_path, text))]) == 2
+    assert main(["validate", str(write_stage(tmp_path, text))]) == 2
     assert "cannot reach cluster.frames tcp://127.0.0.1:5561" in capsys.readouterr().err
 
 

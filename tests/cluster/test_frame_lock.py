@@ -158,6 +158,8 @@ def test_three_nodes_present_every_frame_from_identical_inputs(tmp_path: Path, i
             line = logs[name].get(frame.frame)
             assert line is not None, f"{name} did not present frame {frame.frame}"
             assert line["poses"] == expected_poses and line["state_rev"] == frame.state_rev
+            assert line["pose_position_m"] == {c: list(p.position_m) for c, p in frame.poses.items()}
+            assert line["pose_rotation_deg"] == {c: list(p.rotation_deg) for c, p in frame.poses.items()}
             assert line["in_barrier"] is True and line["t_present"] >= line["t_release_recv"] >= line["t_render_end"]
     assert len(latched_states) > 1  # the live state really changed during the run and was latched per frame
     numbers = [r.frame.frame for r in together]
@@ -244,14 +246,20 @@ def _latched(leader: LeaderThread, count: int) -> list[FrameMessage]:
     return frames()
 
 
-def test_the_leader_applies_camera_delay() -> None:
-    inputs = Inputs(live={"camera_delay_ms": {"cam1": 150.0}})
-    leader = LeaderThread(_settings(inputs, timeout_s=1.0))
+def _latched_from(inputs: Inputs, count: int, present_s: dict[str, float] | None = None) -> list[FrameMessage]:
+    """:func:`_latched` of a leader on ``inputs`` (closed after, with the leader)."""
+    settings = _settings(inputs, timeout_s=1.0)
+    settings.present_s = present_s or {}
+    leader = LeaderThread(settings)
     try:
-        frames = _latched(leader, 60)
+        return _latched(leader, count)
     finally:
         leader.close()
         inputs.close()
+
+
+def test_the_leader_applies_camera_delay() -> None:
+    frames = _latched_from(Inputs(live={"camera_delay_ms": {"cam1": 150.0}}), 60)
     for frame in frames:
         cam1, cam2 = frame.poses["cam1"], frame.poses["cam2"]
         # cam1's pose arrived (after it was published) at least 150 ms before the latch; cam2 is the newest
@@ -259,14 +267,17 @@ def test_the_leader_applies_camera_delay() -> None:
         assert cam2.seq > cam1.seq
 
 
+def test_the_leader_predicts_present_cameras_to_the_frames_due_time() -> None:
+    frames = _latched_from(Inputs(), 30, present_s={"cam1": 0.0})  # x = seq · 1 mm: every camera moves along +x
+    for frame in frames:
+        cam1, cam2 = frame.poses["cam1"], frame.poses["cam2"]
+        assert cam2.position_m[0] == pytest.approx(cam2.seq * 0.001)  # as published
+        assert frame.t_frame > cam1.t_sample and cam1.position_m[0] > cam1.seq * 0.001 + 1e-9  # moved ahead
+
+
 def test_tracking_freeze_holds_the_poses_of_the_frame_it_went_on_at() -> None:
     inputs = Inputs(live={"tracking_freeze": True})
-    leader = LeaderThread(_settings(inputs, timeout_s=1.0))
-    try:
-        frames = _latched(leader, 30)
-    finally:
-        leader.close()
-        inputs.close()
+    frames = _latched_from(inputs, 30)
     assert inputs.seq > max(p.seq for p in frames[0].poses.values())  # the tracking kept moving
     held = {c: p.seq for c, p in frames[0].poses.items()}
     assert all({c: p.seq for c, p in f.poses.items()} == held for f in frames)

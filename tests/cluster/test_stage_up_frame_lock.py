@@ -59,7 +59,9 @@ def test_stage_up_runs_the_clock_and_restarts_a_killed_node_into_the_lock(tmp_pa
         assert set(doc["processes"]) == {"tracking", "clock", "render-n1", "render-n2", "render-n3"}
         assert all(n["state"] == "in" and n["frames"] > 0 for n in doc["cluster"]["nodes"].values())
         assert doc["cluster"]["cameras"]["cam1"]["samples"] > 0
-        assert "frame lock: 20 fps" in st.cli("status").stdout
+        status_text = st.cli("status").stdout
+        assert "frame lock: 20 fps" in status_text and "  phase lock: " in status_text
+        assert doc["cluster"]["phase_lock"]["state"] in ("locked", "slewing", "unlocked")
         victim = doc["processes"]["render-n2"]["pid"]
         st.seen_pids.update(st.pids())
         os.kill(victim, signal.SIGKILL)

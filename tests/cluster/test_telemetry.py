@@ -3,9 +3,13 @@ barrier wait, render time, drops and last poses; per camera the tracking-to-pres
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
+from stage.app.orchestrator.status_text import _cluster_lines
 from stage.core.cluster.barrier import Membership
+from stage.core.cluster.phase_lock import PhaseLock
 from stage.core.cluster.records import ReleasedFrame
 from stage.core.cluster.telemetry import ClusterTelemetry
 from stage.core.wire.cluster_stats import decode, encode
@@ -78,3 +82,33 @@ def test_dropped_node_and_unknown_frames() -> None:
                             membership=membership)
     assert stats.nodes["b"].state == "dropped" and stats.nodes["b"].drops == 1
     assert stats.nodes["a"].barrier_wait_ms_p50 is None and stats.cameras == {}
+
+
+def test_how_late_frames_are_presented_after_they_are_due() -> None:
+    telemetry = ClusterTelemetry()
+    assert telemetry.present_after_due_p50_s() == 0.0  # nothing reported yet
+    previous = None
+    for n in range(5):
+        t = T0 + n / 60
+        telemetry.record(ReleasedFrame(_frame(n, t), t_release=t + 0.004, ready={"a": _ready(n, t, previous)},
+                                       dropped=[]))
+        # due at t + 4 ms (see _frame); presented 3, 4, 5, 6 ms after that
+        previous = PresentReport(frame=n, t_release_recv=t + 0.006, t_present=t + 0.004 + 0.003 + n * 0.001)
+    assert list(telemetry.present_after_due_s) == pytest.approx([0.003, 0.004, 0.005, 0.006], abs=1e-6)
+    assert telemetry.present_after_due_p50_s() == pytest.approx(0.0045, abs=1e-6)
+
+
+def test_phase_lock_in_stats_and_status() -> None:
+    """The phase lock's state reaches ``stage status`` (JSON and text)."""
+    lock = PhaseLock(Fraction(60), guard_ns=1_000_000)
+    for i in range(240):
+        lock.arrived("cam1", 1_790_000_000 * 10**9 + 4_000_000 + round(i * 1e9 / 60))
+    lock.advance(2_000_000)
+    stats = ClusterTelemetry().stats(leader="L", rate="60", t_pub=T0, frames=1, skipped=0, ready_rejects=0,
+                                     membership=Membership(), phase=lock)
+    phase = stats.phase_lock
+    assert phase is not None and phase.state == "slewing" and phase.camera == "cam1"
+    assert phase.tracking_period_ms == pytest.approx(16.667, abs=1e-3) and phase.offset_ms > 0
+    assert decode(encode(stats)) == stats
+    lines = _cluster_lines(stats.model_dump(mode="json"))
+    assert lines[1].startswith("  phase lock: slewing to cam1, grid offset ")

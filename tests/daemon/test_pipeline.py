@@ -80,6 +80,14 @@ def test_prediction_extrapolates_linear_and_angular_velocity() -> None:
     assert pose.position_m[0] == pytest.approx(0.2) and pose.rotation_deg[0] == pytest.approx(14.0)
 
 
+def test_prediction_skips_bunched_samples_for_the_velocity() -> None:
+    pipe = CameraPipeline(camera(latency={"mode": "predict", "ms": 100}), "s", Calibration())
+    pipe.process(sample(pos=(0.0, 0, 0), t=0.0), 0.0)
+    pipe.process(sample(pos=(0.1, 0, 0), t=0.1), 0.1)
+    pose = pipe.process(sample(pos=(0.1003, 0, 0), t=0.10001), 0.10001)  # 10 µs later, 0.3 mm of noise: 30 m/s
+    assert pose.position_m[0] == pytest.approx(0.1003 + 0.1 * 0.1003 / 0.10001)  # the velocity from t = 0: ~1 m/s
+
+
 def test_prediction_across_180_does_not_jump() -> None:
     pipe = CameraPipeline(camera(latency={"mode": "predict", "ms": 10}), "s", Calibration())
     pipe.process(sample(rot=(179.0, 0, 0), t=0.0), 0.0)
@@ -106,6 +114,6 @@ def test_non_finite_result_is_dropped_not_published() -> None:
     # non-finite values), but a finite extreme through an extrapolation can: make prediction overflow.
     pred = CameraPipeline(camera(latency={"mode": "predict", "ms": 1000}), "s", Calibration())
     pred.process(sample(pos=(0.0, 0, 0), t=0.0), 0.0)
-    assert pred.process(sample(pos=(1e308, 0, 0), t=1e-300), 0.0) is None
+    assert pred.process(sample(pos=(1e308, 0, 0), t=0.01), 0.0) is None
     assert good.seq == 0 and pipe.last is good
     assert math.isfinite(pipe.last.position_m[0])

@@ -20,6 +20,7 @@ class SimulatedInput(Input):
         self.start_mono = time.monotonic() if start_mono is None else start_mono
         self._next = self.start_mono
         self._index = 0
+        self.unix_time = config.time_base == "unix"
 
     def next_due(self) -> float | None:
         return self._next
@@ -32,7 +33,9 @@ class SimulatedInput(Input):
         behind = int((mono - self._next) / self.period_s)
         if behind > 3:
             self._index += behind
-        t = self._index * self.period_s
+        # ``start``: the scheduled time since the start; ``unix``: exactly the sample time, so the sample is the true
+        # pose at ``t_sample`` however late the loop emits it.
+        t = now if self.unix_time else self._index * self.period_s
         state = self.move.at(t)
         self.counters.packets += 1
         out.append(

@@ -39,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def clock_record(released) -> dict:
-    """A frame-log line of the clock: the frame, who was in the barrier, what was latched, when."""
+    """A frame-log line of the clock: the frame, who was in the barrier, what was latched (``pose_t``: camera →
+    ``[t_sample, t_recv, t_pub]``), when, and the grid it was due on (``grid_offset_ms``, ``phase_lock``)."""
     frame = released.frame
     return {
         "frame": frame.frame, "members": frame.members, "ready": sorted(released.ready), "dropped": released.dropped,
@@ -47,6 +48,8 @@ def clock_record(released) -> dict:
         "t_frame": frame.t_frame, "t_latch": frame.t_latch, "t_release": released.t_release,
         "ready_t": {n: [r.t_render_start, r.t_render_end, r.t_ready] for n, r in released.ready.items()},
         "leader": frame.leader,
+        "pose_t": {c: [p.t_sample, p.t_recv, p.t_pub] for c, p in frame.poses.items()},
+        "grid_offset_ms": round(released.grid_offset_ms, 4), "phase_lock": released.phase_lock,
     }
 
 
@@ -56,9 +59,11 @@ def cmd_clock(args: argparse.Namespace) -> int:
     from stage.core.config.frame_rate import describe_frame_rate
     from stage.core.config.loader import load_stage_config
     from stage.core.keys import KeysError
+    from stage.core.priority import CLOCK_BOOST, apply_priority
 
     config = load_stage_config(args.config)
     cluster = config.cluster
+    apply_priority(cluster.priority, "stage clock", boost=CLOCK_BOOST)
     settings = LeaderSettings.from_config(config)
     settings.keys_dir = args.keys
     frame_log = FrameLog(args.frame_log, CLOCK_LOG_NAME) if args.frame_log else None

@@ -9,7 +9,8 @@ a crash never picks up an edit that ``stage reload`` has not validated yet.
 
 :func:`reload_plan` compares two configs. What a change needs:
 
-* ``sources``, ``cameras`` or ``endpoints.pose`` → restart ``tracking``;
+* ``sources``, ``cameras`` or ``endpoints.pose`` → restart ``tracking``; a change of which cameras have
+  ``latency.mode: present`` (or of their ``ms``) → restart ``clock`` too (the clock predicts them);
 * per render node: its outputs, the walls it shows, ``render``, ``cameras``, ``endpoints.pose``, the stage's largest
   wall resolution (outer cube size) and, when there are light cards, every wall (card placement) → restart that
   node; new nodes are started, removed ones stopped;
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stage.app.orchestrator.supervisor import ChildSpec
+from stage.core.cluster.present import present_offsets_s
 from stage.core.config.stage import StageConfig, node_process_name
 from stage.core.config.wall_geometry import wall_resolution_px
 
@@ -157,6 +159,8 @@ def reload_plan(old: StageConfig, new: StageConfig) -> ReloadPlan:
     plan.refused = [f"cluster.{k}" for k in sorted(n["cluster"]) if o["cluster"].get(k) != n["cluster"].get(k)]
     plan.refused += [f"nodes.{x}.host" for x in sorted(old_nodes.keys() & new_nodes.keys())
                      if old_nodes[x].host != new_nodes[x].host]
+    if not plan.refused and new.cluster.frame_lock and present_offsets_s(old) != present_offsets_s(new):
+        plan.restart.append(CLOCK)  # it predicts the cameras with latency.mode: present
     return plan
 
 

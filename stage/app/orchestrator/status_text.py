@@ -145,6 +145,11 @@ def _cluster_lines(cluster: dict[str, Any] | None) -> list[str]:
     if cluster is None:
         return []
     out = [f"frame lock: {cluster['rate']} fps, {cluster['frames']} frames, {cluster['skipped']} skipped"]
+    phase = cluster.get("phase_lock")
+    if phase:
+        out.append(f"  phase lock: {phase['state']}" + (f" to {phase['camera']}" if phase["camera"] else "")
+                   + f", grid offset {phase['offset_ms']:.2f} ms, poses arrive at {_ms(phase['pose_phase_ms'])}"
+                   f" (+{_ms(phase['spread_ms'])}), every {_ms(phase['tracking_period_ms'])}")
     for name, n in cluster["nodes"].items():
         poses = ", ".join(f"{c} #{seq}" for c, seq in n["last_poses"].items()) or "-"
         out.append(f"  {name:<16} {n['state']:<8} frames {n['frames']}  barrier wait p50 "

@@ -4,8 +4,10 @@ traced to its inputs.
 Each line: ``frame``, ``poses`` (camera → pose ``seq``), ``state_rev``, ``t_present`` (Unix seconds), and the
 rest of the frame's timeline: ``t_frame`` (due), ``t_latch``, ``t_frame_recv``, ``t_render_start``,
 ``t_render_end``, ``t_release`` (leader), ``t_release_recv``; ``pose_t`` (camera → ``[t_sample, t_recv,
-t_pub]``); ``leader``; ``in_barrier`` (whether this node was among the members released together). Lines are
-flushed one by one, so a killed node leaves every frame it presented.
+t_pub]``); ``pose_position_m`` and ``pose_rotation_deg`` (camera → the position and ``[pan, tilt, roll]`` the frame
+was rendered from: the latched pose, predicted to the present time for ``latency.mode: present``); ``leader``;
+``in_barrier`` (whether this node was among the members released together). Lines are flushed one by one, so a
+killed node leaves every frame it presented.
 """
 
 from __future__ import annotations

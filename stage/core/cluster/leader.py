@@ -18,13 +18,15 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
 import zmq
 
 from stage.core.cluster.barrier import FrameBarrier, Membership
+from stage.core.cluster.phase_lock import PhaseLock
+from stage.core.cluster.present import predict_to_present, present_offsets_s
 from stage.core.cluster.records import ReleasedFrame
 from stage.core.cluster.schedule import LatchLead, due_ns, next_frame
 from stage.core.cluster.telemetry import ClusterTelemetry
@@ -53,6 +55,8 @@ log = logging.getLogger(__name__)
 MAX_DRAIN = 10_000
 """At most this many messages are read from one input socket per frame."""
 SNDHWM = 1000
+SETTLE_NS = 1_000_000
+"""After sending a release the leader leaves the cores to the nodes this long before its bookkeeping."""
 
 
 @dataclass
@@ -66,9 +70,16 @@ class LeaderSettings:
     state_endpoint: str | None = None
     keys_dir: Path | None = None
     """CURVE keys folder for endpoints that leave loopback (default :func:`stage.core.keys.default_dir`)."""
+    phase_lock: bool = True
+    """Offset the frame grid so the latch falls just after a pose arrives (:mod:`stage.core.cluster.phase_lock`)."""
+    phase_guard_s: float = 0.001
+    """How long after the (late end of the) usual pose arrival the phase-locked latch falls."""
     hold_until_due: bool = True
     """Release no earlier than the frame is due (steady cadence); ``False`` releases as soon as the last member is
     ready, which the barrier benchmark uses to measure the barrier alone."""
+    present_s: dict[str, float] = field(default_factory=dict)
+    """Cameras with ``latency.mode: present``: camera → their ``latency.ms`` in seconds, added to the frame's expected
+    present time (its due time plus the nodes' recent median lateness) to predict its pose to."""
 
     @classmethod
     def from_config(cls, config: StageConfig) -> LeaderSettings:
@@ -77,21 +88,29 @@ class LeaderSettings:
         return cls(rate=cluster.frame_rate, frames_endpoint=cluster.frames, ready_endpoint=cluster.ready,
                    barrier_timeout_s=cluster.barrier_timeout_ms / 1000.0,
                    latch_margin_s=cluster.latch_margin_ms / 1000.0, pose_endpoint=config.endpoints.pose,
-                   state_endpoint=config.endpoints.state)
+                   state_endpoint=config.endpoints.state, phase_lock=cluster.phase_lock,
+                   phase_guard_s=cluster.phase_guard_ms / 1000.0, present_s=present_offsets_s(config))
 
 
 class Inputs:
     """The leader's view of the tracking and the live state: the poses of every camera (with the history that
     per-camera delays need) and the live-state revision."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_pose: Callable[[PoseMessage], None] | None = None,
+                 present_s: dict[str, float] | None = None) -> None:
+        self.on_pose = on_pose
+        """Called with every valid pose as it is read (the phase lock's arrival times)."""
+        self.present_s = present_s or {}
+        """Cameras predicted to the present time (:attr:`LeaderSettings.present_s`)."""
         self.rejects = RejectCounter()
         self.poses = PoseLatch(self.rejects)
         self.state = StateFollower(LiveState())
         self.held: dict[str, PoseMessage] | None = None
 
     def pose(self, frames: list[bytes], now_s: float) -> None:
-        self.poses.feed(frames, now_s)
+        if self.poses.feed(frames, now_s) and self.on_pose is not None:
+            camera = frames[0][len(POSE_TOPIC_PREFIX):].decode()
+            self.on_pose(self.poses.poses[camera].message)
 
     def live(self, frames: list[bytes]) -> None:
         try:
@@ -99,17 +118,21 @@ class Inputs:
         except WireError as exc:
             self.rejects.reject("state", exc)
 
-    def latch(self, now_s: float) -> tuple[dict[str, PoseMessage], int]:
+    def latch(self, now_s: float, t_present_s: float | None = None) -> tuple[dict[str, PoseMessage], int]:
         """The poses and state revision of the next frame: per camera the newest pose that arrived at least its
-        ``camera_delay_ms`` before ``now_s`` (monotonic); while ``tracking_freeze`` is on, the poses of the frame it
-        was turned on at."""
+        ``camera_delay_ms`` before ``now_s`` (monotonic), predicted to ``t_present_s`` (Unix seconds: when the frame
+        is expected to appear) plus its offset for the cameras in :attr:`present_s`; while ``tracking_freeze`` is on,
+        the poses of the frame it was turned on at."""
         live = self.state.state
         if live.tracking_freeze:
             if self.held is None:
                 self.held = {c: p.message for c, p in self.poses.delayed(now_s, live.camera_delay_ms).items()}
             return self.held, self.state.rev
         self.held = None
-        return {c: p.message for c, p in self.poses.delayed(now_s, live.camera_delay_ms).items()}, self.state.rev
+        poses = {c: p.message for c, p in self.poses.delayed(now_s, live.camera_delay_ms).items()}
+        if self.present_s and t_present_s is not None:
+            poses = predict_to_present(poses, self.poses.history, t_present_s, self.present_s, live.camera_delay_ms)
+        return poses, self.state.rev
 
 
 class FrameLeader:
@@ -123,7 +146,8 @@ class FrameLeader:
         self.id = uuid.uuid4().hex[:12]
         self.on_release = on_release
         self.membership = Membership()
-        self.inputs = Inputs()
+        self.phase = PhaseLock(settings.rate, int(settings.phase_guard_s * 1e9), enabled=settings.phase_lock)
+        self.inputs = Inputs(on_pose=self._pose_arrived, present_s=settings.present_s)
         self.lead = LatchLead(settings.rate, int(settings.latch_margin_s * 1e9))
         self.counters = {"frames": 0, "skipped": 0, "ready_rejects": 0}
         self.last_frame: int | None = None
@@ -150,6 +174,12 @@ class FrameLeader:
         self.ready_endpoint = self.pull.getsockopt_string(zmq.LAST_ENDPOINT)
         self.poller = zmq.Poller()
         self.poller.register(self.pull, zmq.POLLIN)
+
+    def _pose_arrived(self, pose: PoseMessage) -> None:
+        """A pose's publish time for the phase lock (a stale one, republished while its tracker is lost, is no
+        arrival of the tracker's)."""
+        if not pose.stale:
+            self.phase.arrived(pose.camera, round(pose.t_pub * 1e9))
 
     def _socket(self, kind: int) -> zmq.Socket:
         sock = self.context.socket(kind)
@@ -186,17 +216,23 @@ class FrameLeader:
 
     def _wait(self, until_ns: int, barrier: FrameBarrier | None, late: list[ReadyMessage],
               stop_when_complete: bool) -> None:
-        """Take ready reports until ``until_ns`` (or the barrier completes, when asked)."""
+        """Take ready reports until ``until_ns`` (or the barrier completes, when asked). ZeroMQ polls in whole
+        milliseconds (a shorter timeout is 0, a busy loop that takes a core from the nodes): the last millisecond is
+        slept, then the socket is read once more."""
         while True:
             if stop_when_complete and barrier is not None and barrier.complete:
                 return
-            left_ms = (until_ns - time.time_ns()) / 1e6
-            if left_ms <= 0:
+            left_ns = until_ns - time.time_ns()
+            if left_ns <= 0:
                 return
-            if self.poller.poll(max(left_ms, 0.05)):
+            if left_ns >= 1_000_000:
+                if self.poller.poll(left_ns // 1_000_000):
+                    self._take_ready(barrier, late)
+            else:
+                time.sleep(left_ns / 1e9)
                 self._take_ready(barrier, late)
 
-    def _latch_inputs(self) -> tuple[dict[str, PoseMessage], int]:
+    def _latch_inputs(self, t_frame_ns: int) -> tuple[dict[str, PoseMessage], int]:
         if self.state is not None:
             for frames in drain(self.state, MAX_DRAIN):
                 self.inputs.live(frames)
@@ -204,19 +240,24 @@ class FrameLeader:
         if self.pose is not None:
             for frames in drain(self.pose, MAX_DRAIN):
                 self.inputs.pose(frames, now)
-        return self.inputs.latch(now)
+        t_present = t_frame_ns / 1e9
+        if self.inputs.present_s:  # when the frame will appear: due, plus how late the nodes present lately
+            t_present += self.telemetry.present_after_due_p50_s()
+        return self.inputs.latch(now, t_present)
 
     def step(self) -> ReleasedFrame:
         """Run one frame: wait for its latch time, latch, send, barrier, release."""
         late: list[ReadyMessage] = []
         lead_ns = self.lead.lead_ns()
-        number = next_frame(self.last_frame, time.time_ns(), self.rate)
+        offset_ns = round(self.phase.offset_ns)
+        phase_state = self.phase.state if self.phase.enabled else "off"
+        number = next_frame(self.last_frame, time.time_ns(), self.rate, offset_ns)
         if self.last_frame is not None and number > self.last_frame + 1:
             self.counters["skipped"] += number - self.last_frame - 1
-        t_due = due_ns(number, self.rate)
+        t_due = due_ns(number, self.rate, offset_ns)
         self._wait(t_due - lead_ns, None, late, stop_when_complete=False)
         members = self.membership.boundary()
-        poses, state_rev = self._latch_inputs()
+        poses, state_rev = self._latch_inputs(t_due)
         t_latch = time.time_ns()
         message = FrameMessage(v=WIRE_MAJOR, leader=self.id, frame=number, rate=self.rate_text,
                                t_frame=t_due / 1e9, t_latch=t_latch / 1e9, state_rev=state_rev, poses=poses,
@@ -243,13 +284,19 @@ class FrameLeader:
         self.pub.send_multipart(encode_release(ReleaseMessage(
             v=WIRE_MAJOR, leader=self.id, frame=number, t_release=t_release,
             ready=sorted(barrier.ready_at), dropped=dropped)))
+        # The release's latency is the nodes' threads waking up (ZeroMQ's and Python's, per node): give them the cores
+        # before the bookkeeping, as long as the next latch is not near.
+        next_latch = t_due + self.lead.period_ns - lead_ns
+        self._wait(min(time.time_ns() + SETTLE_NS, next_latch - SETTLE_NS), None, late, stop_when_complete=False)
         self.last_frame = number
         self.counters["frames"] += 1
         released = ReleasedFrame(message, t_release, dict(self._ready), dropped, late,
-                                 {node: ns / 1e9 for node, ns in barrier.ready_at.items()})
+                                 {node: ns / 1e9 for node, ns in barrier.ready_at.items()}, offset_ns / 1e6,
+                                 phase_state)
         self.telemetry.record(released)
         if self.on_release is not None:
             self.on_release(released)
+        self.phase.advance(self.lead.lead_ns())
         if t_release >= self._next_stats_s:
             self._next_stats_s = t_release + STATS_INTERVAL_S
             self.pub.send_multipart(encode_stats(self.stats(t_release)))
@@ -259,7 +306,7 @@ class FrameLeader:
         """The cluster's state for ``stage status`` (also published once a second as ``cluster/stats``)."""
         return self.telemetry.stats(leader=self.id, rate=self.rate_text, t_pub=now, frames=self.counters["frames"],
                                     skipped=self.counters["skipped"], ready_rejects=self.counters["ready_rejects"],
-                                    membership=self.membership)
+                                    membership=self.membership, phase=self.phase)
 
     def run(self, stop: Callable[[], bool], max_frames: int | None = None) -> int:
         """Frames until ``stop()`` is true (checked once a frame) or ``max_frames`` were released."""

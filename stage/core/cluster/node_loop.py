@@ -116,6 +116,8 @@ class LockedLoop:
                 "t_render_start": t_start, "t_render_end": t_end, "t_release": release.t_release,
                 "t_release_recv": t_release_recv,
                 "pose_t": {c: [p.t_sample, p.t_recv, p.t_pub] for c, p in frame.poses.items()},
+                "pose_position_m": {c: list(p.position_m) for c, p in frame.poses.items()},
+                "pose_rotation_deg": {c: list(p.rotation_deg) for c, p in frame.poses.items()},
                 "leader": frame.leader, "in_barrier": in_barrier, **how,
             })
         return PRESENTED

@@ -1,7 +1,7 @@
 """A render node that renders nothing: the frame lock alone, for the barrier benchmark and the cluster tests.
 
     python -m stage.core.cluster.null_node --node n1 --frames tcp://127.0.0.1:5561 --ready tcp://127.0.0.1:5562 \\
-        [--frame-log DIR] [--render-ms MS] [--duration S]
+        [--frame-log DIR] [--render-ms MS] [--duration S] [--priority normal|high|realtime]
 
 It follows the leader's frames exactly as a render node does (:class:`~stage.core.cluster.node_loop.LockedLoop`),
 "renders" for ``--render-ms`` (a sleep), presents at the release and writes the frame log. SIGINT/SIGTERM stop it.
@@ -20,6 +20,7 @@ from stage.core import argtypes
 from stage.core.cluster.follower import FrameFollower
 from stage.core.cluster.frame_log import FrameLog
 from stage.core.cluster.node_loop import LockedLoop, Rendered, rendered_as_sent
+from stage.core.priority import PRIORITIES, apply_priority
 from stage.core.wire.frame import FrameMessage
 
 log = logging.getLogger("stage.core.cluster.null_node")
@@ -34,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--render-ms", type=argtypes.number(0.0, 1000.0, "milliseconds"), default=0.0,
                    help="pretend to render this long per frame")
     p.add_argument("--duration", type=argtypes.seconds, metavar="S", help="stop after S seconds")
+    p.add_argument("--priority", choices=PRIORITIES, default="normal",
+                   help="scheduling priority (stage.core.priority; cluster.priority of a real node)")
     return p
 
 
@@ -48,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     render_s = args.render_ms / 1000.0
+    apply_priority(args.priority, f"null node {args.node}")
 
     def render(frame: FrameMessage) -> Rendered:
         if render_s:

@@ -20,3 +20,7 @@ class ReleasedFrame:
     """Ready reports that arrived while this frame's barrier was open but were not for it."""
     ready_at_s: dict[str, float] = field(default_factory=dict)
     """Member → when its ready report arrived at the leader (leader clock)."""
+    grid_offset_ms: float = 0.0
+    """The frame grid's offset this frame was due on (:mod:`stage.core.cluster.phase_lock`)."""
+    phase_lock: str = "off"
+    """The phase lock's state when it was latched: ``locked``, ``slewing``, ``unlocked`` or ``off``."""

@@ -1,8 +1,9 @@
 """When the leader latches and releases each frame: pure arithmetic on nanoseconds of the Unix clock.
 
-Frame ``N`` is due at ``frame_start_ns(N, rate)``. The leader latches poses ``lead`` before that, as late as the
-nodes' recent render times allow (:class:`LatchLead`), and releases the barrier at the due time or when the last
-member is ready, whichever is later.
+Frame ``N`` is due at ``frame_start_ns(N, rate)`` plus the grid offset (``offset_ns``: 0 unless the phase lock
+moved the grid to the tracking, :mod:`stage.core.cluster.phase_lock`). The leader latches poses ``lead`` before
+that, as late as the nodes' recent render times allow (:class:`LatchLead`), and releases the barrier at the due time
+or when the last member is ready, whichever is later.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ MIN_LEAD_NS = 200_000
 """Never latch later than this before a frame is due (0.2 ms)."""
 
 
-def next_frame(after: int | None, now_ns: int, rate: Fraction) -> int:
+def next_frame(after: int | None, now_ns: int, rate: Fraction, offset_ns: int = 0) -> int:
     """The first frame after ``after`` that is not yet due at ``now_ns``: a leader that fell behind skips frames
     instead of running late (one that is only past the latch time latches at once, with less render time)."""
-    upcoming = frame_at(now_ns, rate) + 1
+    upcoming = frame_at(now_ns - offset_ns, rate) + 1
     return upcoming if after is None else max(after + 1, upcoming)
 
 
@@ -49,6 +50,6 @@ class LatchLead:
         return int(min(self.period_ns, max(MIN_LEAD_NS, critical + self.margin_ns)))
 
 
-def due_ns(frame: int, rate: Fraction) -> int:
-    """When ``frame`` is due (Unix nanoseconds)."""
-    return frame_start_ns(frame, rate)
+def due_ns(frame: int, rate: Fraction, offset_ns: int = 0) -> int:
+    """When ``frame`` is due (Unix nanoseconds) on a grid offset by ``offset_ns``."""
+    return frame_start_ns(frame, rate) + offset_ns

@@ -9,15 +9,17 @@ later. Pure: no sockets, no clock.
 
 from __future__ import annotations
 
+import statistics
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from stage.core.cluster.barrier import Membership
+from stage.core.cluster.phase_lock import PhaseLock
 from stage.core.cluster.records import ReleasedFrame
 from stage.core.wire.base import WIRE_MAJOR
-from stage.core.wire.cluster_stats import CameraLatency, ClusterStats, NodeLockStats
+from stage.core.wire.cluster_stats import CameraLatency, ClusterStats, NodeLockStats, PhaseLockStats
 from stage.core.wire.frame import ReadyMessage
 
 WINDOW = 600
@@ -25,6 +27,8 @@ WINDOW = 600
 FRAMES_KEPT = 240
 """Frames remembered for matching the present reports that come a frame later."""
 STAGES = ("tracker", "daemon", "to_latch", "to_render", "render", "barrier", "present")
+PRESENT_WINDOW = 120
+"""Present reports the prediction to the present time takes its median over (``latency.mode: present``)."""
 
 
 def _pct(samples: deque[float], q: float) -> float | None:
@@ -51,6 +55,15 @@ class ClusterTelemetry:
         self.cameras: dict[str, _CameraWindow] = {}
         self.frames: OrderedDict[int, ReleasedFrame] = OrderedDict()
         self.last_frame: int | None = None
+        self.present_after_due_s: deque[float] = deque(maxlen=PRESENT_WINDOW)
+        """How long after its due time (``t_frame``) each recent frame was presented, every node's reports."""
+
+    def present_after_due_p50_s(self) -> float:
+        """Median of :attr:`present_after_due_s`, at least 0 (0 before any report): when a frame appears, relative
+        to its due time (``latency.mode: present`` predicts to it)."""
+        if not self.present_after_due_s:
+            return 0.0
+        return max(0.0, statistics.median(self.present_after_due_s))  # a few µs: the leader asks before each latch
 
     def record(self, released: ReleasedFrame) -> None:
         frame = released.frame.frame
@@ -78,6 +91,7 @@ class ClusterTelemetry:
         if earlier is None or rendered is None:
             return  # not a frame this leader released with that node in time
         t_latch = earlier.frame.t_latch
+        self.present_after_due_s.append(report.t_present - earlier.frame.t_frame)
         for camera, pose in earlier.frame.poses.items():
             window = self.cameras.setdefault(camera, _CameraWindow())
             window.samples += 1
@@ -89,7 +103,7 @@ class ClusterTelemetry:
                 window.stages[stage].append(seconds * 1000.0)
 
     def stats(self, *, leader: str, rate: str, t_pub: float, frames: int, skipped: int, ready_rejects: int,
-              membership: Membership) -> ClusterStats:
+              membership: Membership, phase: PhaseLock | None = None) -> ClusterStats:
         nodes = {}
         for name, record in sorted(membership.nodes.items()):
             window = self.nodes.get(name, _NodeWindow())
@@ -107,4 +121,18 @@ class ClusterTelemetry:
                 **{f"{stage}_ms_p50": _pct(window.stages[stage], 50) for stage in STAGES})
         return ClusterStats(v=WIRE_MAJOR, leader=leader, t_pub=t_pub, rate=rate, frames=frames,
                             skipped=skipped, last_frame=self.last_frame, nodes=nodes, cameras=cameras,
-                            ready_rejects=ready_rejects)
+                            ready_rejects=ready_rejects, phase_lock=phase_stats(phase) if phase else None)
+
+
+def phase_stats(phase: PhaseLock) -> PhaseLockStats:
+    """What ``stage status`` shows of the phase lock."""
+    estimate = phase.estimate
+
+    def ms(ns: float | None) -> float | None:
+        return None if ns is None else round(ns / 1e6, 3)
+
+    return PhaseLockStats(state=phase.state if phase.enabled else "off", camera=phase.camera,
+                          offset_ms=round(phase.offset_ns / 1e6, 3),
+                          pose_phase_ms=ms(estimate.phase_ns if estimate else None),
+                          spread_ms=ms(estimate.spread_ns if estimate else None),
+                          tracking_period_ms=ms(estimate.tracking_period_ns if estimate else None))

@@ -94,12 +94,19 @@ class Latency(StrictModel):
     """Latency compensation for one camera.
 
     ``delay``: hold each pose back by ``ms`` (to line tracking up with a slower video path).
-    ``predict``: extrapolate each pose ``ms`` into the future from measured linear and angular velocity.
+    ``predict``: extrapolate each pose ``ms`` into the future from measured linear and angular velocity (the tracking
+    daemon, a fixed horizon after each sample).
+    ``present`` (needs ``cluster.frame_lock``): the frame clock extrapolates each frame's pose from its sample time to
+    that frame's present time — its due time plus the median of how late after their due time the nodes presented
+    their recent frames (their own reports) — plus ``ms``, from the velocity between the camera's last two samples:
+    the horizon of every frame, whatever the phase between tracker and frame clock
+    (docs/cluster.md#prediction-to-the-present-time).
     """
 
-    mode: Literal["none", "delay", "predict"] = "none"
+    mode: Literal["none", "delay", "predict", "present"] = "none"
     ms: Annotated[Finite, Field(ge=0.0, le=1000.0)] = 0.0
-    """Delay or prediction horizon, milliseconds."""
+    """Delay or prediction horizon, milliseconds; with ``present``, how long after the nodes' present the picture
+    appears on the wall (the LED processor's delay), 0 to show the pose of the present itself."""
 
 
 class Camera(StrictModel):

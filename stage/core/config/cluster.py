@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from stage.core.config.frame_rate import FrameRate
 from stage.core.config.types import Finite, StrictModel
+
+Priority = Literal["normal", "high", "realtime"]
+"""Scheduling priority of a cluster process (:mod:`stage.core.priority`)."""
 
 
 class Cluster(StrictModel):
@@ -28,6 +31,17 @@ class Cluster(StrictModel):
     latch_margin_ms: Annotated[Finite, Field(ge=0.0, le=1000.0)] = 2.0
     """Safety margin of the late latch: the leader latches poses this long before the slowest node's recent render
     time would make the frame late."""
+    phase_lock: bool = True
+    """Phase-lock the frame grid to the tracking (the software equivalent of genlocking tracking to video): when the
+    tracking rate is an integer multiple or submultiple of ``frame_rate``, the leader offsets its frames so it latches
+    just after a pose arrives, slewing slowly (docs/cluster.md#phase-lock)."""
+    phase_guard_ms: Annotated[Finite, Field(ge=0.0, le=100.0)] = 1.0
+    """With the phase lock: how long after the late end of the usual pose arrival the leader latches."""
+    priority: Priority = "normal"
+    """Scheduling priority of ``stage clock`` and of every node (``nodes[].priority`` overrides it per node):
+    ``normal``; ``high`` (nice −10); ``realtime`` (``SCHED_FIFO``: the barrier's messages wake the processes at once;
+    needs root or ``CAP_SYS_NICE``, else one warning and normal priority). Like the "priority modifier" of nDisplay
+    nodes in Unreal's Switchboard (docs/cluster.md#process-priority)."""
     frames: str = "tcp://127.0.0.1:5561"
     """Leader PUB of ``frame`` and ``release`` messages; nodes connect here. Across machines: the leader machine's
     address (docs/cluster.md)."""

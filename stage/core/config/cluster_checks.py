@@ -24,6 +24,16 @@ def cluster_checks(config: StageConfig) -> Iterator[Found]:
     yield from _hosts(config)
     yield from _connectable(config)
     yield from _reachable(config)
+    yield from _present_prediction(config)
+
+
+def _present_prediction(config: StageConfig) -> Iterator[Found]:
+    """``latency.mode: present`` is done by the frame clock: without frame lock nothing would predict."""
+    if config.cluster.frame_lock:
+        return
+    for i, camera in enumerate(config.cameras):
+        if camera.latency.mode == "present":
+            yield ("cameras", i, "latency", "mode"), "present needs cluster.frame_lock: true (the frame clock predicts)"
 
 
 def _is_ip(host: str) -> bool:

@@ -146,6 +146,11 @@ class SimulatedSource(_SourceBase):
     """Random seed for handheld noise."""
     zoom_pull: tuple[Finite, Finite] | None = None
     """Optional zoom encoder pull ``[from, to]`` over one period."""
+    time_base: Literal["start", "unix"] = "start"
+    """Time the move is a function of: ``start`` — seconds since the source started (each run begins at the start
+    of the move); ``unix`` — the sample time ``t_sample`` in Unix seconds, so any process on the same clock can
+    compute where the camera truly was at any instant (``tracking.simulate.SimulatedMove.at``; the picture-under-motion
+    benchmark compares every presented frame with it)."""
 
 
 class ReplaySource(_SourceBase):

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from stage.core.config.cameras import Camera
-from stage.core.config.cluster import Cluster
+from stage.core.config.cluster import Cluster, Priority
 from stage.core.config.color import ColorManagement
 from stage.core.config.lightcards import LightCard
 from stage.core.config.sources import Source, check_networks
@@ -149,6 +149,9 @@ class RenderNode(StrictModel):
     host: Annotated[str, Field(min_length=1, max_length=253)] = "localhost"
     """Machine the node runs on: ``localhost`` (or any loopback address) for a node ``stage up`` starts and
     supervises here; a host name or IP address for one started there with ``stage node`` (docs/cluster.md)."""
+    priority: Priority | None = None
+    """Scheduling priority of this node's process (``normal``, ``high``, ``realtime``); default
+    ``cluster.priority``."""
 
     @property
     def is_local(self) -> bool:

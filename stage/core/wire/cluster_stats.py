@@ -76,6 +76,25 @@ class CameraLatency(WireModel):
     """Release received → presented."""
 
 
+class PhaseLockStats(WireModel):
+    """The frame grid's phase lock to the tracking (docs/cluster.md#phase-lock)."""
+
+    state: str
+    """``locked`` (the latch falls just after the poses arrive), ``slewing`` (moving the grid there, at most 1 % of a
+    period per frame), ``unlocked`` (no estimate: too few poses, or a tracking rate that is not an integer multiple
+    or submultiple of the frame rate — the grid is left where it is) or ``off`` (``cluster.phase_lock: false``)."""
+    camera: str | None
+    """Camera whose poses the grid is locked to."""
+    offset_ms: Finite
+    """Frame ``N`` is due this long after ``N`` frame periods since the Unix epoch."""
+    pose_phase_ms: Ms
+    """When that camera's poses arrive (published by the daemon), within the lock modulus."""
+    spread_ms: Ms
+    """How much later than that a late arrival is (95th percentile)."""
+    tracking_period_ms: Ms
+    """Measured interval between its poses."""
+
+
 class ClusterStats(VersionedMessage):
     """Body of a ``cluster/stats`` message."""
 
@@ -97,6 +116,8 @@ class ClusterStats(VersionedMessage):
     """By camera id."""
     ready_rejects: Annotated[int, Field(ge=0)]
     """Malformed ``ready`` reports dropped."""
+    phase_lock: PhaseLockStats | None = None
+    """The grid's phase lock to the tracking (absent from leaders before it)."""
 
 
 def encode(stats: ClusterStats) -> list[bytes]:
@@ -112,4 +133,4 @@ def decode(frames: list[bytes]) -> ClusterStats:
 
 
 __all__ = ["CLUSTER_STATS_TOPIC", "STATS_INTERVAL_S", "CameraLatency", "ClusterStats",
-           "NodeLockStats", "decode", "encode"]
+           "NodeLockStats", "PhaseLockStats", "decode", "encode"]

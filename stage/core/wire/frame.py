@@ -13,7 +13,8 @@ Every message has two frames: the topic (UTF-8) and a UTF-8 JSON object. Readers
 know are ignored, so a newer writer can add fields; a different major version ``v`` is rejected with
 :class:`~stage.core.wire.base.WireError` (the rules of :mod:`stage.core.wire.base`). Times are seconds since the Unix
 epoch (``t_*``); durations carry ``_ms``. Frame numbers count frame periods since the Unix epoch
-(``floor(t · rate)``), so they keep increasing across a restart of the leader.
+(``floor((t − offset) · rate)``, where the offset is the leader's phase lock to the tracking, never negative), so they
+keep increasing across a restart of the leader. Nodes take the due time from ``t_frame``, never from the number.
 """
 
 from __future__ import annotations
@@ -39,18 +40,21 @@ class FrameMessage(VersionedMessage):
     leader: str
     """Id of the leader process that sent it (new at every start of the leader)."""
     frame: FrameNumber
-    """Frame number: whole frame periods since the Unix epoch at ``rate``."""
+    """Frame number: whole frame periods since the Unix epoch at ``rate`` (less the grid offset of the phase lock)."""
     rate: str
     """Frame rate, exact: ``"24"``, ``"24000/1001"``."""
     t_frame: Finite
-    """When the frame is due: the start of its frame period."""
+    """When the frame is due: the start of its frame period on the leader's grid (phase-locked to the tracking, so
+    not necessarily a whole number of periods since the epoch)."""
     t_latch: Finite
     """When the leader latched the poses and the state revision."""
     state_rev: int
     """Live-state revision to render with (``-1``: the config's initial state)."""
     poses: dict[str, PoseMessage]
-    """Per camera, the newest pose at the latch, as the tracking daemon published it (docs/wire-protocol.md); its
-    ``seq``, ``t_sample``, ``t_recv`` and ``t_pub`` trace the frame to the tracker."""
+    """Per camera, the newest pose at the latch, as the tracking daemon published it (docs/wire-protocol.md), or for
+    a camera with ``latency.mode: present`` that pose extrapolated to ``t_frame`` plus the camera's ``latency.ms``
+    (position, angles and ``world_from_camera``); its ``seq``, ``t_sample``, ``t_recv`` and ``t_pub`` trace the frame
+    to the tracker."""
     members: list[str]
     """Nodes the barrier of this frame waits for."""
     barrier_timeout_ms: Annotated[Finite, Field(ge=0.0)]
