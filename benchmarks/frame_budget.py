@@ -15,6 +15,9 @@ rounds after ``--warmup``. Every ratio is of medians measured in the same run:
 * ``frame_full_inner``: the same frame with the inner frustum rendered over the whole image (``scissor_inner``
   off: the renderer before the scissor), so the gain of rendering only the part the node's walls show
   (``inner_rect_px``, the last frame's rectangle) is measured in the same run.
+* ``frame_uncached`` / ``walls_uncached``: the frame and the wall passes with the walls' outer caches off
+  (:attr:`renderer.gl.wall_pass.WallCompositor.cache_outer`: every wall pixel through the full pass, what ``main``
+  did for built-in walls before they were cached), so the caches' gain is measured in the same run.
 * ``inner``: the inner-frustum render alone (:meth:`~renderer.gl.stage_renderer.StageRenderer.render_inner`), to
   show where the frame goes.
 
@@ -126,6 +129,15 @@ def measure_stage(name: str, config: StageConfig, node: str, runs: int, warmup: 
             finally:
                 renderer.scissor_inner = True
 
+        def uncached(draw: Callable[[], None]) -> Callable[[], None]:
+            def run() -> None:
+                renderer.compositor.cache_outer = False
+                try:
+                    draw()
+                finally:
+                    renderer.compositor.cache_outer = True
+            return run
+
         def inner() -> None:
             f = gl.frame([camera_at(state["i"])], 0.0)
             renderer.render_inner(f.views, f.time_s)
@@ -154,7 +166,8 @@ def measure_stage(name: str, config: StageConfig, node: str, runs: int, warmup: 
             renderer.draw_camera(view, linear, encoded, gain, "srgb", 0.0, frame.white_balance)
 
         cases: dict[str, Callable[[], None]] = {"frame": icvfx, "frame_full_inner": icvfx_full_inner, "plain": plain,
-                                                "inner": inner, "walls": walls, "one_fetch": one_fetch}
+                                                "frame_uncached": uncached(icvfx), "inner": inner, "walls": walls,
+                                                "walls_uncached": uncached(walls), "one_fetch": one_fetch}
         result = round_robin(cases, runs, warmup, lambda index: state.update(i=index))
         for obj in (linear, encoded, fetch):
             obj.delete()
@@ -171,6 +184,9 @@ def measure_stage(name: str, config: StageConfig, node: str, runs: int, warmup: 
         "frame_full_inner_over_plain": round(result["frame_full_inner"]["ms_median"] / result["plain"]["ms_median"],
                                              2),
         "walls_over_one_fetch": round(result["walls"]["ms_median"] / result["one_fetch"]["ms_median"], 2),
+        "frame_uncached_over_plain": round(result["frame_uncached"]["ms_median"] / result["plain"]["ms_median"], 2),
+        "walls_uncached_over_one_fetch": round(result["walls_uncached"]["ms_median"]
+                                               / result["one_fetch"]["ms_median"], 2),
     }
 
 

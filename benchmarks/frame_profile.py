@@ -2,16 +2,18 @@
 leaving one part out, drawn round-robin in the same run (``glFinish`` per draw; medians, p10/p90; ratios to
 ``walls``). Not a target and not in ``stage bench``: it tells what a change to the wall pass would buy.
 
-* ``walls``: as the node draws them (one camera, inner frustum and outer cube map rendered once before).
+* ``walls``: the full wall pass over every pixel, as the node drew every wall before the outer caches
+  (``WallCompositor.cache_outer`` off; one camera, inner frustum and outer cube map rendered once before). All
+  variants but ``outer_cached`` are this pass with one part left out.
 * ``no_cameras``: no inner frustum composited (outer cube map and output transform only).
 * ``cube_no_mip``: the outer cube map sampled bilinear from level 0 only, not trilinear (**not exact**: walls that
   see the cube minified alias; shows what the mip chain costs).
 * ``cube_no_mip_no_seamless``: the same, and ``GL_TEXTURE_CUBE_MAP_SEAMLESS`` off (**not exact** either).
 * ``linear_transfer``: the output transform's transfer function left out (``WallFrame.transfer = "linear"``).
-* ``outer_cached``: every wall drawn as OCIO walls already are (``WallCompositor._draw_cached``: the wall outside
+* ``outer_cached``: every wall drawn as the node now draws it (``WallCompositor._draw_cached``: the wall outside
   the inner frusta kept in a float texture while the scene is static, copied, and the full pass scissored to the
   rectangle the frusta cover). Exact: ``outer_cached_exact`` says whether its output equals ``walls`` byte for
-  byte in this run.
+  byte in this run (after three draws: the caches drawn, then copied).
 
     python -m benchmarks.frame_profile --runs 30
 """
@@ -41,6 +43,7 @@ def measure_stage(name: str, config: StageConfig, node: str, runs: int, warmup: 
         renderer = gl.groups[0].renderer
         compositor = renderer.compositor
         frame = gl.draw([CAMERA])
+        compositor.cache_outer = False  # ``walls`` and its variants: the full pass (``outer_cached`` calls the cache)
 
         def walls(f=frame) -> None:
             for out in gl.outputs:
@@ -86,7 +89,8 @@ def measure_stage(name: str, config: StageConfig, node: str, runs: int, warmup: 
         }
         walls()
         reference = [out.read() for out in gl.outputs]
-        outer_cached()
+        for _ in range(3):  # a new frame draws the whole wall, the next the caches, the third copies them
+            outer_cached()
         exact = all(np.array_equal(out.read(), ref) for out, ref in zip(gl.outputs, reference, strict=True))
         result = round_robin(cases, runs, warmup)
     finally:

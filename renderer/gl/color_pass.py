@@ -41,8 +41,8 @@ from stage.core.config.color import ColorManagement, WallColor
 LUT_TEXTURE_UNIT = 3
 PREVIEW_FUNCTION = "ocio_preview"
 PREVIEW_PREFIX = "ocio_preview_"
-OCIO_FIRST_TEXTURE_UNIT = 4
-"""OCIO's tables are bound to consecutive units from here (the wall pass uses 0–3)."""
+OCIO_FIRST_TEXTURE_UNIT = 5
+"""OCIO's tables are bound to consecutive units from here (the wall pass uses 0–4: its outer cache is unit 4)."""
 LUT_MODES = {None: 0, "trilinear": 1, "tetrahedral": 2}
 HIGH_BIT_DEPTH_TRANSFERS = frozenset({"pq"})
 """Transfers whose output needs more than 8 bits (rendered to a float target and written as 16-bit PNG)."""

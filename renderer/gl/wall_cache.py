@@ -1,4 +1,5 @@
-"""What an OCIO wall keeps between frames (outside the inner frusta), and how it goes back on screen exactly.
+"""What a wall (built-in or OCIO output transform) keeps between frames (outside the inner frusta), and how it
+goes back on screen exactly.
 
 Two images per wall, both the size of the wall plus a pixel (drawn at the wall's origin modulo 2, see
 :meth:`renderer.gl.wall_pass.WallCompositor._draw_cached`):

@@ -36,15 +36,16 @@ from stage.core.geometry.frustum_cover import WallCover
 
 MAX_CAMERAS = 4
 MAX_CARDS = 8
-OUTER_CACHE_TEXTURE_UNIT = 3
-"""Only OCIO walls use the outer caches, and they leave the built-in LUT's unit free."""
+OUTER_CACHE_TEXTURE_UNIT = 4
+"""The outer caches' unit: after the built-in LUT's (3), before OCIO's tables
+(:data:`renderer.gl.color_pass.OCIO_FIRST_TEXTURE_UNIT`)."""
 OUTER_CUBE = "cube"
 """Program variants by where the outer colour comes from and what is written (:meth:`WallCompositor.program_for`):
-the cube map and cards, through the output transform (every built-in wall, and OCIO's uncached reference) …"""
+the cube map and cards, through the output transform (a frame unlike the last, and the uncached reference) …"""
 OUTER_SCENE = "scene"
-"""… the cube map and cards, written scene-linear (an OCIO wall's scene cache, :mod:`renderer.gl.wall_cache`) …"""
+"""… the cube map and cards, written scene-linear (a wall's scene cache, :mod:`renderer.gl.wall_cache`) …"""
 OUTER_CACHED = "cached"
-"""… or the scene cache, through the output transform (an OCIO wall's output cache and covered rectangle)."""
+"""… or the scene cache, through the output transform (a wall's output cache and covered rectangle)."""
 _OUTER_DEFINES = {OUTER_CUBE: "", OUTER_SCENE: "#define OUTER_SCENE_OUT 1\n",
                   OUTER_CACHED: "#define OUTER_FROM_CACHE 1\n"}
 COPY_FRAGMENT_SHADER = """#version 330 core
@@ -131,7 +132,8 @@ class WallCompositor:
     def __init__(self, cache_outer: bool = True) -> None:
         self.triangle = FullscreenTriangle()
         self.cache_outer = cache_outer
-        """OCIO walls: draw the wall outside the inner frusta from a per-wall cache (:meth:`_draw_cached`)."""
+        """Draw each wall (built-in or OCIO output transform) outside the inner frusta from a per-wall cache
+        (:meth:`_draw_cached`); ``False``: the full pass over every pixel of every frame (the tests' reference)."""
         self._outer_caches: dict[WallSurface, OuterCache] = {}
         self._copy: Program | None = None
         self._programs: dict[tuple[int, int, bool, str, str], Program] = {}
@@ -206,7 +208,7 @@ class WallCompositor:
         transform, defines = self.output_transform(surface, frame)
         gain = frame.exposure_gain * brightness if enabled else 0.0
         gain = gain if math.isfinite(gain) else 0.0
-        if transform.ocio is not None and self.cache_outer:
+        if self.cache_outer:
             self._draw_cached(surface, origin_gl, frame, count, inner, outer, mine, transform, defines, gain)
             return
         p = self.program_for(count, len(mine), frame.chroma_key, defines)
@@ -215,8 +217,9 @@ class WallCompositor:
     def _draw_cached(self, surface: WallSurface, origin_gl: tuple[int, int], frame: WallFrame, count: int,
                      inner: LayeredTarget, outer: CubeTarget, mine: list[PlacedCard], transform: OutputTransform,
                      defines: str, gain: float) -> None:
-        """An OCIO wall (whose output transform can cost several times the rest of the pass): the wall outside
-        the inner frusta does not change from frame to frame, so it is kept (:mod:`renderer.gl.wall_cache`) —
+        """Any wall (an OCIO output transform can cost several times the rest of the pass; even the built-in one
+        costs as much as the cube map and cards): the wall outside the inner frusta does not change from frame to
+        frame, so it is kept (:mod:`renderer.gl.wall_cache`) —
         scene-linear (drawn again when the outer cube map ``version``, the viewpoint or the cards change) and
         through the output transform (again when the transform, white balance included, or the gain change too) —
         and copied; the full pass runs only in the pixel rectangle the inner frusta cover

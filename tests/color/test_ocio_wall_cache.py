@@ -1,17 +1,19 @@
-"""An OCIO wall's caches (renderer/gl/wall_cache.py) against the uncached wall pass, bit for bit, in every target
-format: the scene-linear outer cache read by the covered rectangle, the output cache copied with
-``glBlitFramebuffer`` into RGBA8 / RGBA16F / RGBA32F targets and into an sRGB-capable one written as is (what
-Mesa's windows are), and the shader copy for a target a blit cannot copy into exactly (written through the sRGB
-encoding). A tilted, rolled camera with a soft edge over part of a wall drawn at an odd offset into a larger
-framebuffer, an outer cube map with a colour per face and two light cards; then the camera moves (caches kept),
-the exposure changes (output cache drawn again) and a card moves (both drawn again). Each frame is drawn three
-times: a frame unlike the last draws the whole wall (a fader or an animated scene would change it again), the
-second draws the caches, the third copies them."""
+"""A wall's caches (renderer/gl/wall_cache.py), OCIO and built-in output transforms alike, against the uncached wall
+pass, bit for bit, in every target format: the scene-linear outer cache read by the covered rectangle, the output
+cache copied with ``glBlitFramebuffer`` into RGBA8 / RGBA16F / RGBA32F targets and into an sRGB-capable one written
+as is (what Mesa's windows are), and the shader copy for a target a blit cannot copy into exactly (written through
+the sRGB encoding). A tilted, rolled camera with a soft edge over part of a wall drawn at an odd offset into a larger
+framebuffer, an outer cube map with a colour per face and two light cards; then the camera moves (caches kept), the
+exposure changes (output cache drawn again) and a card moves (both drawn again). Each frame is drawn three times: a
+frame unlike the last draws the whole wall (a fader or an animated scene would change it again), the second draws the
+caches, the third copies them. Built-in walls: sRGB, BT.1886 + P3 + a 17³ .cube LUT (its 3D texture on the unit
+beside the cache's), PQ + Rec.2020, and a white-balance change on top."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,6 +35,10 @@ ORIGIN_GL = (5, 3)
 TARGET_PX = (60, 30)
 SDR = WallColor(display="sRGB - Display")
 HDR = WallColor(display="Rec.2100-PQ - Display")
+WARM_LUT = str(Path(__file__).resolve().parents[2] / "configs" / "luts" / "warm-17.cube")
+BUILTIN_SRGB = WallColor()
+BUILTIN_BT1886_P3_LUT = WallColor(transfer="bt1886", gamut="p3d65", lut=WARM_LUT)
+BUILTIN_PQ_REC2020 = WallColor(transfer="pq", gamut="rec2020")
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +81,10 @@ def cards(x_m: float) -> list[PlacedCard]:
                        (0.2, 0.2), False, 0.2, (0.02, 0.3, 0.05))]
 
 
-def frame(pan_deg: float, gain: float = 1.0) -> WallFrame:
+def frame(pan_deg: float, gain: float = 1.0, management: ColorManagement | None = STUDIO) -> WallFrame:
     return WallFrame(inner_clip=[clip(pan_deg, 18.0)], soft_edge_pct=10.0, chroma_key=False, key_color=(0, 0, 0),
                      marker_grid=False, marker_spacing_m=1.0, outer_eye_m=(0.0, 0.5, 0.6), exposure_gain=gain,
-                     color_management=STUDIO)
+                     color_management=management)
 
 
 class SrgbTarget:
@@ -130,11 +136,13 @@ def draw(rig: WallRig, compositor: WallCompositor, target, wall_frame: WallFrame
     return target.read()
 
 
-@pytest.mark.parametrize(("fmt", "color", "blit"), [
-    ("rgba8", SDR, "rgba8"), ("rgba16f", HDR, "rgba16f"), ("rgba32f", HDR, "rgba32f"),
-    ("srgb8_alpha8", SDR, "rgba8"), ("srgb8_alpha8-encoded", SDR, None)])
-def test_cached_ocio_wall_equals_the_full_pass_in_every_target_format(rig: WallRig, fmt: str, color: WallColor,
-                                                                      blit: str | None) -> None:
+TARGETS = [("rgba8", "rgba8"), ("rgba16f", "rgba16f"), ("rgba32f", "rgba32f"), ("srgb8_alpha8", "rgba8"),
+           ("srgb8_alpha8-encoded", None)]
+
+
+def assert_cached_equals_full_pass(rig: WallRig, fmt: str, blit: str | None, color: WallColor,
+                                   management: ColorManagement | None, extra: tuple = ()) -> None:
+    """Each step (frame, card x) drawn uncached, then three times cached: every pixel of the target equal."""
     from OpenGL import GL
 
     rig.wall.color = color
@@ -145,15 +153,36 @@ def test_cached_ocio_wall_equals_the_full_pass_in_every_target_format(rig: WallR
     try:
         targets[0].bind()
         assert blit_format() == blit
-        steps = [(frame(-10.0), 0.3), (frame(15.0), 0.3), (frame(15.0, gain=2.5), 0.3), (frame(15.0, 2.5), -0.1),
-                 (replace(frame(0.0), inner_clip=[]), -0.1)]
+        steps = [(frame(-10.0, 1.0, management), 0.3), (frame(15.0, 1.0, management), 0.3),
+                 (frame(15.0, 2.5, management), 0.3), (frame(15.0, 2.5, management), -0.1),
+                 (replace(frame(0.0, 1.0, management), inner_clip=[]), -0.1), *extra]
         for wall_frame, x_m in steps:
             b = draw(rig, plain, targets[1], wall_frame, x_m)
             for _ in range(3):  # a new frame (whole wall), the same again (caches drawn), and again (caches kept)
                 np.testing.assert_array_equal(draw(rig, cached, targets[0], wall_frame, x_m), b)
-        first = draw(rig, cached, targets[0], frame(-10.0), 0.3)
+        first = draw(rig, cached, targets[0], frame(-10.0, 1.0, management), 0.3)
         assert len(np.unique(first.reshape(-1, 4), axis=0)) > 50  # inner quadrants, soft edge, cube faces, cards
+        assert cached._outer_caches  # the cached compositor did keep (and use) the wall's caches
     finally:
         GL.glDisable(GL.GL_FRAMEBUFFER_SRGB)
         for obj in (*targets, cached, plain):
             obj.delete()
+
+
+@pytest.mark.parametrize(("fmt", "color", "blit"), [
+    ("rgba8", SDR, "rgba8"), ("rgba16f", HDR, "rgba16f"), ("rgba32f", HDR, "rgba32f"),
+    ("srgb8_alpha8", SDR, "rgba8"), ("srgb8_alpha8-encoded", SDR, None)])
+def test_cached_ocio_wall_equals_the_full_pass_in_every_target_format(rig: WallRig, fmt: str, color: WallColor,
+                                                                      blit: str | None) -> None:
+    assert_cached_equals_full_pass(rig, fmt, blit, color, STUDIO)
+
+
+@pytest.mark.parametrize(("fmt", "blit"), TARGETS)
+@pytest.mark.parametrize("color", [BUILTIN_SRGB, BUILTIN_BT1886_P3_LUT, BUILTIN_PQ_REC2020],
+                         ids=["srgb", "bt1886-p3d65-lut", "pq-rec2020"])
+def test_cached_builtin_wall_equals_the_full_pass_in_every_target_format(rig: WallRig, fmt: str, blit: str | None,
+                                                                         color: WallColor) -> None:
+    """The built-in output transform (no OCIO config) through the same caches: the LUT's 3D texture and the scene
+    cache are bound side by side in the covered rectangle and the output cache pass."""
+    warmer = replace(frame(15.0, 2.5, None), white_balance_k=4300.0, tint=0.2)  # a new output transform
+    assert_cached_equals_full_pass(rig, fmt, blit, color, None, ((warmer, -0.1), (warmer, 0.3)))

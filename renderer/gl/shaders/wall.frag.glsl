@@ -7,7 +7,7 @@
 //
 // CAMERA_COUNT, CARD_COUNT and CHROMA_KEY are compiled in (wall_pass.py builds one variant per combination, and
 // per output-transform variant): loops with uniform bounds are several times slower on software rasterizers.
-// OCIO walls cache what does not change per frame (wall_cache.py): OUTER_SCENE_OUT writes the scene-linear outer
+// Walls cache what does not change per frame (wall_cache.py): OUTER_SCENE_OUT writes the scene-linear outer
 // colour (cube map + light cards, before gain and output transform) instead of the output; OUTER_FROM_CACHE reads
 // it back from that cache (one texel fetch) instead of sampling the cube map and evaluating the cards.
 #ifndef CAMERA_COUNT
