@@ -134,10 +134,11 @@ def _with_latency(mode: str, ms: float):
     return edit
 
 
-def _run(nodes: int, seconds: float, kind: str, mode: str, ms: float, horizon_ms: float | None = None) -> dict:
+def _run(nodes: int, seconds: float, kind: str, mode: str, ms: float, horizon_ms: float | None = None,
+         priority: str = "normal") -> dict:
     """One show with the camera's ``latency`` at ``mode``/``ms``: :func:`summary` of its frames, and the share of
     them the clock latched while its phase lock held."""
-    lines, clock = run_show(nodes, seconds, kind, edit=_with_latency(mode, ms))
+    lines, clock = run_show(nodes, seconds, kind, edit=_with_latency(mode, ms), priority=priority)
     out = summary(frame_errors(lines, SimulatedMove(SimulatedSource(**DOLLY)), horizon_ms=horizon_ms))
     measured = [clock[x["frame"]] for x in lines if x["frame"] in clock]
     out["phase_locked_share"] = (round(sum(c.get("phase_lock") == "locked" for c in measured) / len(measured), 3)
@@ -145,12 +146,12 @@ def _run(nodes: int, seconds: float, kind: str, mode: str, ms: float, horizon_ms
     return out
 
 
-def run(nodes: int, seconds: float, kind: str) -> dict[str, Any]:
-    measured = _run(nodes, seconds, kind, "none", 0.0)
+def run(nodes: int, seconds: float, kind: str, priority: str = "normal") -> dict[str, Any]:
+    measured = _run(nodes, seconds, kind, "none", 0.0, priority=priority)
     ms = round(measured["sample_to_present_ms"]["p50"] or 0.0, 1)
     return {"nodes": nodes, "kind": kind, "measured_latency_ms": ms, "measure": measured,
-            "predict": _run(nodes, seconds, kind, "predict", ms, horizon_ms=ms),
-            "present": _run(nodes, seconds, kind, "present", 0.0)}
+            "predict": _run(nodes, seconds, kind, "predict", ms, horizon_ms=ms, priority=priority),
+            "present": _run(nodes, seconds, kind, "present", 0.0, priority=priority)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,10 +160,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run (after warm-up)")
     parser.add_argument("--render", action="store_true",
                         help="real headless render nodes (stage node, the demo stage's walls spread over them)")
+    parser.add_argument("--priority", choices=("normal", "high", "realtime"), default="normal",
+                        help="cluster.priority of the clock and the nodes")
     args = parser.parse_args(argv)
     kind = "render" if args.render else "null"
-    results = {f"nodes_{n}": run(n, args.seconds, kind) for n in args.nodes}
+    results = {f"nodes_{n}": run(n, args.seconds, kind, args.priority) for n in args.nodes}
     print(json.dumps({"rate": "60", "dolly_peak_m_s": 1.0, "target_p99_mm": TARGET_P99_MM, "cpus": os.cpu_count(),
+                      "priority": args.priority,
                       "loadavg_1m": round(os.getloadavg()[0], 2), **results}, indent=2))
     return 0
 
