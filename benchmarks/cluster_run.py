@@ -5,6 +5,7 @@ render nodes (null nodes, or real headless ``stage node`` processes) running as 
 
 from __future__ import annotations
 
+import argparse
 import socket
 import subprocess
 import sys
@@ -108,3 +109,14 @@ def run_show(nodes: int, seconds: float, kind: str = "null", render_ms: float = 
         cutoff = max(x["t_present"] for x in lines) - seconds
         lines = [x for x in lines if x["t_present"] >= cutoff]
     return lines, clock
+
+
+def add_show_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every benchmark of a running show takes: node counts, measured seconds, real or null nodes and
+    ``cluster.priority``."""
+    parser.add_argument("--nodes", type=int, nargs="+", default=[1, 3])
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run (after warm-up)")
+    parser.add_argument("--render", action="store_true",
+                        help="real headless render nodes (stage node, the demo stage's walls spread over them)")
+    parser.add_argument("--priority", choices=("normal", "high", "realtime"), default="normal",
+                        help="cluster.priority of the clock and the nodes")

@@ -28,7 +28,7 @@ import json
 import os
 import sys
 
-from benchmarks.cluster_run import percentile, run_show
+from benchmarks.cluster_run import add_show_arguments, percentile, run_show
 
 BREAKDOWN = ("daemon", "to_latch", "to_render", "render", "barrier", "present")
 
@@ -61,13 +61,8 @@ def run(nodes: int, seconds: float, render_ms: float, kind: str = "null", priori
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.frame_latency", description=__doc__.splitlines()[0])
-    parser.add_argument("--nodes", type=int, nargs="+", default=[1, 3])
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run (after warm-up)")
+    add_show_arguments(parser)
     parser.add_argument("--render-ms", type=float, default=0.0, help="null nodes sleep this long per frame")
-    parser.add_argument("--render", action="store_true",
-                        help="real headless render nodes (stage node, the demo stage's walls spread over them)")
-    parser.add_argument("--priority", choices=("normal", "high", "realtime"), default="normal",
-                        help="cluster.priority of the clock and the nodes")
     args = parser.parse_args(argv)
     kind = "render" if args.render else "null"
     results = {f"nodes_{n}": run(n, args.seconds, args.render_ms, kind, args.priority) for n in args.nodes}

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.cluster_run import percentile, run_show
+from benchmarks.cluster_run import add_show_arguments, percentile, run_show
 from stage.core.config.sources import SimulatedSource
 from stage.core.pose import rotation_from_ptr
 from stage.core.quaternion import rotation_angle_deg
@@ -156,12 +156,7 @@ def run(nodes: int, seconds: float, kind: str, priority: str = "normal") -> dict
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.picture_motion", description=__doc__.splitlines()[0])
-    parser.add_argument("--nodes", type=int, nargs="+", default=[1, 3])
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run (after warm-up)")
-    parser.add_argument("--render", action="store_true",
-                        help="real headless render nodes (stage node, the demo stage's walls spread over them)")
-    parser.add_argument("--priority", choices=("normal", "high", "realtime"), default="normal",
-                        help="cluster.priority of the clock and the nodes")
+    add_show_arguments(parser)
     args = parser.parse_args(argv)
     kind = "render" if args.render else "null"
     results = {f"nodes_{n}": run(n, args.seconds, kind, args.priority) for n in args.nodes}
