@@ -24,6 +24,7 @@ from stage.core.config.cameras import Camera
 from stage.core.config.errors import ConfigError, Problem
 from stage.core.config.sources import Source
 from stage.core.keys import KeysError
+from stage.core.priority import CLOCK_BOOST, apply_priority
 from stage.core.take import TakeError
 from tracking.daemon import TrackingDaemon, TrackingSetup
 
@@ -90,6 +91,7 @@ def setup_from_config(path: str, publish: str | None) -> TrackingSetup:
         cameras=list(config.cameras),
         pose_endpoint=publish or config.endpoints.pose,
         base_dir=str(Path(path).parent),
+        priority=config.cluster.priority if config.cluster.frame_lock else "normal",
     )
 
 
@@ -110,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         setup = setup_from_config(args.config, args.publish)
     else:
         setup = setup_from_urls(args.source, args.publish or DEFAULT_PUBLISH)
+    apply_priority(setup.priority, "stage track", boost=CLOCK_BOOST)  # before any socket: ZeroMQ's thread inherits it
     try:
         daemon = TrackingDaemon(setup)
     except TakeError as exc:

@@ -48,6 +48,9 @@ class TrackingSetup:
     cameras: list[Camera]
     pose_endpoint: str
     base_dir: str = "."
+    priority: str = "normal"
+    """Scheduling priority (:mod:`stage.core.priority`): a frame-locked stage's ``cluster.priority``, since the
+    frame clock latches what the daemon publishes."""
 
 
 class _Route:

@@ -99,6 +99,12 @@ def test_processes_report_the_priority_they_were_given(tmp_path: Path) -> None:
         threads = os.listdir(f"/proc/{clock.popen.pid}/task")
         assert len(threads) > 1  # ZeroMQ's I/O thread carries the messages: it has the priority too
         assert all(os.sched_getscheduler(int(t)) == os.SCHED_FIFO for t in threads)
+        # the tracking daemon of a frame-locked stage runs at the clock's priority: the clock latches what it publishes
+        track = Proc(["-m", "stage.app.cli", "track", str(config)])
+        procs.append(track)
+        track.wait_for(r"tracking daemon publishing")
+        assert process_priority(track.popen.pid) == ("fifo", 0)
+        assert os.sched_getparam(track.popen.pid).sched_priority == FIFO_PRIORITY + CLOCK_BOOST
     finally:
         for proc in procs:
             proc.kill()

@@ -38,7 +38,8 @@ class Cluster(StrictModel):
     phase_guard_ms: Annotated[Finite, Field(ge=0.0, le=100.0)] = 1.0
     """With the phase lock: how long after the late end of the usual pose arrival the leader latches."""
     priority: Priority = "normal"
-    """Scheduling priority of ``stage clock`` and of every node (``nodes[].priority`` overrides it per node):
+    """Scheduling priority of ``stage clock``, of the tracking daemon (``stage track``: the clock latches what it
+    publishes) and of every node (``nodes[].priority`` overrides it per node):
     ``normal``; ``high`` (nice −10); ``realtime`` (``SCHED_FIFO``: the barrier's messages wake the processes at once;
     needs root or ``CAP_SYS_NICE``, else one warning and normal priority). Like the "priority modifier" of nDisplay
     nodes in Unreal's Switchboard (docs/cluster.md#process-priority)."""
