@@ -127,6 +127,30 @@ def _by_frame(path: Path) -> dict[int, dict]:
 NODES = ["a", "b", "c"]
 
 
+def drop_and_rejoin(inputs: Inputs, tmp_path: Path, timeout_s: float, fault: Callable[[NodeThread], None],
+                    mend: Callable[[NodeThread], None], frames: int) -> tuple[LeaderThread, dict[str, NodeThread], int]:
+    """Three nodes in the barrier; ``fault`` node c until it is dropped, ``frames`` frames of a and b without it,
+    ``mend`` it, ``frames`` frames with all three again. Returns the (closed) leader, the nodes and the frame c was
+    dropped at."""
+    leader = LeaderThread(_settings(inputs, timeout_s=timeout_s))
+    nodes = {n: NodeThread(n, leader.leader.frames_endpoint, leader.leader.ready_endpoint, tmp_path) for n in NODES}
+    try:
+        wait_until(lambda: len(leader.with_members(NODES)) >= 10, "all three nodes in the barrier")
+        fault(nodes["c"])
+        wait_until(lambda: any("c" in r.dropped for r in list(leader.released)), "c dropped")
+        dropped_at = next(r.frame.frame for r in leader.released if "c" in r.dropped)
+        wait_until(lambda: len([r for r in leader.with_members(["a", "b"]) if r.frame.frame > dropped_at]) >= frames,
+                   f"{frames} frames of a and b without c")
+        mend(nodes["c"])
+        wait_until(lambda: len([r for r in leader.with_members(NODES) if r.frame.frame > dropped_at]) >= frames,
+                   f"c back in the barrier for {frames} frames")
+    finally:
+        leader.close()
+        for node in nodes.values():
+            node.close()
+    return leader, nodes, dropped_at
+
+
 def test_three_nodes_present_every_frame_from_identical_inputs(tmp_path: Path, inputs: Inputs) -> None:
     leader = LeaderThread(_settings(inputs, timeout_s=5.0))  # generous: a loaded CI machine must not drop anyone
     nodes = [NodeThread(n, leader.leader.frames_endpoint, leader.leader.ready_endpoint, tmp_path) for n in NODES]
@@ -168,22 +192,8 @@ def test_three_nodes_present_every_frame_from_identical_inputs(tmp_path: Path, i
 
 def test_a_stalled_node_is_dropped_and_rejoins(tmp_path: Path, inputs: Inputs) -> None:
     # a barrier timeout longer than the nodes' leader-silence time (0.3 s): the ready nodes wait for the release
-    leader = LeaderThread(_settings(inputs, timeout_s=1.0))
-    nodes = {n: NodeThread(n, leader.leader.frames_endpoint, leader.leader.ready_endpoint, tmp_path) for n in NODES}
-    try:
-        wait_until(lambda: len(leader.with_members(NODES)) >= 10, "all three nodes in the barrier")
-        nodes["c"].stall.set()
-        wait_until(lambda: any("c" in r.dropped for r in list(leader.released)), "c dropped")
-        dropped_at = next(r.frame.frame for r in leader.released if "c" in r.dropped)
-        wait_until(lambda: len([r for r in leader.with_members(["a", "b"]) if r.frame.frame > dropped_at]) >= 30,
-                   "30 frames of a and b without c")
-        nodes["c"].unstall.set()
-        wait_until(lambda: len([r for r in leader.with_members(NODES) if r.frame.frame > dropped_at]) >= 30,
-                   "c back in the barrier for 30 frames")
-    finally:
-        leader.close()
-        for node in nodes.values():
-            node.close()
+    leader, nodes, dropped_at = drop_and_rejoin(inputs, tmp_path, 1.0, lambda c: c.stall.set(),
+                                                lambda c: c.unstall.set(), 30)
     logs = {n: _by_frame(tmp_path / f"{n}.frames.jsonl") for n in NODES}
     drop = next(r for r in leader.released if r.frame.frame == dropped_at)
     assert sorted(drop.ready) == ["a", "b"]
@@ -285,22 +295,8 @@ def test_tracking_freeze_holds_the_poses_of_the_frame_it_went_on_at() -> None:
 
 def test_a_node_that_cannot_render_the_frames_state_is_not_ready_and_shows_nothing(tmp_path: Path,
                                                                                     inputs: Inputs) -> None:
-    leader = LeaderThread(_settings(inputs, timeout_s=0.3))
-    nodes = {n: NodeThread(n, leader.leader.frames_endpoint, leader.leader.ready_endpoint, tmp_path) for n in NODES}
-    try:
-        wait_until(lambda: len(leader.with_members(NODES)) >= 10, "all three nodes in the barrier")
-        nodes["c"].stale_state.set()
-        wait_until(lambda: any("c" in r.dropped for r in list(leader.released)), "c dropped")
-        dropped_at = next(r.frame.frame for r in leader.released if "c" in r.dropped)
-        wait_until(lambda: len([r for r in leader.with_members(["a", "b"]) if r.frame.frame > dropped_at]) >= 10,
-                   "a and b without c")
-        nodes["c"].stale_state.clear()
-        wait_until(lambda: len([r for r in leader.with_members(NODES) if r.frame.frame > dropped_at]) >= 10,
-                   "c back in step")
-    finally:
-        leader.close()
-        for node in nodes.values():
-            node.close()
+    leader, nodes, _ = drop_and_rejoin(inputs, tmp_path, 0.3, lambda c: c.stale_state.set(),
+                                       lambda c: c.stale_state.clear(), 10)
     assert nodes["c"].loop.counts["unsynced"] > 0
     latched = {r.frame.frame: r.frame.state_rev for r in leader.released}
     for line in read_frame_log(tmp_path / "c.frames.jsonl"):  # c never showed a frame from another state
