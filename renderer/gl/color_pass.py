@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from renderer.gl.resources import kept_binding
 from stage.core.color.cube_lut import CubeLUT, load_cube
 from stage.core.color.gamut import SCENE_GAMUT, conversion_matrix
 from stage.core.color.ocio import (
@@ -256,16 +257,17 @@ class LutTexture:
 
         self.lut = lut
         self.handle = int(GL.glGenTextures(1))
-        GL.glBindTexture(GL.GL_TEXTURE_3D, self.handle)
-        for name in ("GL_TEXTURE_MIN_FILTER", "GL_TEXTURE_MAG_FILTER"):
-            GL.glTexParameteri(GL.GL_TEXTURE_3D, getattr(GL, name), GL.GL_NEAREST)
-        for name in ("GL_TEXTURE_WRAP_S", "GL_TEXTURE_WRAP_T", "GL_TEXTURE_WRAP_R"):
-            GL.glTexParameteri(GL.GL_TEXTURE_3D, getattr(GL, name), GL.GL_CLAMP_TO_EDGE)
-        GL.glTexParameteri(GL.GL_TEXTURE_3D, GL.GL_TEXTURE_MAX_LEVEL, 0)
-        GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
-        n = lut.size  # table[b][g][r] in C order: r (x) fastest, then g (y), then b (z) — GL's texel order
-        GL.glTexImage3D(GL.GL_TEXTURE_3D, 0, GL.GL_RGB32F, n, n, n, 0, GL.GL_RGB, GL.GL_FLOAT,
-                        np.ascontiguousarray(lut.table, dtype=np.float32))
+        with kept_binding("GL_TEXTURE_3D"):
+            GL.glBindTexture(GL.GL_TEXTURE_3D, self.handle)
+            for name in ("GL_TEXTURE_MIN_FILTER", "GL_TEXTURE_MAG_FILTER"):
+                GL.glTexParameteri(GL.GL_TEXTURE_3D, getattr(GL, name), GL.GL_NEAREST)
+            for name in ("GL_TEXTURE_WRAP_S", "GL_TEXTURE_WRAP_T", "GL_TEXTURE_WRAP_R"):
+                GL.glTexParameteri(GL.GL_TEXTURE_3D, getattr(GL, name), GL.GL_CLAMP_TO_EDGE)
+            GL.glTexParameteri(GL.GL_TEXTURE_3D, GL.GL_TEXTURE_MAX_LEVEL, 0)
+            GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
+            n = lut.size  # table[b][g][r] in C order: r (x) fastest, then g (y), then b (z) — GL's texel order
+            GL.glTexImage3D(GL.GL_TEXTURE_3D, 0, GL.GL_RGB32F, n, n, n, 0, GL.GL_RGB, GL.GL_FLOAT,
+                            np.ascontiguousarray(lut.table, dtype=np.float32))
 
     def bind(self, unit: int = LUT_TEXTURE_UNIT) -> None:
         from OpenGL import GL
@@ -315,13 +317,23 @@ class OcioTextures:
             self.handles = []
 
 
+_TARGETS = {1: "GL_TEXTURE_1D", 2: "GL_TEXTURE_2D", 3: "GL_TEXTURE_3D"}
+
+
 def _target(table: LutTable) -> int:
     from OpenGL import GL
 
-    return {1: GL.GL_TEXTURE_1D, 2: GL.GL_TEXTURE_2D, 3: GL.GL_TEXTURE_3D}[table.dimensions]
+    return getattr(GL, _TARGETS[table.dimensions])
 
 
 def _upload_table(table: LutTable) -> int:
+    """Upload one OCIO table; the active unit keeps what it had bound (tables are uploaded the first time a wall
+    shows a processor, in the middle of its draw)."""
+    with kept_binding(_TARGETS[table.dimensions]):
+        return _upload_bound_table(table)
+
+
+def _upload_bound_table(table: LutTable) -> int:
     from OpenGL import GL
 
     target = _target(table)

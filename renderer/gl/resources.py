@@ -12,6 +12,8 @@ create a context (:func:`renderer.gl.create_context`) first and keep it current 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,6 +54,30 @@ void main() {
 """
 
 
+_BINDINGS = {
+    "GL_TEXTURE_1D": "GL_TEXTURE_BINDING_1D",
+    "GL_TEXTURE_2D": "GL_TEXTURE_BINDING_2D",
+    "GL_TEXTURE_3D": "GL_TEXTURE_BINDING_3D",
+    "GL_TEXTURE_2D_ARRAY": "GL_TEXTURE_BINDING_2D_ARRAY",
+    "GL_TEXTURE_CUBE_MAP": "GL_TEXTURE_BINDING_CUBE_MAP",
+}
+
+
+@contextmanager
+def kept_binding(target: str) -> Iterator[None]:
+    """Run the block, then give the active texture unit back the texture it had bound to ``target`` (a GL enum
+    name, e.g. ``"GL_TEXTURE_2D"``). Creating, uploading or reading a texture binds it to the active unit; a pass
+    that creates one lazily between binding its inputs and drawing (an OCIO processor's tables the first time a
+    wall shows it) would otherwise replace one of those inputs."""
+    from OpenGL import GL
+
+    previous = int(GL.glGetIntegerv(getattr(GL, _BINDINGS[target])))
+    try:
+        yield
+    finally:
+        GL.glBindTexture(getattr(GL, target), previous)
+
+
 class FramebufferError(GLError):
     """A framebuffer is incomplete, or a resource was given data it cannot hold."""
 
@@ -81,8 +107,16 @@ class Texture:
         if width <= 0 or height <= 0:
             raise ValueError(f"texture size must be positive, got {width}x{height}")
         self.width, self.height, self.fmt = int(width), int(height), fmt
-        spec = _FORMATS[fmt]
         self.handle = int(GL.glGenTextures(1))
+        with kept_binding("GL_TEXTURE_2D"):
+            self._allocate(linear)
+        if data is not None:
+            self.upload(data)
+
+    def _allocate(self, linear: bool) -> None:
+        from OpenGL import GL
+
+        spec = _FORMATS[self.fmt]
         GL.glBindTexture(GL.GL_TEXTURE_2D, self.handle)
         filt = GL.GL_LINEAR if linear else GL.GL_NEAREST
         GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_MIN_FILTER, filt)
@@ -100,8 +134,6 @@ class Texture:
             _gl_enum(spec.pixel_type),
             None,
         )
-        if data is not None:
-            self.upload(data)
 
     @classmethod
     def from_array(cls, image: np.ndarray, fmt: TextureFormat | None = None, *, linear: bool = False) -> Texture:
@@ -130,19 +162,11 @@ class Texture:
         if image.shape != expected:
             raise ValueError(f"{self.fmt} texture expects shape {expected}, got {image.shape}")
         pixels = np.ascontiguousarray(image[::-1], dtype=spec.dtype)
-        GL.glBindTexture(GL.GL_TEXTURE_2D, self.handle)
-        GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
-        GL.glTexSubImage2D(
-            GL.GL_TEXTURE_2D,
-            0,
-            0,
-            0,
-            self.width,
-            self.height,
-            _gl_enum(spec.pixel_format),
-            _gl_enum(spec.pixel_type),
-            pixels,
-        )
+        with kept_binding("GL_TEXTURE_2D"):
+            GL.glBindTexture(GL.GL_TEXTURE_2D, self.handle)
+            GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
+            GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, self.width, self.height, _gl_enum(spec.pixel_format),
+                               _gl_enum(spec.pixel_type), pixels)
 
     def read(self) -> np.ndarray:
         """Download the texture as H x W x C (row 0 top), uint8 for ``rgba8`` and float32 otherwise."""
@@ -150,9 +174,10 @@ class Texture:
 
         spec = _FORMATS[self.fmt]
         out = np.empty((self.height, self.width, spec.channels), dtype=spec.dtype)
-        GL.glBindTexture(GL.GL_TEXTURE_2D, self.handle)
-        GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
-        GL.glGetTexImage(GL.GL_TEXTURE_2D, 0, _gl_enum(spec.pixel_format), _gl_enum(spec.pixel_type), out)
+        with kept_binding("GL_TEXTURE_2D"):
+            GL.glBindTexture(GL.GL_TEXTURE_2D, self.handle)
+            GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
+            GL.glGetTexImage(GL.GL_TEXTURE_2D, 0, _gl_enum(spec.pixel_format), _gl_enum(spec.pixel_type), out)
         return out[::-1].copy()
 
     def bind(self, unit: int = 0) -> None:

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from renderer.gl.resources import kept_binding
+
 VERTEX_FLOATS = 12
 _ATTRIBUTES = ((0, 3, 0), (1, 3, 3), (10, 2, 6), (11, 4, 8))  # (location, components, float offset)
 
@@ -58,8 +60,15 @@ def upload_texture(GL: Any, image: np.ndarray, repeat: bool = True) -> int:  # n
     Row 0 is uploaded first, so v = 0 is the image's top row; u repeats when ``repeat``, v is clamped."""
     linear = image.dtype == np.float32
     image = np.ascontiguousarray(image, dtype=np.float32 if linear else np.uint8)
-    h, w = image.shape[:2]
     tex = int(GL.glGenTextures(1))
+    with kept_binding("GL_TEXTURE_2D"):
+        _fill_texture(GL, tex, image, repeat)
+    return tex
+
+
+def _fill_texture(GL: Any, tex: int, image: np.ndarray, repeat: bool) -> None:  # noqa: N803 - GL module
+    linear = image.dtype == np.float32
+    h, w = image.shape[:2]
     GL.glBindTexture(GL.GL_TEXTURE_2D, tex)
     wrap = GL.GL_REPEAT if repeat else GL.GL_CLAMP_TO_EDGE
     GL.glTexParameteri(GL.GL_TEXTURE_2D, GL.GL_TEXTURE_WRAP_S, wrap)
@@ -72,4 +81,3 @@ def upload_texture(GL: Any, image: np.ndarray, repeat: bool = True) -> int:  # n
     else:
         GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_SRGB8_ALPHA8, w, h, 0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, image)
     GL.glGenerateMipmap(GL.GL_TEXTURE_2D)
-    return tex

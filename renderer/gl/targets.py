@@ -6,7 +6,7 @@ OpenGL is imported inside the methods; constructing one needs a current context.
 
 from __future__ import annotations
 
-from renderer.gl.resources import FramebufferError
+from renderer.gl.resources import FramebufferError, kept_binding
 
 
 def _check_complete(what: str) -> None:
@@ -47,12 +47,14 @@ class LayeredTarget(_DepthFramebuffer):
         super().__init__(width, height)
         self.layers = max(1, layers)
         self.texture = int(GL.glGenTextures(1))
-        GL.glBindTexture(GL.GL_TEXTURE_2D_ARRAY, self.texture)
-        for name, value in ((GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR), (GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR),
-                            (GL.GL_TEXTURE_WRAP_S, GL.GL_CLAMP_TO_EDGE), (GL.GL_TEXTURE_WRAP_T, GL.GL_CLAMP_TO_EDGE)):
-            GL.glTexParameteri(GL.GL_TEXTURE_2D_ARRAY, name, value)
-        GL.glTexImage3D(GL.GL_TEXTURE_2D_ARRAY, 0, GL.GL_RGBA16F, width, height, self.layers, 0, GL.GL_RGBA,
-                        GL.GL_HALF_FLOAT, None)
+        with kept_binding("GL_TEXTURE_2D_ARRAY"):
+            GL.glBindTexture(GL.GL_TEXTURE_2D_ARRAY, self.texture)
+            for name, value in ((GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR), (GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR),
+                                (GL.GL_TEXTURE_WRAP_S, GL.GL_CLAMP_TO_EDGE),
+                                (GL.GL_TEXTURE_WRAP_T, GL.GL_CLAMP_TO_EDGE)):
+                GL.glTexParameteri(GL.GL_TEXTURE_2D_ARRAY, name, value)
+            GL.glTexImage3D(GL.GL_TEXTURE_2D_ARRAY, 0, GL.GL_RGBA16F, width, height, self.layers, 0, GL.GL_RGBA,
+                            GL.GL_HALF_FLOAT, None)
         self.bind_layer(0)
         _check_complete("inner-frustum layer")
 
@@ -98,18 +100,20 @@ class CubeTarget(_DepthFramebuffer):
         self.version = 0
         """Counts :meth:`bind_face` calls: a new version means the faces may have been drawn again."""
         self.texture = int(GL.glGenTextures(1))
-        GL.glBindTexture(GL.GL_TEXTURE_CUBE_MAP, self.texture)
-        for name, value in ((GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR_MIPMAP_LINEAR),
-                            (GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR),
-                            (GL.GL_TEXTURE_WRAP_S, GL.GL_CLAMP_TO_EDGE), (GL.GL_TEXTURE_WRAP_T, GL.GL_CLAMP_TO_EDGE),
-                            (GL.GL_TEXTURE_WRAP_R, GL.GL_CLAMP_TO_EDGE), (GL.GL_TEXTURE_BASE_LEVEL, 0),
-                            (GL.GL_TEXTURE_MAX_LEVEL, self.levels - 1)):
-            GL.glTexParameteri(GL.GL_TEXTURE_CUBE_MAP, name, value)
-        for level in range(self.levels):
-            px = max(1, size >> level)
-            for face in range(6):
-                GL.glTexImage2D(GL.GL_TEXTURE_CUBE_MAP_POSITIVE_X + face, level, GL.GL_RGBA16F, px, px, 0,
-                                GL.GL_RGBA, GL.GL_HALF_FLOAT, None)
+        with kept_binding("GL_TEXTURE_CUBE_MAP"):
+            GL.glBindTexture(GL.GL_TEXTURE_CUBE_MAP, self.texture)
+            for name, value in ((GL.GL_TEXTURE_MIN_FILTER, GL.GL_LINEAR_MIPMAP_LINEAR),
+                                (GL.GL_TEXTURE_MAG_FILTER, GL.GL_LINEAR),
+                                (GL.GL_TEXTURE_WRAP_S, GL.GL_CLAMP_TO_EDGE),
+                                (GL.GL_TEXTURE_WRAP_T, GL.GL_CLAMP_TO_EDGE),
+                                (GL.GL_TEXTURE_WRAP_R, GL.GL_CLAMP_TO_EDGE), (GL.GL_TEXTURE_BASE_LEVEL, 0),
+                                (GL.GL_TEXTURE_MAX_LEVEL, self.levels - 1)):
+                GL.glTexParameteri(GL.GL_TEXTURE_CUBE_MAP, name, value)
+            for level in range(self.levels):
+                px = max(1, size >> level)
+                for face in range(6):
+                    GL.glTexImage2D(GL.GL_TEXTURE_CUBE_MAP_POSITIVE_X + face, level, GL.GL_RGBA16F, px, px, 0,
+                                    GL.GL_RGBA, GL.GL_HALF_FLOAT, None)
         GL.glEnable(GL.GL_TEXTURE_CUBE_MAP_SEAMLESS)
         self.bind_face(0)
         _check_complete("outer-frustum cube")
@@ -127,8 +131,9 @@ class CubeTarget(_DepthFramebuffer):
         """Rebuild levels 1.. from the six freshly rendered level-0 faces."""
         from OpenGL import GL
 
-        GL.glBindTexture(GL.GL_TEXTURE_CUBE_MAP, self.texture)
-        GL.glGenerateMipmap(GL.GL_TEXTURE_CUBE_MAP)
+        with kept_binding("GL_TEXTURE_CUBE_MAP"):
+            GL.glBindTexture(GL.GL_TEXTURE_CUBE_MAP, self.texture)
+            GL.glGenerateMipmap(GL.GL_TEXTURE_CUBE_MAP)
 
     def bind_texture(self, unit: int) -> None:
         from OpenGL import GL
