@@ -6,7 +6,8 @@
 Each benchmark also runs alone: ``python -m benchmarks.tracking_latency``, ``python -m benchmarks.render_frame``,
 ``python -m benchmarks.frame_budget``, ``python -m benchmarks.ocio_wall_pass``, ``python -m benchmarks.osc_loop``,
 ``python -m benchmarks.barrier``, ``python -m benchmarks.frame_latency``, ``python -m benchmarks.outer_cube``,
-``python -m benchmarks.picture_motion``.
+``python -m benchmarks.picture_motion``. ``python -m benchmarks.ocio_transform`` (the output transform alone, and
+what baking it into a LUT loses) runs only alone: it is a study, not a figure for the table.
 Every comparison in the table is a ratio of two figures measured in the same run (never against a number from
 another day). Numbers move when other work shares the cores: run on a quiet machine.
 """
