@@ -112,7 +112,7 @@ class RenderGroup:
         layers = min(MAX_CAMERAS, max(1, len(config.cameras)))
         self.renderer = StageRenderer(scene, walls, config.render.inner.resolution_px, layers,
                                       outer_face_size(list(config.walls), config.render.outer.resolution_scale),
-                                      config.color)
+                                      config.color, config.render.wall_cache)
 
     def close(self) -> None:
         self.context.make_current()

@@ -58,7 +58,7 @@ def render_frame(
     try:
         renderer = StageRenderer(scene, list(config.walls), config.render.inner.resolution_px, len(frame.views),
                                  outer_face_size(list(config.walls), config.render.outer.resolution_scale),
-                                 config.color)
+                                 config.color, config.render.wall_cache)
         try:
             renderer.prepare(frame)
             fbs = {}

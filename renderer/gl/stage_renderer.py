@@ -45,11 +45,11 @@ def outer_face_size(walls: list[Wall], resolution_scale: float) -> int:
 
 class StageRenderer:
     def __init__(self, scene: SceneConfig, walls: list[Wall], inner_px: tuple[int, int], cameras: int,
-                 outer_face_px: int, color: ColorManagement | None = None) -> None:
+                 outer_face_px: int, color: ColorManagement | None = None, wall_cache: bool = True) -> None:
         self.scene_pass = ScenePass(scene, color)
         self.inner = LayeredTarget(inner_px[0], inner_px[1], min(max(cameras, 1), MAX_CAMERAS))
         self.outer = CubeTarget(outer_face_px)
-        self.compositor = WallCompositor()
+        self.compositor = WallCompositor(cache_outer=wall_cache)  # ``render.wall_cache``
         self.surfaces = {w.name: WallSurface(w) for w in walls}
         self._image_cover = ImageCover([s for w in walls for s in wall_sections(w)])
         self.scissor_inner = True

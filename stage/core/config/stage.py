@@ -72,6 +72,11 @@ class RenderSettings(StrictModel):
     """Frame rate the render nodes aim for."""
     light_cards: list[LightCard] = []
     """Light cards on the walls (live-editable)."""
+    wall_cache: bool = True
+    """Keep each wall's picture outside the inner frusta between frames (two images the size of the wall, about 20–32
+    bytes of GPU memory per LED pixel) and draw only what the inner frusta cover each frame. ``false``: every LED
+    pixel through the full wall pass every frame — less GPU memory, more work per frame. The picture is the same
+    either way, bit for bit (docs/performance.md, "Colour management")."""
 
 
 class Control(StrictModel):
