@@ -1,9 +1,10 @@
 """The GL side of a render node: its outputs (windows or offscreen framebuffers) and how one frame is drawn.
 
-Headless, one EGL context holds one :class:`~renderer.gl.stage_renderer.StageRenderer` and an RGBA8
-:class:`~renderer.gl.resources.Framebuffer` per output. Windowed, every output is a glfw window with its own
-context; the windows' contexts are not shared (``renderer.gl.window`` has no share option), so each window has its
-own renderer and renders the inner frusta itself. A frame is assembled exactly like :func:`renderer.offline.
+Headless, one EGL context holds one :class:`~renderer.gl.stage_renderer.StageRenderer` and a
+:class:`~renderer.gl.resources.Framebuffer` per output (RGBA8, or RGB10_A2 for a 10-bit output: ``bit_depth``).
+Windowed, every output is a glfw window with its own context (asking the display for 10 bits per channel for a
+10-bit output); the windows' contexts are not shared (``renderer.gl.window`` has no share option), so each window
+has its own renderer and renders the inner frusta itself. A frame is assembled exactly like :func:`renderer.offline.
 render_frame` (same views, ``WallFrame``, light cards and outer cube map size), so a node's wall pixels equal an
 offline render of the same pose.
 """
@@ -25,11 +26,12 @@ from renderer.gl.scene_geometry import PreparedScene
 from renderer.gl.stage_renderer import StageRenderer, outer_face_size
 from renderer.gl.wall_pass import MAX_CAMERAS
 from renderer.views import CameraState
+from stage.core.color.bit_depth import output_bits, wall_needs_high_bit_depth
 from stage.core.config.scene import SceneConfig
 from stage.core.config.stage import NodeOutput, StageConfig
 from stage.core.config.wall_geometry import wall_resolution_px
 from stage.core.config.walls import Wall
-from stage.core.live import LiveState
+from stage.core.live import LiveState, display_views
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,8 @@ class Output:
     """Each wall with its top-left pixel offset inside the output."""
     framebuffer: object | None = None
     window: GLContext | None = None
+    bits: int = 8
+    """Bits per colour channel of the signal (``nodes[].outputs[].bit_depth`` resolved: 8 or 10)."""
 
     def origin_gl(self, wall: Wall, offset_px: tuple[int, int]) -> tuple[int, int]:
         """GL viewport origin (bottom-left) of a wall whose top-left is at ``offset_px``."""
@@ -78,12 +82,21 @@ class Output:
         GL.glClear(GL.GL_COLOR_BUFFER_BIT)
 
     def read(self) -> np.ndarray:
-        """The output's image as drawn (windows: the back buffer, so call before swapping), RGBA8, row 0 top."""
+        """The output's image as drawn (windows: the back buffer, so call before swapping), RGBA, row 0 top:
+        uint8 for an 8-bit output, uint16 (0–65535) for a 10-bit one."""
         from renderer.gl.resources import read_pixels
 
         if self.framebuffer is not None:
             return self.framebuffer.read()
-        return read_pixels(*self.size_px)
+        return read_pixels(*self.size_px, dtype=np.uint16 if self.bits > 8 else np.uint8)
+
+
+def output_bit_depths(config: StageConfig, specs: list[NodeOutput], by_output: dict, live: LiveState) -> dict[str, int]:
+    """Bits per channel of each output (``bit_depth``; ``auto``: 10 when a wall on it starts with an HDR signal,
+    under the live display/view where the stage has an OCIO config)."""
+    views = display_views(live)
+    return {o.name: output_bits(o.bit_depth, any(wall_needs_high_bit_depth(w.color, config.color, views.get(w.name))
+                                                 for w, _ in by_output[o.name])) for o in specs}
 
 
 def node_walls(config: StageConfig, node: str) -> dict[str, list[tuple[Wall, tuple[int, int]]]]:
@@ -130,6 +143,8 @@ class NodeRenderer:
         spec = next(n for n in config.nodes if n.name == node)
         by_output = node_walls(config, node)
         self.groups: list[RenderGroup] = []
+        self.bits = output_bit_depths(config, spec.outputs, by_output, live)
+        self._warned_bits: set[tuple[str, str]] = set()
         try:
             if display == "headless":
                 self._headless(spec.outputs, by_output, scene)
@@ -147,7 +162,7 @@ class NodeRenderer:
         from renderer.gl.resources import Framebuffer
 
         context = create_context("headless")
-        outputs = [Output(o.name, tuple(o.resolution_px), by_output[o.name]) for o in specs]
+        outputs = [Output(o.name, tuple(o.resolution_px), by_output[o.name], bits=self.bits[o.name]) for o in specs]
         walls = [w for o in outputs for w, _ in o.walls]
         try:
             group = RenderGroup(context, self.config, scene, walls, outputs)
@@ -156,16 +171,21 @@ class NodeRenderer:
             raise
         self.groups.append(group)
         for out in outputs:
-            out.framebuffer = Framebuffer(*out.size_px, "rgba8", depth=False)
+            out.framebuffer = Framebuffer(*out.size_px, "rgb10_a2" if out.bits > 8 else "rgba8", depth=False)
 
     def _windowed(self, specs: list[NodeOutput], by_output: dict, scene: SceneConfig) -> None:
         for index, o in enumerate(specs):
+            bits = self.bits[o.name]
             window = create_context("windowed", size=tuple(o.resolution_px), title=f"{self.node} {o.name}",
-                                    monitor=o.monitor, vsync=index == len(specs) - 1)
+                                    monitor=o.monitor, vsync=index == len(specs) - 1, color_bits=bits)
             size = window.framebuffer_size
             if size != tuple(o.resolution_px):
                 log.warning("output %s: framebuffer is %dx%d, config says %dx%d", o.name, *size, *o.resolution_px)
-            out = Output(o.name, size, by_output[o.name], window=window)
+            if window.color_bits < bits:
+                log.warning("output %s: the display gave a %d-bit framebuffer for a %d-bit output: HDR walls on it "
+                            "will band (X needs a depth-30 screen: DefaultDepth 24 → 30)", o.name, window.color_bits,
+                            bits)
+            out = Output(o.name, size, by_output[o.name], window=window, bits=min(bits, window.color_bits))
             try:
                 self.groups.append(RenderGroup(window, self.config, scene, [w for w, _ in out.walls], [out]))
             except BaseException:
@@ -180,11 +200,26 @@ class NodeRenderer:
         """Take a new live state, and a new scene when it changed (a :class:`PreparedScene` only uploads); both
         are used from the next :meth:`draw` on."""
         self.live = live
+        self._check_bits(live)
         if scene is not None:
             self.scene = scene.config if isinstance(scene, PreparedScene) else scene
             for group in self.groups:
                 group.context.make_current()
                 group.renderer.set_scene(scene)
+
+    def _check_bits(self, live: LiveState) -> None:
+        """Warn (once per output and wall) when a live display switch sends an HDR signal over an 8-bit output:
+        the output's depth is chosen when the node starts."""
+        views = display_views(live)
+        for out in self.outputs:
+            for wall, _ in out.walls:
+                key = (out.name, wall.name)
+                if out.bits > 8 or key in self._warned_bits:
+                    continue
+                if wall_needs_high_bit_depth(wall.color, self.config.color, views.get(wall.name)):
+                    self._warned_bits.add(key)
+                    log.warning("wall %s now sends an HDR signal over 8-bit output %s: it will band until the node "
+                                "restarts (bit_depth: auto) or the output is set to bit_depth: 10", wall.name, out.name)
 
     def frame(self, cameras: list[CameraState], time_s: float) -> Frame:
         """This node's frame of ``cameras`` at scene time ``time_s`` (as many inner frusta as the inner target has
@@ -306,19 +341,24 @@ def _link_latest(numbered: Path, latest: Path) -> None:
 
 def write_snapshots(directory: Path, node: str, images: dict[str, np.ndarray], count: int,
                     record: dict | None = None) -> None:
-    """Snapshot number ``count``: every output as ``<node>-<output>.NNNN.png`` (RGB) and, when given, the frame's
-    inputs as ``<node>-frame.NNNN.json`` (:func:`frame_record`, :func:`snapshot_path`), each written to a temporary
-    file and renamed, so no snapshot overwrites another. The unnumbered ``<node>-<output>.png`` and
-    ``<node>-frame.json`` are then linked to the newest (for tools that watch one file, like ``stage demo``); the
-    log line names the number (so a watcher can wait for the N-th)."""
+    """Snapshot number ``count``: every output as ``<node>-<output>.NNNN.png`` (RGB; 16-bit for a 10-bit output)
+    and, when given, the frame's inputs as ``<node>-frame.NNNN.json`` (:func:`frame_record`,
+    :func:`snapshot_path`), each written to a temporary file and renamed, so no snapshot overwrites another. The
+    unnumbered ``<node>-<output>.png`` and ``<node>-frame.json`` are then linked to the newest (for tools that
+    watch one file, like ``stage demo``); the log line names the number (so a watcher can wait for the N-th)."""
     from PIL import Image
+
+    from stage.core.color.png16 import encode_png16
 
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, image in images.items():
-        rgb = Image.fromarray(np.ascontiguousarray(image[:, :, :3]), "RGB")
         path = snapshot_path(directory, node, name, count, "png")
-        _replace_atomically(path, lambda tmp, rgb=rgb: rgb.save(tmp, "PNG"))
+        if image.dtype == np.uint16:  # a 10-bit output: a 16-bit PNG (Pillow cannot write 16-bit RGB)
+            _replace_atomically(path, lambda tmp, image=image: tmp.write_bytes(encode_png16(image)))
+        else:
+            rgb = Image.fromarray(np.ascontiguousarray(image[:, :, :3]), "RGB")
+            _replace_atomically(path, lambda tmp, rgb=rgb: rgb.save(tmp, "PNG"))
         written.append((path, directory / f"{node}-{name}.png"))
     if record is not None:
         text = json.dumps(record, indent=2) + "\n"

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from renderer.gl.resources import kept_binding
+from stage.core.color.bit_depth import HIGH_BIT_DEPTH_TRANSFERS
 from stage.core.color.cube_lut import CubeLUT, load_cube
 from stage.core.color.gamut import SCENE_GAMUT, conversion_matrix
 from stage.core.color.ocio import (
@@ -45,8 +46,6 @@ PREVIEW_PREFIX = "ocio_preview_"
 OCIO_FIRST_TEXTURE_UNIT = 5
 """OCIO's tables are bound to consecutive units from here (the wall pass uses 0–4: its outer cache is unit 4)."""
 LUT_MODES = {None: 0, "trilinear": 1, "tetrahedral": 2}
-HIGH_BIT_DEPTH_TRANSFERS = frozenset({"pq"})
-"""Transfers whose output needs more than 8 bits (rendered to a float target and written as 16-bit PNG)."""
 
 HIGHLIGHTS_GLSL = (Path(__file__).parent / "shaders" / "highlights.glsl").read_text(encoding="utf-8")
 """``clip_highlights(linear, limit)``: the hue-preserving clip (:func:`stage.core.color.highlights.clip_highlights`)."""

@@ -24,13 +24,15 @@ def create_context(
     vsync: bool = True,
     visible: bool = True,
     gl_version: tuple[int, int] = (3, 3),
+    color_bits: int = 8,
 ) -> GLContext:
     """Create a GL context of the given ``kind``.
 
     ``"headless"``: an EGL context without any surface (render into FBOs). ``"windowed"``: a glfw window
     of ``size`` titled ``title``, fullscreen on monitor index ``monitor`` when given, with ``vsync`` and
-    ``visible`` as asked. ``"auto"``: windowed when a display exists (``DISPLAY`` or ``WAYLAND_DISPLAY``
-    is set and glfw initialises), else headless. The window options are ignored for headless contexts.
+    ``visible`` as asked, asking the display for ``color_bits`` per channel (10: RGB10_A2). ``"auto"``: windowed
+    when a display exists (``DISPLAY`` or ``WAYLAND_DISPLAY`` is set and glfw initialises), else headless. The
+    window options are ignored for headless contexts.
     The choice is made only by ``kind``; no environment variable overrides it.
     """
     if kind not in ("auto", "headless", "windowed"):
@@ -41,5 +43,6 @@ def create_context(
     if kind == "headless":
         return EGLHeadlessContext(gl_version=gl_version)
     return GLFWWindowContext(
-        size=size, title=title, monitor=monitor, vsync=vsync, visible=visible, gl_version=gl_version
+        size=size, title=title, monitor=monitor, vsync=vsync, visible=visible, gl_version=gl_version,
+        color_bits=color_bits,
     )

@@ -23,7 +23,7 @@ from renderer.gl.context import GLError
 
 logger = logging.getLogger(__name__)
 
-TextureFormat = Literal["rgba8", "rgba16f", "rgba32f", "rgb32f"]
+TextureFormat = Literal["rgba8", "rgb10_a2", "rgba16f", "rgba32f", "rgb32f"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class _Format:
 
 _FORMATS: dict[str, _Format] = {
     "rgba8": _Format("GL_RGBA8", "GL_RGBA", "GL_UNSIGNED_BYTE", 4, np.uint8),
+    # 10 bits per colour (an HDR output's signal); read back as uint16, 0–65535 (GL's unorm10 → unorm16)
+    "rgb10_a2": _Format("GL_RGB10_A2", "GL_RGBA", "GL_UNSIGNED_SHORT", 4, np.uint16),
     "rgba16f": _Format("GL_RGBA16F", "GL_RGBA", "GL_FLOAT", 4, np.float32),
     "rgba32f": _Format("GL_RGBA32F", "GL_RGBA", "GL_FLOAT", 4, np.float32),
     "rgb32f": _Format("GL_RGB32F", "GL_RGB", "GL_FLOAT", 3, np.float32),
@@ -203,7 +205,7 @@ class Framebuffer:
         from OpenGL import GL
 
         if color == "rgb32f":
-            raise ValueError("framebuffer colour must be rgba8, rgba16f or rgba32f")
+            raise ValueError("framebuffer colour must be rgba8, rgb10_a2, rgba16f or rgba32f")
         self.width, self.height = int(width), int(height)
         self.color = Texture(width, height, color)
         self.depth_handle = 0
@@ -230,8 +232,9 @@ class Framebuffer:
         GL.glViewport(0, 0, self.width, self.height)
 
     def read(self) -> np.ndarray:
-        """The colour attachment as H x W x 4 (row 0 top): uint8 for ``rgba8``, float32 for float formats."""
-        dtype = np.uint8 if self.color.fmt == "rgba8" else np.float32
+        """The colour attachment as H x W x 4 (row 0 top): uint8 for ``rgba8``, uint16 for ``rgb10_a2``, float32
+        for float formats."""
+        dtype = {"rgba8": np.uint8, "rgb10_a2": np.uint16}.get(self.color.fmt, np.float32)
         return read_pixels(self.width, self.height, dtype=dtype, framebuffer=self)
 
     def delete(self) -> None:
@@ -251,10 +254,11 @@ def read_pixels(
     width: int,
     height: int,
     *,
-    dtype: type[np.uint8] | type[np.float32] = np.uint8,
+    dtype: type[np.uint8] | type[np.uint16] | type[np.float32] = np.uint8,
     framebuffer: Framebuffer | None = None,
 ) -> np.ndarray:
-    """Read ``width`` x ``height`` RGBA pixels from the bottom-left origin of a framebuffer, row 0 = top.
+    """Read ``width`` x ``height`` RGBA pixels from the bottom-left origin of a framebuffer, row 0 = top: uint8,
+    uint16 (normalised to 0–65535, for colour buffers deeper than 8 bits) or float32.
 
     ``framebuffer=None`` reads the window's default framebuffer (its back buffer, i.e. before or right after
     ``swap()``; surfaceless headless contexts have none). The previous read-framebuffer binding is restored.
@@ -262,9 +266,11 @@ def read_pixels(
     from OpenGL import GL
 
     kind = np.dtype(dtype)
-    if kind not in (np.dtype(np.uint8), np.dtype(np.float32)):
-        raise ValueError(f"read_pixels reads uint8 or float32, not {kind}")
-    pixel_type = GL.GL_UNSIGNED_BYTE if kind == np.uint8 else GL.GL_FLOAT
+    types = {np.dtype(np.uint8): GL.GL_UNSIGNED_BYTE, np.dtype(np.uint16): GL.GL_UNSIGNED_SHORT,
+             np.dtype(np.float32): GL.GL_FLOAT}
+    if kind not in types:
+        raise ValueError(f"read_pixels reads uint8, uint16 or float32, not {kind}")
+    pixel_type = types[kind]
     previous = int(GL.glGetIntegerv(GL.GL_READ_FRAMEBUFFER_BINDING))
     GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, framebuffer.handle if framebuffer else 0)
     GL.glReadBuffer(GL.GL_COLOR_ATTACHMENT0 if framebuffer else GL.GL_BACK)

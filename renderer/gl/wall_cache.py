@@ -25,11 +25,12 @@ from renderer.gl.resources import Framebuffer, TextureFormat
 
 BLIT_FORMATS: dict[tuple[str, tuple[int, int, int]], TextureFormat] = {
     ("GL_UNSIGNED_NORMALIZED", (8, 8, 8)): "rgba8",
+    ("GL_UNSIGNED_NORMALIZED", (10, 10, 10)): "rgb10_a2",  # an HDR output (alpha: 2 bits, or none)
     ("GL_FLOAT", (16, 16, 16)): "rgba16f",
     ("GL_FLOAT", (32, 32, 32)): "rgba32f",
 }
 """(component type, red/green/blue bits) of a colour buffer → the cache format that copies into it byte for byte
-(alpha: the same bits, or none)."""
+(alpha: the same bits — 2 beside 10 — or none)."""
 FALLBACK_FORMAT: TextureFormat = "rgba32f"
 
 
@@ -67,7 +68,7 @@ def blit_format() -> TextureFormat | None:
         alpha = query("GL_FRAMEBUFFER_ATTACHMENT_ALPHA_SIZE")
     except GL.GLError:
         return None
-    if alpha not in (0, bits[0]):
+    if alpha not in (0, 2 if bits[0] == 10 else bits[0]):
         return None
     return BLIT_FORMATS.get((kind, bits)) if kind else None
 

@@ -57,6 +57,19 @@ def display_available() -> bool:
     return True
 
 
+def _back_buffer_bits() -> int:
+    """Red bits of the current context's back buffer (the default framebuffer)."""
+    from OpenGL import GL
+
+    previous = int(GL.glGetIntegerv(GL.GL_DRAW_FRAMEBUFFER_BINDING))
+    GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, 0)
+    try:
+        return int(GL.glGetFramebufferAttachmentParameteriv(GL.GL_DRAW_FRAMEBUFFER, GL.GL_BACK_LEFT,
+                                                            GL.GL_FRAMEBUFFER_ATTACHMENT_RED_SIZE))
+    finally:
+        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, previous)
+
+
 def _address(handle: Any) -> int:
     return ctypes.cast(handle, ctypes.c_void_p).value or 0 if handle else 0
 
@@ -77,13 +90,14 @@ class GLFWWindowContext(GLContext):
         vsync: bool = True,
         visible: bool = True,
         gl_version: tuple[int, int] = (3, 3),
+        color_bits: int = 8,
     ) -> None:
         global _live_windows
         ensure_pyopengl_egl()
         self._glfw = glfw = _glfw()
         _glfw_init(glfw)
         try:
-            self._window = self._open(glfw, size, title, monitor, visible, gl_version)
+            self._window = self._open(glfw, size, title, monitor, visible, gl_version, color_bits)
         except BaseException:
             if _live_windows == 0:
                 glfw.terminate()
@@ -93,7 +107,11 @@ class GLFWWindowContext(GLContext):
         self.swap_interval = 1 if vsync else 0
         """Vertical blanks a swap waits for (1: vsync; set on this window's context at creation)."""
         glfw.swap_interval(self.swap_interval)
-        logger.info("glfw window %r %dx%d (framebuffer %dx%d)", title, *size, *self.framebuffer_size)
+        self.color_bits = _back_buffer_bits()
+        """Bits per colour channel of the window's framebuffer as the display gave it (it may give fewer than
+        asked: a 10-bit framebuffer needs a depth-30 X screen)."""
+        logger.info("glfw window %r %dx%d (framebuffer %dx%d, %d bits per channel)", title, *size,
+                    *self.framebuffer_size, self.color_bits)
 
     @staticmethod
     def _open(
@@ -103,6 +121,7 @@ class GLFWWindowContext(GLContext):
         monitor: int | None,
         visible: bool,
         gl_version: tuple[int, int],
+        color_bits: int = 8,
     ) -> Any:
         target = None
         if monitor is not None:
@@ -118,6 +137,10 @@ class GLFWWindowContext(GLContext):
         glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
         glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
         glfw.window_hint(glfw.VISIBLE, visible)
+        if color_bits > 8:  # RGB10_A2 (X: a depth-30 visual); glfw takes the closest config the display has
+            for hint in (glfw.RED_BITS, glfw.GREEN_BITS, glfw.BLUE_BITS):
+                glfw.window_hint(hint, color_bits)
+            glfw.window_hint(glfw.ALPHA_BITS, 2)
         width, height = size
         if target is not None:
             mode = glfw.get_video_mode(target)

@@ -136,8 +136,8 @@ def draw(rig: WallRig, compositor: WallCompositor, target, wall_frame: WallFrame
     return target.read()
 
 
-TARGETS = [("rgba8", "rgba8"), ("rgba16f", "rgba16f"), ("rgba32f", "rgba32f"), ("srgb8_alpha8", "rgba8"),
-           ("srgb8_alpha8-encoded", None)]
+TARGETS = [("rgba8", "rgba8"), ("rgb10_a2", "rgb10_a2"), ("rgba16f", "rgba16f"), ("rgba32f", "rgba32f"),
+           ("srgb8_alpha8", "rgba8"), ("srgb8_alpha8-encoded", None)]
 
 
 def assert_cached_equals_full_pass(rig: WallRig, fmt: str, blit: str | None, color: WallColor,
@@ -170,7 +170,7 @@ def assert_cached_equals_full_pass(rig: WallRig, fmt: str, blit: str | None, col
 
 
 @pytest.mark.parametrize(("fmt", "color", "blit"), [
-    ("rgba8", SDR, "rgba8"), ("rgba16f", HDR, "rgba16f"), ("rgba32f", HDR, "rgba32f"),
+    ("rgba8", SDR, "rgba8"), ("rgb10_a2", HDR, "rgb10_a2"), ("rgba16f", HDR, "rgba16f"), ("rgba32f", HDR, "rgba32f"),
     ("srgb8_alpha8", SDR, "rgba8"), ("srgb8_alpha8-encoded", SDR, None)])
 def test_cached_ocio_wall_equals_the_full_pass_in_every_target_format(rig: WallRig, fmt: str, color: WallColor,
                                                                       blit: str | None) -> None:

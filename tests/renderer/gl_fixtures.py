@@ -51,7 +51,7 @@ def _display_taken(number: int) -> bool:
     return Path(f"/tmp/.X{number}-lock").exists() or Path(f"/tmp/.X11-unix/X{number}").exists()
 
 
-def start_xvfb(timeout_s: float = XVFB_START_TIMEOUT_S) -> tuple[subprocess.Popen[bytes], str]:
+def start_xvfb(timeout_s: float = XVFB_START_TIMEOUT_S, depth: int = 24) -> tuple[subprocess.Popen[bytes], str]:
     """Start an ``Xvfb`` of our own on a free display number and wait until it accepts clients.
 
     The number is drawn at random from :data:`XVFB_DISPLAYS` (never ``:0`` or another low number, which a desktop,
@@ -59,8 +59,8 @@ def start_xvfb(timeout_s: float = XVFB_START_TIMEOUT_S) -> tuple[subprocess.Pope
     socket; Xvfb reports through ``-displayfd`` when it is ready, or exits when the number was taken after all, and
     then the next number is tried. ``-noreset``: by default an X server resets when its last client disconnects and
     refuses connections meanwhile — a test whose window closed just before made the next one fail with
-    ``X11: Failed to open display``. Returns the process and the display name (``":N"``). Raises ``RuntimeError``
-    after :data:`XVFB_ATTEMPTS` failures.
+    ``X11: Failed to open display``. ``depth``: 24, or 30 for 10 bits per channel. Returns the process and the
+    display name (``":N"``). Raises ``RuntimeError`` after :data:`XVFB_ATTEMPTS` failures.
     """
     executable = shutil.which("Xvfb")
     if executable is None:
@@ -72,17 +72,18 @@ def start_xvfb(timeout_s: float = XVFB_START_TIMEOUT_S) -> tuple[subprocess.Pope
         if _display_taken(number):
             continue
         try:
-            return _start_xvfb_on(executable, number, timeout_s)
+            return _start_xvfb_on(executable, number, timeout_s, depth)
         except RuntimeError as exc:
             problems.append(str(exc))
     raise RuntimeError(f"no Xvfb display after {XVFB_ATTEMPTS} attempts: {'; '.join(problems) or 'all taken'}")
 
 
-def _start_xvfb_on(executable: str, number: int, timeout_s: float) -> tuple[subprocess.Popen[bytes], str]:
+def _start_xvfb_on(executable: str, number: int, timeout_s: float,
+                   depth: int = 24) -> tuple[subprocess.Popen[bytes], str]:
     read_fd, write_fd = os.pipe()
     try:
         process = subprocess.Popen(
-            [executable, f":{number}", "-displayfd", str(write_fd), "-screen", "0", "1280x720x24", "-nolisten",
+            [executable, f":{number}", "-displayfd", str(write_fd), "-screen", "0", f"1280x720x{depth}", "-nolisten",
              "tcp", "-noreset"],
             pass_fds=(write_fd,),
             stdin=subprocess.DEVNULL,
@@ -119,6 +120,16 @@ def stop_xvfb(process: subprocess.Popen[bytes]) -> None:
 def xvfb_display() -> Iterator[str]:
     """Display name (``":N"``) of an Xvfb server 1280x720x24 running for the session; always stopped."""
     process, display = start_xvfb()
+    try:
+        yield display
+    finally:
+        stop_xvfb(process)
+
+
+@pytest.fixture(scope="session")
+def xvfb_display_30() -> Iterator[str]:
+    """Display name of an Xvfb server 1280x720 at depth 30 (10 bits per channel) for the session."""
+    process, display = start_xvfb(depth=30)
     try:
         yield display
     finally:

@@ -99,12 +99,17 @@ def pose_frames(camera: str, position_m, rotation_deg, seq: int = 1) -> list[byt
     return encode_pose_dict(pose.body(time.time(), stale=False))
 
 
-def snapshot(proc: Proc, directory: Path, n: int) -> np.ndarray:
-    """Ask for snapshot number ``n`` (SIGUSR1) and load it, RGB uint8."""
+def take_snapshot(proc: Proc, n: int) -> None:
+    """Ask for snapshot number ``n`` (SIGUSR1) and wait until the node has written it."""
     import signal
 
     proc.signal(signal.SIGUSR1)
     proc.wait_for(rf"snapshot #{n}:", 10.0)
+
+
+def snapshot(proc: Proc, directory: Path, n: int) -> np.ndarray:
+    """Ask for snapshot number ``n`` (SIGUSR1) and load it, RGB uint8."""
+    take_snapshot(proc, n)
     with Image.open(snapshot_path(directory, NODE, "o1", n, "png")) as image:
         return np.asarray(image.convert("RGB"))
 

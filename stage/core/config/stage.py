@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -127,6 +127,11 @@ class NodeOutput(StrictModel):
     """Output size ``[width, height]``."""
     monitor: Annotated[int, Field(ge=0)] | None = None
     """Monitor index for fullscreen; ``null`` for a window."""
+    bit_depth: Literal["auto", 8, 10] = "auto"
+    """Bits per colour channel of the output signal: ``8``; ``10`` (what LED processors take HDR in; a window asks
+    the display for a 10-bit framebuffer, so X needs a depth-30 screen, and the node warns when it gets fewer); or
+    ``auto``: 10 when a wall on this output starts with an HDR signal (built-in ``transfer: pq``, or an OCIO display
+    such as ``Rec.2100-PQ - Display``), else 8. PQ on 8 bits bands (docs/color.md, "Bit depth and files")."""
 
 
 def node_process_name(node: str) -> str:

@@ -1,0 +1,38 @@
+"""How many bits per channel a wall's signal needs, and how many an output carries.
+
+SDR encodings (sRGB, BT.1886, gamma 2.6, …) are fine at 8 bits. PQ (and HLG) are not: one 8-bit PQ step is a 4 %
+luminance jump at 100 nits, four times the 10-bit step, and bands on a smooth sky; LED processors take them at 10
+bits or more (DisplayPort, HDMI, SDI). A render node's output carries 10 bits when its config says so
+(``nodes[].outputs[].bit_depth``), or — ``auto``, the default — when a wall on it starts with such a signal.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from stage.core.color.ocio import DisplayView, is_high_bit_depth
+from stage.core.config.color import ColorManagement, WallColor
+
+HIGH_BIT_DEPTH_TRANSFERS = frozenset({"pq"})
+"""Built-in transfers whose signal needs more than 8 bits."""
+HIGH_BITS = 10
+"""Bits per channel of an output carrying an HDR signal (RGB10_A2: what LED processors take)."""
+BitDepth = Literal["auto", 8, 10]
+
+
+def wall_needs_high_bit_depth(color: WallColor, management: ColorManagement | None,
+                              selection: DisplayView | None = None) -> bool:
+    """True when the wall's signal is HDR: a built-in ``transfer: pq``, or an OCIO display/view (``selection``, the
+    live choice; default the wall's config) whose encoding needs more than 8 bits."""
+    if management is not None and management.ocio_config is not None:
+        chosen = selection or DisplayView(color.display, color.view, color.look)
+        return is_high_bit_depth(management.ocio_config, chosen)
+    return color.transfer in HIGH_BIT_DEPTH_TRANSFERS
+
+
+def output_bits(setting: BitDepth, needs_high: bool) -> int:
+    """Bits per channel of an output: ``setting``, or for ``auto`` :data:`HIGH_BITS` when a wall on it
+    ``needs_high`` bits and 8 otherwise."""
+    if setting == "auto":
+        return HIGH_BITS if needs_high else 8
+    return int(setting)
