@@ -26,7 +26,7 @@ from renderer.gl.scene_geometry import PreparedScene
 from renderer.gl.stage_renderer import StageRenderer, outer_face_size
 from renderer.gl.wall_pass import MAX_CAMERAS
 from renderer.views import CameraState
-from stage.core.color.bit_depth import output_bits, wall_needs_high_bit_depth
+from stage.core.color.bit_depth import wall_needs_high_bit_depth, walls_output_bits
 from stage.core.config.scene import SceneConfig
 from stage.core.config.stage import NodeOutput, StageConfig
 from stage.core.config.wall_geometry import wall_resolution_px
@@ -95,8 +95,8 @@ def output_bit_depths(config: StageConfig, specs: list[NodeOutput], by_output: d
     """Bits per channel of each output (``bit_depth``; ``auto``: 10 when a wall on it starts with an HDR signal,
     under the live display/view where the stage has an OCIO config)."""
     views = display_views(live)
-    return {o.name: output_bits(o.bit_depth, any(wall_needs_high_bit_depth(w.color, config.color, views.get(w.name))
-                                                 for w, _ in by_output[o.name])) for o in specs}
+    return {o.name: walls_output_bits(o.bit_depth, [w for w, _ in by_output[o.name]], config.color, views)
+            for o in specs}
 
 
 def node_walls(config: StageConfig, node: str) -> dict[str, list[tuple[Wall, tuple[int, int]]]]:

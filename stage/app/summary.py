@@ -54,6 +54,25 @@ def color_text(color: WallColor) -> str:
     return ", ".join(parts)
 
 
+def _output_lines(config: StageConfig) -> list[str]:
+    """Per node, its outputs with size and bits per channel (``bit_depth`` resolved as the node resolves it)."""
+    from stage.core.color.bit_depth import walls_on_output, walls_output_bits
+    from stage.core.color.ocio import OcioError
+
+    lines = []
+    for node in config.nodes:
+        parts = []
+        for out in node.outputs:
+            try:
+                bits = f"{walls_output_bits(out.bit_depth, walls_on_output(config, node, out.name), config.color)}"
+            except OcioError:
+                bits = "?"  # the colour problem is reported on its own
+            auto = " (auto)" if out.bit_depth == "auto" else ""
+            parts.append(f"{out.name} {out.resolution_px[0]} × {out.resolution_px[1]}, {bits}-bit{auto}")
+        lines.append(f"  {node.name:<14} {'; '.join(parts)}")
+    return lines
+
+
 def cluster_text(config: StageConfig) -> str:
     """The frame lock in one line."""
     cluster = config.cluster
@@ -100,6 +119,7 @@ def summary_lines(config: StageConfig, scene: SceneConfig | None = None) -> list
     for source in config.sources:
         lines.append(f"  {source.name:<14} {_source_text(source)}")
     lines.append(f"render nodes: {', '.join(n.name if n.is_local else f'{n.name} @ {n.host}' for n in config.nodes)}")
+    lines.extend(_output_lines(config))
     lines.append(cluster_text(config))
     lines.append(
         f"endpoints: pose {config.endpoints.pose}, state {config.endpoints.state}, "

@@ -91,6 +91,24 @@ def test_bit_depth_defaults_to_auto_and_rejects_other_depths_in_one_line(tmp_pat
     assert "twelve.yaml:" in message and "bit_depth" in message and len(message.splitlines()) == 1
 
 
+def test_validate_shows_each_outputs_bits_and_warns_about_pq_on_8_bits(tmp_path: Path, capsys) -> None:
+    from stage.app.cli import main
+
+    assert main(["validate", str(_write(tmp_path))]) == 0
+    out = capsys.readouterr()
+    assert "  n1             o1 200 × 80, 10-bit (auto)" in out.out and "warning" not in out.err
+    eight = _write(tmp_path, bit_depth="8", name="eight.yaml")
+    assert main(["validate", str(eight)]) == 0
+    out = capsys.readouterr()
+    assert "o1 200 × 80, 8-bit\n" in out.out
+    warning = [line for line in out.err.splitlines() if "bit_depth" in line]
+    assert len(warning) == 1 and warning[0].startswith(f"{eight}:")
+    assert "nodes[0].outputs[0].bit_depth: warning:" in warning[0]
+    assert "wall 'main' sends an HDR (PQ) signal over this 8-bit output" in warning[0]
+    assert main(["validate", str(_write(tmp_path, main_pq=False, bit_depth="8", name="sdr.yaml"))]) == 0
+    assert "bit_depth" not in capsys.readouterr().err
+
+
 # -- headless --------------------------------------------------------------------------------------------------------
 
 

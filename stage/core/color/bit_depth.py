@@ -8,10 +8,13 @@ bits or more (DisplayPort, HDMI, SDI). A render node's output carries 10 bits wh
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from stage.core.color.ocio import DisplayView, is_high_bit_depth
 from stage.core.config.color import ColorManagement, WallColor
+from stage.core.config.stage import RenderNode, StageConfig
+from stage.core.config.walls import Wall
 
 HIGH_BIT_DEPTH_TRANSFERS = frozenset({"pq"})
 """Built-in transfers whose signal needs more than 8 bits."""
@@ -36,3 +39,18 @@ def output_bits(setting: BitDepth, needs_high: bool) -> int:
     if setting == "auto":
         return HIGH_BITS if needs_high else 8
     return int(setting)
+
+
+def walls_output_bits(setting: BitDepth, walls: Iterable[Wall], management: ColorManagement | None,
+                      selections: Mapping[str, DisplayView] | None = None) -> int:
+    """Bits per channel of an output showing ``walls`` (``selections``: the live display/view per wall name);
+    :class:`stage.core.color.ocio.OcioError` if a wall names a display the OCIO config lacks."""
+    views = selections or {}
+    return output_bits(setting, any(wall_needs_high_bit_depth(w.color, management, views.get(w.name))
+                                    for w in walls))
+
+
+def walls_on_output(config: StageConfig, node: RenderNode, output: str) -> list[Wall]:
+    """The walls ``node`` shows on its output ``output`` (a wall without ``output.output`` is on the first)."""
+    return [w for w in config.walls
+            if w.output.node == node.name and (w.output.output or node.outputs[0].name) == output]

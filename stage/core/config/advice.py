@@ -26,7 +26,8 @@ _TCP_PORT = re.compile(r"^tcp://.+:(\d{1,5})$")
 def stage_advice(config: StageConfig, port_range: tuple[int, int] | None = None) -> list[Found]:
     """Every warning for ``config``; ``port_range`` is the OS ephemeral port range (default: this machine's)."""
     ephemeral = port_range if port_range is not None else ephemeral_port_range()
-    return [*_pitch_rounding(config), *_cabinets_vs_corners(config), *_ephemeral_ports(config, ephemeral)]
+    return [*_pitch_rounding(config), *_cabinets_vs_corners(config), *_ephemeral_ports(config, ephemeral),
+            *_hdr_on_8_bits(config)]
 
 
 def _fraction_off(value: float) -> float:
@@ -115,3 +116,23 @@ def _ephemeral_ports(config: StageConfig, ephemeral: tuple[int, int]) -> Iterato
                 f"ports from; use a port below {low} (e.g. 5550-5599 for ZeroMQ, 9000 for OSC)",
             )
 
+
+def _hdr_on_8_bits(config: StageConfig) -> Iterator[Found]:
+    """An output set to ``bit_depth: 8`` that carries an HDR (PQ) wall: one 8-bit PQ step is a 4 % luminance jump
+    at 100 nits, so gradients band on the wall."""
+    from stage.core.color.bit_depth import wall_needs_high_bit_depth, walls_on_output
+    from stage.core.color.ocio import OcioError
+
+    for n, node in enumerate(config.nodes):
+        for o, out in enumerate(node.outputs):
+            if out.bit_depth != 8:
+                continue
+            for wall in walls_on_output(config, node, out.name):
+                try:
+                    hdr = wall_needs_high_bit_depth(wall.color, config.color)
+                except OcioError:
+                    continue  # a colour problem, reported as an error already
+                if hdr:
+                    yield (("nodes", n, "outputs", o, "bit_depth"),
+                           f"wall {wall.name!r} sends an HDR (PQ) signal over this 8-bit output: it will band; use "
+                           "10 or auto")
