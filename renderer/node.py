@@ -264,6 +264,7 @@ class Node:
             pose_to_frame_ms_p50=summary.pose_to_frame_ms_p50, pose_to_frame_ms_p99=summary.pose_to_frame_ms_p99,
             stale_cameras=sorted(set(self.latch.stale_cameras()) | (set(poses) if live.tracking_freeze else set())),
             rejects=dict(self.rejects.counts), state_ignored=self.follower.ignored,
+            output_bits={out.name: out.bits for out in self.gl.outputs},
         )
 
     def close(self) -> None:

@@ -206,7 +206,7 @@ def test_snapshots_of_10_bit_outputs_are_16_bit_pngs(tmp_path: Path) -> None:
 # -- windowed --------------------------------------------------------------------------------------------------------
 
 
-def _windowed_snapshot(config_path: Path, display: str, tmp_path: Path) -> tuple[np.ndarray, list[str], dict]:
+def _windowed_snapshot(config_path: Path, display: str, tmp_path: Path) -> tuple[np.ndarray, list[str], dict, dict]:
     ctx = zmq.Context()
     try:
         stats_sub, stats_ep = bound(ctx, zmq.SUB)
@@ -215,13 +215,13 @@ def _windowed_snapshot(config_path: Path, display: str, tmp_path: Path) -> tuple
                           "tcp://127.0.0.1:9", "--snapshot-dir", str(snap_dir), display="--windowed",
                           env={"DISPLAY": display, "WAYLAND_DISPLAY": ""})
         try:
-            wait_stats(stats_sub, lambda s: s.frame > 0)
+            stats = wait_stats(stats_sub, lambda s: s.frame > 0)
             take_snapshot(proc, 1)
             record = snapshot_record(snap_dir, 1)
             assert stop(proc) == 0
         finally:
             proc.kill()
-        return load_png16(snap_dir / f"{NODE}-o1.0001.png"), list(proc.lines), record
+        return load_png16(snap_dir / f"{NODE}-o1.0001.png"), list(proc.lines), record, stats.output_bits
     finally:
         ctx.destroy(linger=0)
 
@@ -230,8 +230,9 @@ def _windowed_snapshot(config_path: Path, display: str, tmp_path: Path) -> tuple
 def test_a_window_on_a_depth_30_display_carries_the_10_bit_signal(tmp_path: Path, xvfb_display_30: str,
                                                                      gl_context) -> None:
     path = _write(tmp_path)
-    window, lines, record = _windowed_snapshot(path, xvfb_display_30, tmp_path)
+    window, lines, record, bits = _windowed_snapshot(path, xvfb_display_30, tmp_path)
     assert not any("framebuffer for a 10-bit output" in line for line in lines)
+    assert bits == {"o1": 10}  # as the node reports it in its stats (``stage status``)
     config = load_stage_config(path)
     headless = NodeRenderer(config, load_scene_config(config.scene), NODE, "headless", LiveState.from_config(config))
     try:
@@ -245,7 +246,17 @@ def test_a_window_on_a_depth_30_display_carries_the_10_bit_signal(tmp_path: Path
 
 @pytest.mark.gl
 def test_a_window_on_a_depth_24_display_warns_that_it_got_8_bits(tmp_path: Path, xvfb_display: str) -> None:
-    window, lines, _ = _windowed_snapshot(_write(tmp_path), xvfb_display, tmp_path)
+    window, lines, _, bits = _windowed_snapshot(_write(tmp_path), xvfb_display, tmp_path)
     assert any("the display gave a 8-bit framebuffer for a 10-bit output" in line for line in lines)
+    assert bits == {"o1": 8}  # the real state, not the config's wish
     codes = _codes(window)
     assert np.allclose(codes, np.round(codes / 1023.0 * 255.0) / 255.0 * 1023.0, atol=0.01)  # 8-bit steps
+
+
+def test_stage_status_shows_each_outputs_bits() -> None:
+    from stage.app.orchestrator.status_text import _node_lines
+
+    node = {"fps": 60.0, "frame": 10, "missed_frames": 0, "pose_age_ms": {}, "pose_to_frame_ms_p50": None,
+            "state_rev": 1, "output_bits": {"o1": 10, "o2": 8}}
+    assert _node_lines({"n1": node})[1].strip() == "outputs: o1 10-bit, o2 8-bit"
+    assert len(_node_lines({"n1": {**node, "output_bits": {}}})) == 1  # a node older than the field

@@ -107,6 +107,8 @@ def _node_lines(nodes: dict[str, dict]) -> list[str]:
         out.append(f"  {name:<16} {n['fps']:6.1f} fps  frame {n['frame']}  missed {n['missed_frames']}  "
                    f"pose age {ages}  pose→frame p50 {f'{lat:.1f} ms' if lat is not None else '-'}  "
                    f"state rev {n['state_rev']}")
+        if n.get("output_bits"):
+            out.append(f"  {'':<16} outputs: {', '.join(f'{o} {b}-bit' for o, b in n['output_bits'].items())}")
     return out
 
 

@@ -64,6 +64,9 @@ class RenderStats(VersionedMessage):
     """Malformed messages since start by stream: ``pose``, ``state`` (the node logs and drops them)."""
     state_ignored: Annotated[int, Field(ge=0)]
     """State deltas ignored since start because their base was not the node's revision."""
+    output_bits: dict[str, Annotated[int, Field(ge=1, le=16)]] = {}
+    """Per output: bits per colour channel of its signal as drawn (10 for an HDR output; 8 where a window's display
+    gave fewer than asked). Empty from nodes older than this field."""
 
 
 def render_topic(node: str) -> str:
