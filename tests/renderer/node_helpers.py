@@ -135,3 +135,21 @@ def stop(proc: Proc, timeout_s: float = 10.0) -> int:
 
 __all__ = ["MAIN_RECT", "NODE", "SIDE_RECT", "bound", "pose_frames", "recv_frames", "region", "snapshot",
            "snapshot_record", "start_node", "stop", "wait_stats", "write_tiny_config"]
+
+
+def headless_node_image(config_path: Path, time_s: float = 0.0, cameras: list | None = None,
+                        live=None) -> tuple[dict[str, int], np.ndarray]:
+    """Node ``n1`` of ``config_path`` drawn once headless in this process (its own EGL context; make yours current
+    again afterwards): each output's bits, and output ``o1`` as read (RGBA, uint8 or uint16)."""
+    from renderer.node_outputs import NodeRenderer
+    from stage.core.config.loader import load_scene_config, load_stage_config
+    from stage.core.live import LiveState
+
+    config = load_stage_config(config_path)
+    node = NodeRenderer(config, load_scene_config(config.scene), NODE, "headless",
+                        live or LiveState.from_config(config))
+    try:
+        node.draw(list(cameras or []), time_s)
+        return node.bits, node.images()["o1"]
+    finally:
+        node.close()

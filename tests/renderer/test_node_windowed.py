@@ -7,14 +7,11 @@ import numpy as np
 import pytest
 import zmq
 
-from renderer.node_outputs import NodeRenderer
-from stage.core.config.loader import load_scene_config, load_stage_config
-from stage.core.live import LiveState
 from tests.renderer.node_helpers import (
     MAIN_RECT,
-    NODE,
     SIDE_RECT,
     bound,
+    headless_node_image,
     region,
     snapshot,
     snapshot_record,
@@ -48,14 +45,8 @@ def test_windowed_node_draws_what_the_headless_node_draws(tmp_path, xvfb_display
     finally:
         ctx.destroy(linger=0)
 
-    config = load_stage_config(config_path)
-    headless = NodeRenderer(config, load_scene_config(config.scene), NODE, "headless", LiveState.from_config(config))
-    try:
-        headless.draw([], record["time_s"])
-        expected = headless.images()["o1"][:, :, :3]
-    finally:
-        headless.close()
-        gl_context.make_current()
+    expected = headless_node_image(config_path, record["time_s"])[1][:, :, :3]
+    gl_context.make_current()
     assert record["cameras"] == [] and window.shape == expected.shape
     for name, rect in (("main", MAIN_RECT), ("side", SIDE_RECT)):
         assert region(window, rect).std() > 5.0, f"wall {name} shows the scene, not a flat colour"

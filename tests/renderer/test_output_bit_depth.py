@@ -31,6 +31,7 @@ from tests.renderer.node_helpers import (
     SIDE_RECT,
     TINY_CONFIG,
     bound,
+    headless_node_image,
     region,
     snapshot_record,
     start_node,
@@ -128,15 +129,8 @@ def test_a_10_bit_framebuffer_reads_back_its_10_bit_codes(gl_context) -> None:
     assert np.array_equal(np.round(_codes(image)[0, 0]), [520, 769, 1023])
 
 
-def _node_image(config_path: Path, live: LiveState | None = None) -> tuple[dict[str, int], np.ndarray]:
-    config = load_stage_config(config_path)
-    node = NodeRenderer(config, load_scene_config(config.scene), NODE, "headless",
-                        live or LiveState.from_config(config))
-    try:
-        node.draw([CAMERA], 0.0)
-        return node.bits, node.images()["o1"]
-    finally:
-        node.close()
+def _node_image(config_path: Path) -> tuple[dict[str, int], np.ndarray]:
+    return headless_node_image(config_path, cameras=[CAMERA])
 
 
 @pytest.mark.gl
@@ -233,14 +227,8 @@ def test_a_window_on_a_depth_30_display_carries_the_10_bit_signal(tmp_path: Path
     window, lines, record, bits = _windowed_snapshot(path, xvfb_display_30, tmp_path)
     assert not any("framebuffer for a 10-bit output" in line for line in lines)
     assert bits == {"o1": 10}  # as the node reports it in its stats (``stage status``)
-    config = load_stage_config(path)
-    headless = NodeRenderer(config, load_scene_config(config.scene), NODE, "headless", LiveState.from_config(config))
-    try:
-        headless.draw([], record["time_s"])
-        expected = headless.images()["o1"][:, :, :3]
-    finally:
-        headless.close()
-        gl_context.make_current()
+    expected = headless_node_image(path, record["time_s"])[1][:, :, :3]
+    gl_context.make_current()
     assert np.array_equal(np.round(_codes(window)), np.round(_codes(expected)))
 
 
