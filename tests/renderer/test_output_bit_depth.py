@@ -8,6 +8,7 @@ snapshots of 10-bit outputs are 16-bit PNGs."""
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import numpy as np
@@ -248,3 +249,42 @@ def test_stage_status_shows_each_outputs_bits() -> None:
             "state_rev": 1, "output_bits": {"o1": 10, "o2": 8}}
     assert _node_lines({"n1": node})[1].strip() == "outputs: o1 10-bit, o2 8-bit"
     assert len(_node_lines({"n1": {**node, "output_bits": {}}})) == 1  # a node older than the field
+
+
+def test_stage_set_warns_when_a_wall_goes_hdr_on_an_output_its_node_runs_at_8_bits(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from stage.app.orchestrator.control import Request
+    from stage.app.orchestrator.handlers import HANDLERS
+    from stage.app.orchestrator.health import Health
+    from stage.app.orchestrator.status_text import format_reply
+    from stage.app.orchestrator.store import StateStore
+    from stage.core.wire import render_stats
+
+    text = TINY_CONFIG.replace("render:", "color: {ocio_config: 'ocio://studio-config-latest', working_space: ACEScg}"
+                                          "\nrender:")
+    path = tmp_path / "ocio.yaml"
+    path.write_text(text, encoding="utf-8")
+    config = load_stage_config(path)
+    scene = str(config.scene)
+    store = StateStore(config, [scene], LiveState.from_config(config, scene=scene), tmp_path / "presets")
+    health = Health([NODE])
+    show = SimpleNamespace(store=store, config=config, health=health)
+
+    def set_display(display: str) -> dict:
+        return HANDLERS["set"](show, Request([], "set", {"param": "walls.main.display", "value": display}))
+
+    assert "warnings" not in set_display("Rec.2100-PQ - Display")  # no stats yet: the node's depth is not known
+    stats = dict(v=1, node=NODE, t_pub=0.0, uptime_s=1.0, display="headless", scene=None, state_rev=0, frame=1,
+                 fps=60.0, frame_ms_p50=1.0, frame_ms_p99=2.0, missed_frames=0, pose_age_ms={},
+                 pose_to_frame_ms_p50=None, pose_to_frame_ms_p99=None, stale_cameras=[], rejects={}, state_ignored=0)
+    health.on_render(render_stats.encode(render_stats.RenderStats(**stats, output_bits={"o1": 8})), time.monotonic())
+    set_display("sRGB - Display")
+    reply = set_display("Rec.2100-PQ - Display")
+    assert reply["warnings"] == ["wall main: an HDR signal over 8-bit output n1/o1 bands until the node restarts "
+                                 "(bit_depth: auto) or the output is set to bit_depth: 10"]
+    assert format_reply("set", reply).splitlines()[1].startswith("warning: wall main: an HDR signal")
+    assert "warnings" not in set_display("sRGB - Display")  # SDR again: nothing to warn about
+    health.on_render(render_stats.encode(render_stats.RenderStats(**stats, output_bits={"o1": 10})),
+                     time.monotonic())
+    assert "warnings" not in set_display("Rec.2100-PQ - Display")  # a 10-bit output carries it

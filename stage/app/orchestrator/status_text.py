@@ -227,4 +227,5 @@ def format_reply(cmd: str, reply: dict[str, Any]) -> str:
     if cmd == "ping":
         return f"{reply['stage']} (pid {reply['pid']})"
     changed = reply.get("changed") or {}
-    return ", ".join(f"{k} = {v}" for k, v in changed.items()) or "no change"
+    text = ", ".join(f"{k} = {v}" for k, v in changed.items()) or "no change"
+    return "\n".join([text, *(f"warning: {w}" for w in reply.get("warnings", []))])

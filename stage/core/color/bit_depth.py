@@ -54,3 +54,26 @@ def walls_on_output(config: StageConfig, node: RenderNode, output: str) -> list[
     """The walls ``node`` shows on its output ``output`` (a wall without ``output.output`` is on the first)."""
     return [w for w in config.walls
             if w.output.node == node.name and (w.output.output or node.outputs[0].name) == output]
+
+
+def narrow_hdr_warnings(config: StageConfig, selections: Mapping[str, DisplayView], walls: Iterable[str],
+                        reported_bits: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """One line per wall of ``walls`` (names) whose live display/view (``selections``) is HDR while the output it is
+    on runs with fewer than :data:`HIGH_BITS` bits, as its node reported (``reported_bits``: node → output → bits;
+    a node without a report is not judged). An output's depth is chosen when its node starts."""
+    nodes = {n.name: n for n in config.nodes}
+    by_name = {w.name: w for w in config.walls}
+    lines = []
+    for name in walls:
+        wall = by_name.get(name)
+        node = nodes.get(wall.output.node) if wall is not None else None
+        if node is None:
+            continue
+        output = wall.output.output or node.outputs[0].name
+        bits = reported_bits.get(node.name, {}).get(output)
+        if bits is None or bits >= HIGH_BITS:
+            continue
+        if wall_needs_high_bit_depth(wall.color, config.color, selections.get(name)):
+            lines.append(f"wall {name}: an HDR signal over {bits}-bit output {node.name}/{output} bands until the "
+                         f"node restarts (bit_depth: auto) or the output is set to bit_depth: {HIGH_BITS}")
+    return lines
