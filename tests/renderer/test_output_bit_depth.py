@@ -251,15 +251,12 @@ def test_stage_status_shows_each_outputs_bits() -> None:
     assert len(_node_lines({"n1": {**node, "output_bits": {}}})) == 1  # a node older than the field
 
 
-def test_stage_set_warns_when_a_wall_goes_hdr_on_an_output_its_node_runs_at_8_bits(tmp_path: Path) -> None:
+def _ocio_show(tmp_path: Path):
+    """A store and health for the tiny stage under the ACES studio config (SDR walls at start)."""
     from types import SimpleNamespace
 
-    from stage.app.orchestrator.control import Request
-    from stage.app.orchestrator.handlers import HANDLERS
     from stage.app.orchestrator.health import Health
-    from stage.app.orchestrator.status_text import format_reply
     from stage.app.orchestrator.store import StateStore
-    from stage.core.wire import render_stats
 
     text = TINY_CONFIG.replace("render:", "color: {ocio_config: 'ocio://studio-config-latest', working_space: ACEScg}"
                                           "\nrender:")
@@ -268,23 +265,59 @@ def test_stage_set_warns_when_a_wall_goes_hdr_on_an_output_its_node_runs_at_8_bi
     config = load_stage_config(path)
     scene = str(config.scene)
     store = StateStore(config, [scene], LiveState.from_config(config, scene=scene), tmp_path / "presets")
-    health = Health([NODE])
-    show = SimpleNamespace(store=store, config=config, health=health)
+    return SimpleNamespace(store=store, config=config, health=Health([NODE]))
+
+
+def _report_bits(show, bits: int) -> None:
+    from stage.core.wire import render_stats
+
+    stats = render_stats.RenderStats(
+        v=1, node=NODE, t_pub=0.0, uptime_s=1.0, display="headless", scene=None, state_rev=0, frame=1, fps=60.0,
+        frame_ms_p50=1.0, frame_ms_p99=2.0, missed_frames=0, pose_age_ms={}, pose_to_frame_ms_p50=None,
+        pose_to_frame_ms_p99=None, stale_cameras=[], rejects={}, state_ignored=0, output_bits={"o1": bits})
+    show.health.on_render(render_stats.encode(stats), time.monotonic())
+
+
+WARNING = ("wall main: an HDR signal over 8-bit output n1/o1 bands until the node restarts (bit_depth: auto) or the "
+           "output is set to bit_depth: 10")
+
+
+def test_stage_set_warns_when_a_wall_goes_hdr_on_an_output_its_node_runs_at_8_bits(tmp_path: Path) -> None:
+    from stage.app.orchestrator.control import Request
+    from stage.app.orchestrator.handlers import HANDLERS
+    from stage.app.orchestrator.status_text import format_reply
+
+    show = _ocio_show(tmp_path)
 
     def set_display(display: str) -> dict:
         return HANDLERS["set"](show, Request([], "set", {"param": "walls.main.display", "value": display}))
 
     assert "warnings" not in set_display("Rec.2100-PQ - Display")  # no stats yet: the node's depth is not known
-    stats = dict(v=1, node=NODE, t_pub=0.0, uptime_s=1.0, display="headless", scene=None, state_rev=0, frame=1,
-                 fps=60.0, frame_ms_p50=1.0, frame_ms_p99=2.0, missed_frames=0, pose_age_ms={},
-                 pose_to_frame_ms_p50=None, pose_to_frame_ms_p99=None, stale_cameras=[], rejects={}, state_ignored=0)
-    health.on_render(render_stats.encode(render_stats.RenderStats(**stats, output_bits={"o1": 8})), time.monotonic())
+    _report_bits(show, 8)
     set_display("sRGB - Display")
     reply = set_display("Rec.2100-PQ - Display")
-    assert reply["warnings"] == ["wall main: an HDR signal over 8-bit output n1/o1 bands until the node restarts "
-                                 "(bit_depth: auto) or the output is set to bit_depth: 10"]
-    assert format_reply("set", reply).splitlines()[1].startswith("warning: wall main: an HDR signal")
+    assert reply["warnings"] == [WARNING]
+    assert format_reply("set", reply).splitlines()[1] == f"warning: {WARNING}"
     assert "warnings" not in set_display("sRGB - Display")  # SDR again: nothing to warn about
-    health.on_render(render_stats.encode(render_stats.RenderStats(**stats, output_bits={"o1": 10})),
-                     time.monotonic())
+    _report_bits(show, 10)
     assert "warnings" not in set_display("Rec.2100-PQ - Display")  # a 10-bit output carries it
+
+
+def test_a_tablet_switching_a_wall_to_hdr_on_an_8_bit_output_gets_a_warning(tmp_path: Path) -> None:
+    from stage.app.orchestrator.osc_server import OscServer
+    from stage.app.orchestrator.output_warnings import change_warnings
+    from tests.orchestrator import Tablet
+
+    show = _ocio_show(tmp_path)
+    _report_bits(show, 8)
+    server = OscServer(show.store, "127.0.0.1", 0, ["127.0.0.0/8"])
+    server.warnings = lambda changed: change_warnings(show.config, show.store.state, show.health, changed)
+    tablet = Tablet(server)
+    try:
+        replies = tablet.send("/stage/walls/main/display", "Rec.2100-PQ - Display")
+        assert ("/stage/warning", [WARNING]) in replies
+        assert show.store.state.walls["main"].display == "Rec.2100-PQ - Display"  # applied, not refused
+        assert not [r for r in tablet.send("/stage/walls/main/brightness", 0.5) if r[0] == "/stage/warning"]
+    finally:
+        tablet.sock.close()
+        server.close()

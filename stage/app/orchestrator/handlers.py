@@ -13,15 +13,13 @@ from typing import Any
 from stage.app.orchestrator import children as ch
 from stage.app.orchestrator.control import PROTOCOL_VERSION, Request, ok, refused
 from stage.app.orchestrator.osc_map import ChangeError
+from stage.app.orchestrator.output_warnings import change_warnings
 from stage.app.orchestrator.show import Show
 from stage.app.orchestrator.supervisor import ChildSpec, SupervisorError
 from stage.app.orchestrator.watchdog import WatchdogPolicy
-from stage.core.color.bit_depth import narrow_hdr_warnings
-from stage.core.color.ocio import OcioError
 from stage.core.config.errors import ConfigError
 from stage.core.config.loader import load_stage_config
 from stage.core.config.stage import StageConfig
-from stage.core.live import display_views
 
 log = logging.getLogger(__name__)
 
@@ -141,28 +139,10 @@ def reload_config(orch: Show) -> dict[str, Any]:
 def _set(orch: Show, req: Request) -> dict[str, Any]:
     changed = orch.store.set(req.args["param"], req.args["value"], source="cli")
     reply = ok(changed=changed, rev=orch.store.rev)
-    warnings = _bit_depth_warnings(orch, changed)
+    warnings = change_warnings(orch.config, orch.store.state, orch.health, changed)
     if warnings:
         reply["warnings"] = warnings
     return reply
-
-
-def _bit_depth_warnings(orch: Show, changed: dict[str, Any]) -> list[str]:
-    """A wall switched to an HDR display on an output its node runs at 8 bits (docs/color.md, bit depth)."""
-    walls = {key.split(".")[1] for key in changed if key.startswith("walls.") and key.rsplit(".", 1)[-1] in
-             ("display", "view", "look")}
-    if not walls:
-        return []
-    now = time.monotonic()
-    reported = {node: stats.output_bits for node in orch.health.nodes
-                if (stats := orch.health.node_stats(node, now)) is not None}
-    try:
-        lines = narrow_hdr_warnings(orch.config, display_views(orch.store.state), sorted(walls), reported)
-    except OcioError:
-        return []
-    for line in lines:
-        log.warning("%s", line)
-    return lines
 
 
 def _scene(orch: Show, req: Request) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +164,9 @@ class OscServer:
         }
         self.last_reject: str | None = None
         """The last refused or ignored message: ``HOST:PORT ADDRESS: reason`` (``stage status``)."""
+        self.warnings: Callable[[dict[str, Any]], list[str]] | None = None
+        """Warnings an applied change earns (:func:`stage.app.orchestrator.output_warnings.change_warnings`),
+        answered to its sender on ``/stage/warning``; set by the orchestrator."""
         self._reject_log: dict[tuple[str, str], tuple[float, int]] = {}
         self._tablets: OrderedDict[Address, float] = OrderedDict()
         self._credit: OrderedDict[Address, int] = OrderedDict()
@@ -270,7 +274,9 @@ class OscServer:
             if isinstance(r, Exception):
                 raise r
             if r.action == "set":
-                self.store.set_many(r.changes or {}, source=origin)
+                changed = self.store.set_many(r.changes or {}, source=origin)
+                for warning in self.warnings(changed) if self.warnings is not None else []:
+                    self._send(addr, "/stage/warning", [warning[:500]])
             elif r.action == "scene":
                 self.store.set_scene(r.text, source=origin)
             elif r.action == "scene_next":

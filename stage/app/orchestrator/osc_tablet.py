@@ -182,20 +182,22 @@ def camera_tab(state: LiveState) -> dict[str, Any]:
 def walls_tab(state: LiveState, ocio: bool = False) -> dict[str, Any]:
     """Per wall: on/off and brightness; on a stage with an OCIO config also text inputs for its display, view and
     look (an ``input`` sends its text on Enter; the server refuses a name the config lacks, listing the valid
-    ones on ``/stage/error``)."""
+    ones on ``/stage/error``) and a "Last warning" text (``/stage/warning``: an HDR display on an 8-bit output)."""
     def ocio_inputs(name: str) -> list[dict[str, Any]]:
         return [{"type": "input", "id": f"{name}_{leaf}", "html": caption(f"{name} {leaf}"),
                  "address": osc_address(f"walls.{name}.{leaf}"), "typeTags": "s", "width": width, "height": ROW_H}
                 for leaf, width in (("display", 260), ("view", 300), ("look", 200))] if ocio else []
 
+    warning = [{"type": "text", "id": "last_warning", "html": caption("Last warning"), "address": "/stage/warning",
+                "bypass": True, "width": 760, "height": ROW_H}] if ocio else []
     return tab("tab_walls", "Walls", [
-        row(f"wall_{name}", [
+        *(row(f"wall_{name}", [
             button(f"{name}_enable", f"{name} on", osc_address(f"walls.{name}.enabled"), mode="toggle"),
             fader(f"{name}_brightness", f"{name} brightness", osc_address(f"walls.{name}.brightness"),
                   span("walls.*.brightness"), wall.brightness),
             *ocio_inputs(name),
-        ])
-        for name, wall in state.walls.items()
+        ]) for name, wall in state.walls.items()),
+        *warning,
     ])
 
 

@@ -38,6 +38,7 @@ from stage.app.orchestrator.handlers import handle, watchdog_policy
 from stage.app.orchestrator.health import Health
 from stage.app.orchestrator.journal import JournalKeeper
 from stage.app.orchestrator.osc_server import OscServer
+from stage.app.orchestrator.output_warnings import change_warnings
 from stage.app.orchestrator.runlock import LockedError, RunLock, remove_stale_running_copies
 from stage.app.orchestrator.state_pub import StatePublisher
 from stage.app.orchestrator.store import StateStore
@@ -221,6 +222,7 @@ class Orchestrator:
         try:
             self.osc = self._keep(OscServer(self.store, cfg.control.osc_bind, osc_port, cfg.control.allowed_clients,
                                             reply_clients=cfg.control.osc_reply_clients))
+            self.osc.warnings = lambda changed: change_warnings(self.config, self.store.state, self.health, changed)
         except OSError as exc:
             raise UpError(f"cannot open OSC port {cfg.control.osc_bind}:{osc_port}: {exc.strerror} "
                           "(use --osc-port)") from None
