@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import selectors
 import signal
@@ -14,19 +15,44 @@ from pathlib import Path
 
 import zmq
 
+from stage.core.config.advice import ephemeral_port_range
+
 REPO = Path(__file__).resolve().parent.parent
 
 
+PORT_SPAN = 12000
+"""Ports for the processes under test are drawn from this many ports just below the ephemeral range."""
+_handed_out: set[int] = set()
+_rng = random.SystemRandom()
+
+
+def _free_port(kind: int) -> int:
+    """A loopback port nothing listens on, for a child process to bind later, drawn at random from below the OS's
+    ephemeral range and never handed out twice in a session. Not from the ephemeral range (``bind(0)``): the
+    kernel gives a port released there to the next outgoing connection of any process, so a show started a moment
+    later could find its port taken (the product's ``stage validate`` warns about such ports for the same reason)."""
+    low, _ = ephemeral_port_range()
+    first = max(1024, low - PORT_SPAN)
+    for _ in range(200):
+        port = _rng.randrange(first, low)
+        if port in _handed_out:
+            continue
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port in {first}..{low - 1}")
+
+
 def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return _free_port(socket.SOCK_DGRAM)
 
 
 def free_tcp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return _free_port(socket.SOCK_STREAM)
 
 
 class Proc:
