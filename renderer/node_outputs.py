@@ -27,6 +27,7 @@ from renderer.gl.stage_renderer import StageRenderer, outer_face_size
 from renderer.gl.wall_pass import MAX_CAMERAS
 from renderer.views import CameraState
 from stage.core.color.bit_depth import wall_needs_high_bit_depth, walls_output_bits
+from stage.core.color.ocio import OcioError
 from stage.core.config.scene import SceneConfig
 from stage.core.config.stage import NodeOutput, StageConfig
 from stage.core.config.wall_geometry import wall_resolution_px
@@ -216,7 +217,11 @@ class NodeRenderer:
                 key = (out.name, wall.name)
                 if out.bits > 8 or key in self._warned_bits:
                     continue
-                if wall_needs_high_bit_depth(wall.color, self.config.color, views.get(wall.name)):
+                try:
+                    hdr = wall_needs_high_bit_depth(wall.color, self.config.color, views.get(wall.name))
+                except OcioError:  # advisory only: a config that stopped loading never stops the frame loop
+                    continue
+                if hdr:
                     self._warned_bits.add(key)
                     log.warning("wall %s now sends an HDR signal over 8-bit output %s: it will band until the node "
                                 "restarts (bit_depth: auto) or the output is set to bit_depth: 10", wall.name, out.name)

@@ -210,8 +210,10 @@ def display_colorspace(config, selection: DisplayView) -> tuple[str, DisplayView
     return (dv.display if name in ("", "<USE_DISPLAY_NAME>") else name), dv
 
 
+@functools.lru_cache(maxsize=256)
 def is_high_bit_depth(config_ref: str, selection: DisplayView) -> bool:
-    """True when the display/view's signal is HDR (PQ, HLG): rendered into a float target, written as 16-bit PNG."""
+    """True when the display/view's signal is HDR (PQ, HLG): rendered into a float target, written as 16-bit PNG,
+    sent on a 10-bit output. Cached (configs are loaded once): render nodes ask on every live-state change."""
     config = load_config(config_ref)
     name, dv = display_colorspace(config, selection)
     space = config.getColorSpace(name)
