@@ -9,18 +9,16 @@ bits or more (DisplayPort, HDMI, SDI). A render node's output carries 10 bits wh
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Literal
 
 from stage.core.color.ocio import DisplayView, is_high_bit_depth
 from stage.core.config.color import ColorManagement, WallColor
-from stage.core.config.stage import RenderNode, StageConfig
+from stage.core.config.stage import BitDepth, RenderNode, StageConfig
 from stage.core.config.walls import Wall
 
 HIGH_BIT_DEPTH_TRANSFERS = frozenset({"pq"})
 """Built-in transfers whose signal needs more than 8 bits."""
 HIGH_BITS = 10
 """Bits per channel of an output carrying an HDR signal (RGB10_A2: what LED processors take)."""
-BitDepth = Literal["auto", 8, 10]
 
 
 def wall_needs_high_bit_depth(color: WallColor, management: ColorManagement | None,

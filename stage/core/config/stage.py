@@ -118,6 +118,10 @@ class Endpoints(StrictModel):
     (topic ``render/<node>``, once a second)."""
 
 
+BitDepth = Literal["auto", 8, 10]
+"""Bits per colour channel of an output: 8, 10, or ``auto`` (10 when a wall on it starts with an HDR signal)."""
+
+
 class NodeOutput(StrictModel):
     """One video output of a render node (a window, or an offscreen target headless)."""
 
@@ -127,7 +131,7 @@ class NodeOutput(StrictModel):
     """Output size ``[width, height]``."""
     monitor: Annotated[int, Field(ge=0)] | None = None
     """Monitor index for fullscreen; ``null`` for a window."""
-    bit_depth: Literal["auto", 8, 10] = "auto"
+    bit_depth: BitDepth = "auto"
     """Bits per colour channel of the output signal: ``8``; ``10`` (what LED processors take HDR in; a window asks
     the display for a 10-bit framebuffer, so X needs a depth-30 screen, and the node warns when it gets fewer); or
     ``auto``: 10 when a wall on this output starts with an HDR signal (built-in ``transfer: pq``, or an OCIO display
